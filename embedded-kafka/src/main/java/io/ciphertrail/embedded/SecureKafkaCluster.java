@@ -1,0 +1,64 @@
+package io.ciphertrail.embedded;
+
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.admin.Admin;
+
+/**
+ * A running Kafka cluster whose client listener speaks only mutual TLS, with a CA that issues
+ * client identities on demand. Implemented in-process ({@link EmbeddedSecureKafka}) and, where a
+ * Docker engine exists, in a container ({@link ContainerSecureKafka}).
+ */
+public interface SecureKafkaCluster extends AutoCloseable {
+
+    /** The identity every cluster makes a super user, for tests and tools that administer it. */
+    String ADMIN_IDENTITY = "ciphertrail-admin";
+
+    /** {@code host:port} of the mutual TLS client listener. */
+    String bootstrapServers();
+
+    /** {@code host:port} of the PLAINTEXT listener, when the cluster was started with one (negative tests, migration demos). */
+    Optional<String> plaintextBootstrapServers();
+
+    /** Every client-facing listener by name ({@code SSL}, {@code PLAINTEXT}), as {@code host:port}. */
+    Map<String, String> listeners();
+
+    /** The CA whose certificates the broker trusts and presents. */
+    X509Certificate caCertificate();
+
+    /**
+     * Issues a client certificate for {@code identity} (its CN, so the Kafka principal is
+     * {@code User:identity}) and returns ready client settings: bootstrap, {@code security.protocol=SSL},
+     * key and trust stores, TLS 1.3/1.2 only, hostname verification on. The map is a fresh mutable copy
+     * and holds store passwords: treat it as a secret.
+     */
+    Map<String, Object> clientProperties(String identity);
+
+    /** Settings for the PLAINTEXT listener; fails if the cluster has none. */
+    Map<String, Object> plaintextClientProperties();
+
+    /**
+     * Writes {@link #clientProperties(String)} for {@code identity} to a properties file, owner-only
+     * because it holds store passwords, ready for {@code kafka-console-producer --producer.config} or any client.
+     */
+    default Path writeClientProperties(String identity, Path file) {
+        ClientPropertiesFile.write(file, identity, clientProperties(identity));
+        return file;
+    }
+
+    /** A new admin client acting as {@link #ADMIN_IDENTITY}; the caller closes it. */
+    default Admin admin() {
+        return Admin.create(clientProperties(ADMIN_IDENTITY));
+    }
+
+    /** Creates topics with the given partition count (replication factor 1) and waits until they exist. */
+    void createTopics(int partitions, String... topics);
+
+    /** Where this cluster keeps its files (certificates, client stores, broker data). */
+    Path directory();
+
+    @Override
+    void close();
+}
