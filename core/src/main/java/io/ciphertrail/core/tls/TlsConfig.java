@@ -1,0 +1,38 @@
+package io.ciphertrail.core.tls;
+
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+
+/** The {@code ciphertrail.tls.*} settings, shared by every Ciphertrail client and the engine factory. */
+public final class TlsConfig {
+    public static final String CLIENT_CERTIFICATE_REQUIRED_CONFIG = "ciphertrail.tls.client.certificate.required";
+    public static final String RELOAD_CHECK_INTERVAL_MS_CONFIG = "ciphertrail.tls.reload.check.interval.ms";
+    public static final String EXPIRY_WARNING_DAYS_CONFIG = "ciphertrail.tls.expiry.warning.days";
+
+    public static final long RELOAD_CHECK_INTERVAL_MS_DEFAULT = 5_000;
+    public static final int EXPIRY_WARNING_DAYS_DEFAULT = 14;
+
+    private TlsConfig() {
+    }
+
+    /** Adds the TLS settings to {@code def} and returns it, so client libraries can merge them into their own. */
+    public static ConfigDef addTo(ConfigDef def) {
+        return def
+                .define(CLIENT_CERTIFICATE_REQUIRED_CONFIG, Type.BOOLEAN, true, Importance.HIGH,
+                        "Whether the client must present a certificate (mutual TLS), so the broker knows which"
+                                + " service is calling. Set to false only where identity comes from SASL over TLS instead.")
+                .define(RELOAD_CHECK_INTERVAL_MS_CONFIG, Type.LONG, RELOAD_CHECK_INTERVAL_MS_DEFAULT, Range.atLeast(0),
+                        Importance.MEDIUM,
+                        "How often, at most, the key store and trust store files are checked for changes when a"
+                                + " connection is opened. Changed files are loaded and used for new connections without a restart.")
+                .define(EXPIRY_WARNING_DAYS_CONFIG, Type.INT, EXPIRY_WARNING_DAYS_DEFAULT, Range.atLeast(0),
+                        Importance.MEDIUM,
+                        "A warning is logged when the client certificate has fewer days left than this.");
+    }
+
+    public static ConfigDef configDef() {
+        return addTo(new ConfigDef());
+    }
+}

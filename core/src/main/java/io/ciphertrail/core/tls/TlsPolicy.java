@@ -1,0 +1,152 @@
+package io.ciphertrail.core.tls;
+
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.SslConfigs;
+import org.apache.kafka.common.config.types.Password;
+
+/**
+ * Refuses client configurations that would let a record travel in clear, reach an impostor broker,
+ * or leave the broker unable to tell which service is calling. One place for the rules, used by the
+ * producer and consumer libraries, the engine factory, the policy service and the CLI.
+ *
+ * <p>Each refusal is a {@link ConfigException} that names the setting, why it is refused and what to set.
+ * Values of password settings are never shown.
+ */
+public final class TlsPolicy {
+    /** The only protocol versions allowed: TLS 1.0 and 1.1 are broken, SSLv3 more so. */
+    public static final Set<String> ALLOWED_PROTOCOLS = Set.of("TLSv1.3", "TLSv1.2");
+
+    private static final Set<String> SECURE_SECURITY_PROTOCOLS = Set.of("SSL", "SASL_SSL");
+    private static final Set<String> TRUST_MANAGER_ALGORITHMS = Set.of("PKIX", "SunX509");
+    private static final List<String> WEAK_SUITE_MARKERS = List.of("_NULL_", "_ANON_", "_EXPORT", "_RC4_", "_DES_", "_3DES_", "_MD5");
+    private static final String ENGINE_FACTORY = ReloadingSslEngineFactory.class.getName();
+
+    private TlsPolicy() {
+    }
+
+    /**
+     * Checks a complete client configuration (as given to a Kafka producer, consumer, admin client or Streams).
+     *
+     * @throws ConfigException naming the first setting that breaks the policy
+     */
+    public static void requireSecureClient(Map<String, ?> configs) {
+        String protocol = string(configs, CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, CommonClientConfigs.DEFAULT_SECURITY_PROTOCOL)
+                .toUpperCase(Locale.ROOT);
+        if (!SECURE_SECURITY_PROTOCOLS.contains(protocol)) {
+            throw new ConfigException(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, protocol,
+                    "records and credentials would travel in clear. Set security.protocol=SSL (or SASL_SSL).");
+        }
+        requireSecureEngineSettings(configs);
+        requireClientCertificate(configs, protocol);
+    }
+
+    /**
+     * Checks the {@code ssl.*} settings alone: what every TLS engine Ciphertrail creates must satisfy,
+     * whatever the connection carries.
+     */
+    public static void requireSecureEngineSettings(Map<String, ?> configs) {
+        String identification = string(configs, SslConfigs.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM_CONFIG,
+                SslConfigs.DEFAULT_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM);
+        if (!identification.equalsIgnoreCase("https")) {
+            throw new ConfigException(SslConfigs.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM_CONFIG, identification,
+                    "host name verification is off, so any certificate from a trusted CA would pass as the broker."
+                            + " Set ssl.endpoint.identification.algorithm=https (Kafka's default).");
+        }
+
+        List<String> enabled = list(configs, SslConfigs.SSL_ENABLED_PROTOCOLS_CONFIG, SslConfigs.DEFAULT_SSL_ENABLED_PROTOCOLS);
+        if (enabled.isEmpty() || !ALLOWED_PROTOCOLS.containsAll(enabled)) {
+            throw new ConfigException(SslConfigs.SSL_ENABLED_PROTOCOLS_CONFIG, String.join(",", enabled),
+                    "only TLSv1.3 and TLSv1.2 are allowed. Set ssl.enabled.protocols=TLSv1.3,TLSv1.2.");
+        }
+        String contextProtocol = string(configs, SslConfigs.SSL_PROTOCOL_CONFIG, SslConfigs.DEFAULT_SSL_PROTOCOL);
+        if (!ALLOWED_PROTOCOLS.contains(contextProtocol) && !contextProtocol.equals("TLS")) {
+            throw new ConfigException(SslConfigs.SSL_PROTOCOL_CONFIG, contextProtocol,
+                    "only TLSv1.3 and TLSv1.2 are allowed. Set ssl.protocol=TLSv1.3.");
+        }
+
+        for (String suite : list(configs, SslConfigs.SSL_CIPHER_SUITES_CONFIG, null)) {
+            if (!isForwardSecret(suite)) {
+                throw new ConfigException(SslConfigs.SSL_CIPHER_SUITES_CONFIG, suite,
+                        "this cipher suite is not forward secret (or is broken): a later leak of a private key would"
+                                + " expose recorded traffic. Use TLS 1.3 suites or TLS_ECDHE_*/TLS_DHE_* suites with AES-GCM"
+                                + " or ChaCha20, or leave ssl.cipher.suites unset for the JVM's defaults.");
+            }
+        }
+
+        Object factory = configs.get(SslConfigs.SSL_ENGINE_FACTORY_CLASS_CONFIG);
+        String factoryName = factory instanceof Class<?> type ? type.getName() : factory == null ? null : factory.toString().trim();
+        if (factoryName != null && !factoryName.isEmpty() && !factoryName.equals(ENGINE_FACTORY)) {
+            throw new ConfigException(SslConfigs.SSL_ENGINE_FACTORY_CLASS_CONFIG, factoryName,
+                    "a custom engine factory replaces Kafka's certificate checks and could trust any certificate."
+                            + " Remove it, or use " + ENGINE_FACTORY + ".");
+        }
+        String trustManager = string(configs, SslConfigs.SSL_TRUSTMANAGER_ALGORITHM_CONFIG, SslConfigs.DEFAULT_SSL_TRUSTMANAGER_ALGORITHM);
+        if (!TRUST_MANAGER_ALGORITHMS.contains(trustManager)) {
+            throw new ConfigException(SslConfigs.SSL_TRUSTMANAGER_ALGORITHM_CONFIG, trustManager,
+                    "only the JDK's certificate-checking trust managers (PKIX, SunX509) are allowed;"
+                            + " others may trust any certificate. Remove the setting.");
+        }
+        if (isBlank(configs, SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG) && isBlank(configs, SslConfigs.SSL_TRUSTSTORE_CERTIFICATES_CONFIG)) {
+            throw new ConfigException(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, null,
+                    "no trust store is configured, so the broker would be checked against every public CA the JVM"
+                            + " trusts. Set ssl.truststore.location (or ssl.truststore.certificates) to your cluster's CA.");
+        }
+    }
+
+    private static void requireClientCertificate(Map<String, ?> configs, String protocol) {
+        Object required = configs.get(TlsConfig.CLIENT_CERTIFICATE_REQUIRED_CONFIG);
+        if (required != null && !Boolean.parseBoolean(required.toString())) {
+            return;
+        }
+        if (isBlank(configs, SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG) && isBlank(configs, SslConfigs.SSL_KEYSTORE_CERTIFICATE_CHAIN_CONFIG)) {
+            throw new ConfigException(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, null,
+                    "no client certificate is configured, so the broker cannot tell which service is calling (mutual TLS)."
+                            + " Set ssl.keystore.location (or ssl.keystore.certificate.chain and ssl.keystore.key)"
+                            + (protocol.equals("SASL_SSL")
+                                    ? ", or set " + TlsConfig.CLIENT_CERTIFICATE_REQUIRED_CONFIG + "=false if SASL identifies this client."
+                                    : "."));
+        }
+    }
+
+    /** TLS 1.3 suites are all forward secret; TLS 1.2 suites are when the key exchange is ephemeral (EC)DH. */
+    static boolean isForwardSecret(String suite) {
+        String name = suite.trim().toUpperCase(Locale.ROOT);
+        if (WEAK_SUITE_MARKERS.stream().anyMatch(name::contains)) {
+            return false;
+        }
+        return name.startsWith("TLS_AES_") || name.startsWith("TLS_CHACHA20_")
+                || name.startsWith("TLS_ECDHE_") || name.startsWith("TLS_DHE_");
+    }
+
+    private static boolean isBlank(Map<String, ?> configs, String key) {
+        Object value = configs.get(key);
+        if (value instanceof Password password) {
+            return password.value() == null || password.value().isBlank();
+        }
+        return value == null || value.toString().isBlank();
+    }
+
+    private static String string(Map<String, ?> configs, String key, String defaultValue) {
+        Object value = configs.get(key);
+        return value == null ? (defaultValue == null ? "" : defaultValue) : value.toString().trim();
+    }
+
+    private static List<String> list(Map<String, ?> configs, String key, String defaultValue) {
+        Object value = configs.get(key);
+        if (value == null) {
+            value = defaultValue;
+        }
+        if (value == null) {
+            return List.of();
+        }
+        Collection<?> items = value instanceof Collection<?> collection ? collection : Arrays.asList(value.toString().split(","));
+        return items.stream().map(item -> item.toString().trim()).filter(item -> !item.isEmpty()).toList();
+    }
+}
