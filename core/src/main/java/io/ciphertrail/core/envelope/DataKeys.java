@@ -1,0 +1,209 @@
+package io.ciphertrail.core.envelope;
+
+import io.ciphertrail.core.envelope.CryptoListener.KmsOperation;
+import io.ciphertrail.core.envelope.EnvelopeException.Reason;
+import io.ciphertrail.core.kms.Edek;
+import io.ciphertrail.core.kms.GeneratedDek;
+import io.ciphertrail.core.kms.KekRef;
+import io.ciphertrail.core.kms.Kms;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.crypto.SecretKey;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data key each topic's records are encrypted with, replaced before it is used up.
+ *
+ * <p>A key serves at most {@code dek.max.encryptions} records and {@code dek.max.age.ms}. When three
+ * quarters of either is spent, or the KEK alias is due to be resolved again, a replacement is prepared
+ * on a background thread; the send path keeps using the current key meanwhile and so makes no KMS call
+ * in steady state. Only on a topic's first record, or if the KMS was too slow and the key truly ran
+ * out, does a sender wait (at most {@code kms.timeout.ms}).
+ *
+ * <p>IVs are deterministic (NIST SP 800-38D §8.2.1): 4 random bytes fixed per key, then a 64-bit
+ * counter. A data key is created and used by one process only, and the counter never reaches the
+ * encryption limit (at most 2^32), so an IV never repeats under a key.
+ */
+final class DataKeys {
+    private static final Logger LOG = LoggerFactory.getLogger(DataKeys.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final long RETRY_BACKOFF_MILLIS = 1_000;
+
+    private final Kms kms;
+    private final EnvelopeConfig config;
+    private final DekCache cache;
+    private final CryptoListener listener;
+    private final Clock clock;
+    private final Executor background;
+    private final KmsCalls calls;
+    private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>();
+    private final long maxEncryptions;
+    private final long maxAgeMillis;
+    private final long kekRefreshMillis;
+
+    DataKeys(Kms kms, EnvelopeConfig config, DekCache cache, CryptoListener listener, Clock clock, Executor background) {
+        this.kms = kms;
+        this.config = config;
+        this.cache = cache;
+        this.listener = listener;
+        this.clock = clock;
+        this.background = background;
+        this.calls = new KmsCalls(config.kmsTimeout(), listener);
+        this.maxEncryptions = config.dekMaxEncryptions();
+        this.maxAgeMillis = config.dekMaxAge().toMillis();
+        this.kekRefreshMillis = config.kekRefresh().toMillis();
+    }
+
+    /** A key and the IV for one encryption under it. */
+    record Lease(ActiveKey key, byte[] iv) {
+    }
+
+    /** The current data key for {@code topic} and a fresh IV under it. */
+    Lease lease(String topic) {
+        Slot slot = slots.computeIfAbsent(topic, Slot::new);
+        ActiveKey key = slot.active;
+        while (true) {
+            long now = clock.millis();
+            if (key != null && now - key.createdAt < maxAgeMillis) {
+                long counter = key.used.getAndIncrement();
+                if (counter < maxEncryptions) {
+                    if (slot.pending == null && now >= slot.retryAfter && (counter >= maxEncryptions / 4 * 3
+                            || now - key.createdAt >= maxAgeMillis / 4 * 3 || now - slot.kekCheckedAt >= kekRefreshMillis)) {
+                        slot.refresh(false);
+                    }
+                    return new Lease(key, key.iv(counter));
+                }
+            }
+            key = slot.awaitReplacement(key);
+        }
+    }
+
+    /** A data key in use for one topic. */
+    static final class ActiveKey {
+        final SecretKey key;
+        final Edek edek;
+        final byte[] keySection;
+        final long createdAt;
+        final AtomicLong used = new AtomicLong();
+        private final int ivPrefix = RANDOM.nextInt();
+
+        private ActiveKey(String topic, GeneratedDek generated, long createdAt) {
+            this.key = generated.dek().secretKey();
+            this.edek = generated.edek();
+            this.keySection = EnvelopeWriter.keySection(topic, generated.edek());
+            this.createdAt = createdAt;
+        }
+
+        byte[] iv(long counter) {
+            return ByteBuffer.allocate(Envelope.IV_LENGTH).putInt(ivPrefix).putLong(counter).array();
+        }
+    }
+
+    private final class Slot {
+        private final String topic;
+        private final String alias;
+        volatile ActiveKey active;
+        volatile long kekCheckedAt;
+        volatile CompletableFuture<ActiveKey> pending;
+        /** After a failed background refresh, the send path waits this long before asking again. */
+        volatile long retryAfter;
+        private io.ciphertrail.core.kms.Dek activeDek;
+
+        Slot(String topic) {
+            this.topic = topic;
+            this.alias = config.kekAlias(topic);
+        }
+
+        /** Starts preparing a replacement unless one is on its way; {@code force} replaces even a fresh key. */
+        synchronized CompletableFuture<ActiveKey> refresh(boolean force) {
+            if (pending != null) {
+                return pending;
+            }
+            CompletableFuture<ActiveKey> next = CompletableFuture.supplyAsync(() -> replace(force), background);
+            pending = next;
+            next.whenComplete((key, failure) -> {
+                synchronized (this) {
+                    pending = null;
+                }
+                if (failure != null) {
+                    retryAfter = clock.millis() + RETRY_BACKOFF_MILLIS;
+                }
+                if (failure != null && active != null) {
+                    LOG.warn("Could not prepare a new data key for topic '{}' (KEK alias '{}'); the current one stays in use: {}",
+                            topic, alias, failure.getCause() != null ? failure.getCause().getMessage() : failure.getMessage());
+                }
+            });
+            return next;
+        }
+
+        private ActiveKey replace(boolean force) {
+            KekRef kek = calls.call(KmsOperation.RESOLVE, topic, () -> kms.resolveAlias(alias));
+            kekCheckedAt = clock.millis();
+            ActiveKey current = active;
+            if (!force && current != null && current.edek.kek().equals(kek)
+                    && current.used.get() < maxEncryptions / 4 * 3 && clock.millis() - current.createdAt < maxAgeMillis / 4 * 3) {
+                return current;
+            }
+            GeneratedDek generated = calls.call(KmsOperation.GENERATE, topic, () -> kms.generateDek(kek));
+            cache.put(generated.edek(), generated.dek());
+            ActiveKey next = new ActiveKey(topic, generated, clock.millis());
+            synchronized (this) {
+                if (activeDek != null) {
+                    // Leases already handed out keep their own key object; only this copy of the material goes.
+                    activeDek.destroy();
+                }
+                activeDek = generated.dek();
+                active = next;
+            }
+            listener.dataKeyRotated(topic, kek);
+            return next;
+        }
+
+        /** Waits for a key other than {@code stale}: the first one, or one replacing a used-up key. */
+        ActiveKey awaitReplacement(ActiveKey stale) {
+            CompletableFuture<ActiveKey> next;
+            synchronized (this) {
+                if (active != stale) {
+                    return active;
+                }
+                next = refresh(stale != null);
+            }
+            try {
+                return next.get(config.kmsTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                throw new EnvelopeException(Reason.KMS_UNAVAILABLE, topic, "no data key within "
+                        + config.kmsTimeout().toMillis() + " ms (" + EnvelopeConfig.KMS_TIMEOUT_MS_CONFIG + ")", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new EnvelopeException(Reason.KMS_UNAVAILABLE, topic, "interrupted while waiting for a data key", e);
+            } catch (ExecutionException e) {
+                EnvelopeException failure = KmsCalls.failure(topic, e.getCause());
+                if (failure.reason() == Reason.UNKNOWN_KEK) {
+                    throw new EnvelopeException(Reason.UNKNOWN_KEK, topic, "no KEK with alias '" + alias
+                            + "' for this topic; create it (ciphertrail keys create " + alias + ") or check "
+                            + EnvelopeConfig.KEK_ALIAS_TEMPLATE_CONFIG, failure);
+                }
+                throw failure;
+            }
+        }
+    }
+
+    void close() {
+        for (Slot slot : slots.values()) {
+            synchronized (slot) {
+                if (slot.activeDek != null) {
+                    slot.activeDek.destroy();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package io.ciphertrail.core.envelope;
+
+import io.ciphertrail.core.trace.TraceContext;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * The {@code ciphertrail.envelope.*} settings: which key encrypts which topic, how long a data key
+ * lives, what to do with records that are not encrypted, and which headers are bound or encrypted.
+ * Limits and their reasoning: {@code docs/key-management.md}.
+ */
+public final class EnvelopeConfig extends AbstractConfig {
+    public static final String KEK_ALIAS_TEMPLATE_CONFIG = "ciphertrail.envelope.kek.alias.template";
+    public static final String RECORD_KEY_ENCRYPTION_CONFIG = "ciphertrail.envelope.record.key.encryption";
+    public static final String RECORD_KEY_KEK_ALIAS_TEMPLATE_CONFIG = "ciphertrail.envelope.record.key.kek.alias.template";
+    public static final String DEK_MAX_ENCRYPTIONS_CONFIG = "ciphertrail.envelope.dek.max.encryptions";
+    public static final String DEK_MAX_AGE_MS_CONFIG = "ciphertrail.envelope.dek.max.age.ms";
+    public static final String KEK_REFRESH_MS_CONFIG = "ciphertrail.envelope.kek.refresh.ms";
+    public static final String KMS_TIMEOUT_MS_CONFIG = "ciphertrail.envelope.kms.timeout.ms";
+    public static final String DEK_CACHE_MAX_ENTRIES_CONFIG = "ciphertrail.envelope.dek.cache.max.entries";
+    public static final String DEK_CACHE_MAX_AGE_MS_CONFIG = "ciphertrail.envelope.dek.cache.max.age.ms";
+    public static final String UNENCRYPTED_RECORDS_CONFIG = "ciphertrail.envelope.unencrypted.records";
+    public static final String PROTECTED_HEADERS_CONFIG = "ciphertrail.envelope.protected.headers";
+    public static final String ENCRYPTED_HEADERS_CONFIG = "ciphertrail.envelope.encrypted.headers";
+
+    /** What a consumer does with a record that carries no envelope. */
+    public enum UnencryptedRecords { REJECT, PASSTHROUGH }
+
+    public static final String TOPIC_PLACEHOLDER = "${topic}";
+
+    private static final ConfigDef CONFIG = addTo(new ConfigDef());
+
+    public EnvelopeConfig(Map<?, ?> originals) {
+        super(CONFIG, originals, false);
+        for (String name : getList(ENCRYPTED_HEADERS_CONFIG)) {
+            if (name.equals(TraceContext.HEADER)) {
+                throw new ConfigException(ENCRYPTED_HEADERS_CONFIG, name,
+                        "the trace context must stay readable so every hop can follow the event; protect it instead (it is bound by default)");
+            }
+        }
+        for (String key : List.of(KEK_ALIAS_TEMPLATE_CONFIG, RECORD_KEY_KEK_ALIAS_TEMPLATE_CONFIG)) {
+            if (!getString(key).contains(TOPIC_PLACEHOLDER)) {
+                throw new ConfigException(key, getString(key), "the template must contain " + TOPIC_PLACEHOLDER
+                        + " so each topic gets its own key");
+            }
+        }
+        if (getString(KEK_ALIAS_TEMPLATE_CONFIG).equals(getString(RECORD_KEY_KEK_ALIAS_TEMPLATE_CONFIG))) {
+            throw new ConfigException(RECORD_KEY_KEK_ALIAS_TEMPLATE_CONFIG, getString(RECORD_KEY_KEK_ALIAS_TEMPLATE_CONFIG),
+                    "record keys need their own KEK, so rotating the value KEK does not move keys to other partitions");
+        }
+    }
+
+    public static ConfigDef configDef() {
+        return new ConfigDef(CONFIG);
+    }
+
+    public static ConfigDef addTo(ConfigDef def) {
+        return def
+                .define(KEK_ALIAS_TEMPLATE_CONFIG, Type.STRING, "ciphertrail/topic/" + TOPIC_PLACEHOLDER, Importance.HIGH,
+                        "KEK alias for a topic's record values; " + TOPIC_PLACEHOLDER + " is replaced by the topic"
+                                + " the record is encrypted for. A topic without a KEK is refused.")
+                .define(RECORD_KEY_ENCRYPTION_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM,
+                        "Encrypt record keys deterministically (AES-GCM-SIV) so equal keys still land on the same"
+                                + " partition and compact together. Reveals which records share a key.")
+                .define(RECORD_KEY_KEK_ALIAS_TEMPLATE_CONFIG, Type.STRING, "ciphertrail/topic/" + TOPIC_PLACEHOLDER + "/record-key",
+                        Importance.MEDIUM, "KEK alias for a topic's record keys, when record key encryption is on.")
+                .define(DEK_MAX_ENCRYPTIONS_CONFIG, Type.LONG, 10_000_000L, Range.between(1, 1L << 32), Importance.MEDIUM,
+                        "Records one data key encrypts before it is replaced.")
+                .define(DEK_MAX_AGE_MS_CONFIG, Type.LONG, Duration.ofHours(1).toMillis(), Range.atLeast(1_000), Importance.MEDIUM,
+                        "Longest time one data key encrypts before it is replaced.")
+                .define(KEK_REFRESH_MS_CONFIG, Type.LONG, Duration.ofMinutes(5).toMillis(), Range.atLeast(1_000), Importance.MEDIUM,
+                        "How often a topic's KEK alias is resolved again. After a KEK rotation, new records are"
+                                + " wrapped by the new version within this delay.")
+                .define(KMS_TIMEOUT_MS_CONFIG, Type.LONG, 10_000L, Range.atLeast(1), Importance.MEDIUM,
+                        "Longest wait for the KMS on the send or poll path: on a topic's first record, when a data"
+                                + " key truly expired before its replacement arrived, and when unwrapping a new data key.")
+                .define(DEK_CACHE_MAX_ENTRIES_CONFIG, Type.INT, 10_000, Range.atLeast(1), Importance.LOW,
+                        "Unwrapped data keys kept per process.")
+                .define(DEK_CACHE_MAX_AGE_MS_CONFIG, Type.LONG, Duration.ofHours(2).toMillis(), Range.atLeast(1_000), Importance.LOW,
+                        "Longest time an unwrapped data key stays in memory.")
+                .define(UNENCRYPTED_RECORDS_CONFIG, Type.STRING, UnencryptedRecords.REJECT.name(),
+                        ValidString.in(UnencryptedRecords.REJECT.name(), UnencryptedRecords.PASSTHROUGH.name()), Importance.HIGH,
+                        "A record without an envelope: REJECT fails it (reason NOT_ENCRYPTED); PASSTHROUGH hands it"
+                                + " over as it is, for migrations only.")
+                .define(PROTECTED_HEADERS_CONFIG, Type.LIST, "", Importance.MEDIUM,
+                        "Header names whose values are bound into the envelope: editing, adding or removing them"
+                                + " makes decryption fail. The traceparent trace ID is always bound.")
+                .define(ENCRYPTED_HEADERS_CONFIG, Type.LIST, "", Importance.MEDIUM,
+                        "Header names whose values are encrypted like the record value (not traceparent).");
+    }
+
+    public String kekAlias(String topic) {
+        return getString(KEK_ALIAS_TEMPLATE_CONFIG).replace(TOPIC_PLACEHOLDER, topic);
+    }
+
+    public String recordKeyKekAlias(String topic) {
+        return getString(RECORD_KEY_KEK_ALIAS_TEMPLATE_CONFIG).replace(TOPIC_PLACEHOLDER, topic);
+    }
+
+    public boolean recordKeyEncryption() {
+        return getBoolean(RECORD_KEY_ENCRYPTION_CONFIG);
+    }
+
+    public long dekMaxEncryptions() {
+        return getLong(DEK_MAX_ENCRYPTIONS_CONFIG);
+    }
+
+    public Duration dekMaxAge() {
+        return Duration.ofMillis(getLong(DEK_MAX_AGE_MS_CONFIG));
+    }
+
+    public Duration kekRefresh() {
+        return Duration.ofMillis(getLong(KEK_REFRESH_MS_CONFIG));
+    }
+
+    public Duration kmsTimeout() {
+        return Duration.ofMillis(getLong(KMS_TIMEOUT_MS_CONFIG));
+    }
+
+    public int dekCacheMaxEntries() {
+        return getInt(DEK_CACHE_MAX_ENTRIES_CONFIG);
+    }
+
+    public Duration dekCacheMaxAge() {
+        return Duration.ofMillis(getLong(DEK_CACHE_MAX_AGE_MS_CONFIG));
+    }
+
+    public UnencryptedRecords unencryptedRecords() {
+        return UnencryptedRecords.valueOf(getString(UNENCRYPTED_RECORDS_CONFIG));
+    }
+
+    public List<String> protectedHeaders() {
+        return getList(PROTECTED_HEADERS_CONFIG);
+    }
+
+    public List<String> encryptedHeaders() {
+        return getList(ENCRYPTED_HEADERS_CONFIG);
+    }
+}

@@ -1,0 +1,111 @@
+package io.ciphertrail.core.envelope;
+
+import io.ciphertrail.core.envelope.EnvelopeException.Reason;
+import io.ciphertrail.core.kms.Kms;
+import io.ciphertrail.core.trace.TraceContext;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import javax.crypto.Cipher;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+/**
+ * Encrypts records for a topic: AES-256-GCM under the topic's current data key, with the topic, the
+ * KEK reference, the record's trace ID and protected headers bound as associated data. Thread-safe;
+ * one per process (or per client) is enough.
+ *
+ * <pre>{@code
+ * byte[] envelope = encryptor.encrypt("orders", record.headers(), plaintext);
+ * }</pre>
+ */
+public final class EnvelopeEncryptor implements AutoCloseable {
+    private static final ThreadLocal<Cipher> GCM = ThreadLocal.withInitial(EnvelopeEncryptor::newGcm);
+
+    private final EnvelopeConfig config;
+    private final CryptoListener listener;
+    private final DataKeys dataKeys;
+    private final RecordKeyCipher recordKeys;
+    private final ExecutorService background;
+
+    public EnvelopeEncryptor(Kms kms, EnvelopeConfig config, DekCache cache, CryptoListener listener, Clock clock) {
+        this.config = config;
+        this.listener = listener;
+        this.background = Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "ciphertrail-data-keys");
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.dataKeys = new DataKeys(kms, config, cache, listener, clock, background);
+        this.recordKeys = new RecordKeyCipher(kms, config, listener, clock, background);
+    }
+
+    /**
+     * Encrypts a record value for {@code boundTopic} (the topic its readers will read it from, which may
+     * differ from the topic it is first sent to when a gate forwards it). First encrypts the configured
+     * named headers in place, then binds the trace ID from {@code traceparent} and the protected headers.
+     * A null value (a tombstone) stays null.
+     */
+    public byte[] encrypt(String boundTopic, Headers headers, byte[] plaintext) {
+        if (!config.encryptedHeaders().isEmpty() && headers != null) {
+            encryptHeaders(boundTopic, headers);
+        }
+        if (plaintext == null) {
+            return null;
+        }
+        byte[] traceId = TraceContext.fromHeaders(headers).map(TraceContext::traceIdBytes).orElse(null);
+        List<String> protectedNames = config.protectedHeaders();
+        byte[] digest = protectedNames.isEmpty() ? null : ProtectedHeaders.digest(protectedNames, headers);
+        byte[] envelope = seal(boundTopic, traceId, protectedNames, digest, null, plaintext);
+        listener.recordEncrypted(boundTopic, plaintext.length, envelope.length);
+        return envelope;
+    }
+
+    /** Encrypts a record key deterministically when {@code ciphertrail.envelope.record.key.encryption} is on; otherwise returns it. */
+    public byte[] encryptRecordKey(String boundTopic, byte[] key) {
+        return config.recordKeyEncryption() ? recordKeys.encrypt(boundTopic, key) : key;
+    }
+
+    private void encryptHeaders(String boundTopic, Headers headers) {
+        for (String name : config.encryptedHeaders()) {
+            List<Header> originals = new ArrayList<>();
+            headers.headers(name).forEach(originals::add);
+            if (originals.isEmpty()) {
+                continue;
+            }
+            headers.remove(name);
+            for (Header header : originals) {
+                headers.add(name, header.value() == null ? null
+                        : seal(boundTopic, null, List.of(), null, name, header.value()));
+            }
+        }
+    }
+
+    private byte[] seal(String topic, byte[] traceId, List<String> protectedNames, byte[] digest, String headerName, byte[] plaintext) {
+        DataKeys.Lease lease = dataKeys.lease(topic);
+        try {
+            return EnvelopeWriter.seal(GCM.get(), lease.key().key, lease.key().keySection, traceId, protectedNames, digest,
+                    headerName, lease.iv(), plaintext);
+        } catch (GeneralSecurityException e) {
+            throw new EnvelopeException(Reason.KEK_NOT_USABLE, topic, "AES-GCM encryption failed: " + e.getMessage(), e);
+        }
+    }
+
+    static Cipher newGcm() {
+        try {
+            return Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("This JVM has no AES/GCM/NoPadding cipher", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        background.shutdownNow();
+        dataKeys.close();
+        recordKeys.close();
+    }
+}

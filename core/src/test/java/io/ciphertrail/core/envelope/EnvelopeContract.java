@@ -1,0 +1,386 @@
+package io.ciphertrail.core.envelope;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.ciphertrail.core.envelope.CryptoListener.KmsOperation;
+import io.ciphertrail.core.envelope.EnvelopeException.Reason;
+import io.ciphertrail.core.kms.KekRef;
+import io.ciphertrail.core.kms.Kms;
+import io.ciphertrail.core.kms.KmsAdmin;
+import io.ciphertrail.core.kms.KmsConfig;
+import io.ciphertrail.core.trace.TraceContext;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * What every KMS provider must give the envelope layer. Subclasses supply a real KMS (a key store
+ * file, a SoftHSM2 token); every test uses its own topic, so tests share a token safely.
+ */
+abstract class EnvelopeContract {
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+    protected String topic;
+    protected KmsAdmin admin;
+    private final MutableClock clock = new MutableClock();
+
+    /** Settings of the KMS under test. */
+    protected abstract Map<String, Object> kmsConfigs();
+
+    @BeforeEach
+    void createTopicKey() {
+        topic = "orders-" + UUID.randomUUID().toString().substring(0, 8);
+        admin = closeLater(KmsConfig.admin(kmsConfigs()));
+        admin.create("ciphertrail/topic/" + topic);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable closeable : toClose) {
+            closeable.close();
+        }
+    }
+
+    protected <T extends AutoCloseable> T closeLater(T closeable) {
+        toClose.add(0, closeable);
+        return closeable;
+    }
+
+    private Map<String, Object> configs(Object... overrides) {
+        Map<String, Object> configs = new HashMap<>(kmsConfigs());
+        for (int i = 0; i < overrides.length; i += 2) {
+            configs.put((String) overrides[i], overrides[i + 1]);
+        }
+        return configs;
+    }
+
+    protected EnvelopeEncryptor encryptor(CryptoListener listener, Clock clock, Object... overrides) {
+        Map<String, Object> configs = configs(overrides);
+        Kms kms = closeLater(KmsConfig.kms(configs));
+        return closeLater(new EnvelopeEncryptor(kms, new EnvelopeConfig(configs), new DekCache(100, 3_600_000, clock), listener, clock));
+    }
+
+    protected EnvelopeEncryptor encryptor(Object... overrides) {
+        return encryptor(CryptoListener.NONE, Clock.systemUTC(), overrides);
+    }
+
+    /** A decryptor with its own cache, as in a separate consumer process. */
+    protected EnvelopeDecryptor decryptor(CryptoListener listener, Object... overrides) {
+        Map<String, Object> configs = configs(overrides);
+        Kms kms = closeLater(KmsConfig.kms(configs));
+        return closeLater(new EnvelopeDecryptor(kms, new EnvelopeConfig(configs), new DekCache(100, 3_600_000, Clock.systemUTC()),
+                listener, Clock.systemUTC()));
+    }
+
+    protected EnvelopeDecryptor decryptor(Object... overrides) {
+        return decryptor(CryptoListener.NONE, overrides);
+    }
+
+    static Headers tracedHeaders() {
+        Headers headers = new RecordHeaders();
+        TraceContext.newTrace().writeTo(headers);
+        return headers;
+    }
+
+    static byte[] bytes(int size) {
+        byte[] data = new byte[size];
+        new Random(size).nextBytes(data);
+        return data;
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 100, 1024, 16 * 1024, 256 * 1024, 1024 * 1024})
+    void roundTripsEverySize(int size) {
+        byte[] plaintext = bytes(size);
+        Headers headers = tracedHeaders();
+        byte[] envelope = encryptor().encrypt(topic, headers, plaintext);
+
+        assertThat(envelope.length).isGreaterThan(size);
+        assertThat(decryptor().decrypt(topic, headers, envelope)).isEqualTo(plaintext);
+    }
+
+    @Test
+    void tombstonesStayNull() {
+        assertThat(encryptor().encrypt(topic, tracedHeaders(), null)).isNull();
+        assertThat(decryptor().decrypt(topic, tracedHeaders(), null)).isNull();
+    }
+
+    @Test
+    void envelopeHeaderNamesTopicKeyAndTraceWithoutAKey() {
+        Headers headers = tracedHeaders();
+        byte[] envelope = encryptor().encrypt(topic, headers, "secret order".getBytes(StandardCharsets.UTF_8));
+        Envelope parsed = Envelope.parse(envelope, topic);
+
+        assertThat(parsed.boundTopic()).isEqualTo(topic);
+        assertThat(parsed.kek()).isEqualTo(new KekRef("ciphertrail/topic/" + topic, 1));
+        assertThat(parsed.boundTraceId()).contains(TraceContext.fromHeaders(headers).orElseThrow().traceId());
+        assertThat(new String(envelope, StandardCharsets.ISO_8859_1)).doesNotContain("secret order");
+    }
+
+    @Test
+    void everySingleBitFlipIsDetected() {
+        Headers headers = tracedHeaders();
+        byte[] envelope = encryptor("ciphertrail.envelope.protected.headers", "tenant")
+                .encrypt(topic, withTenant(headers), bytes(48));
+        EnvelopeDecryptor decryptor = decryptor("ciphertrail.envelope.protected.headers", "tenant");
+        Set<Reason> seen = new HashSet<>();
+        for (int bit = 0; bit < envelope.length * 8; bit++) {
+            byte[] flipped = envelope.clone();
+            flipped[bit / 8] ^= (byte) (1 << (bit % 8));
+            EnvelopeException failure = catchThrowableOfType(EnvelopeException.class,
+                    () -> decryptor.decrypt(topic, withTenant(headers), flipped));
+            assertThat(failure).as("bit %d of %d flipped", bit, envelope.length * 8).isNotNull();
+            seen.add(failure.reason());
+        }
+        assertThat(seen).contains(Reason.NOT_ENCRYPTED, Reason.UNSUPPORTED_VERSION, Reason.TAMPERED, Reason.WRONG_TOPIC);
+    }
+
+    private static Headers withTenant(Headers traced) {
+        Headers headers = new RecordHeaders(traced.toArray());
+        headers.remove("tenant");
+        headers.add("tenant", "acme".getBytes(StandardCharsets.UTF_8));
+        return headers;
+    }
+
+    @Test
+    void recordCopiedToAnotherTopicFailsAsWrongTopic() {
+        Headers headers = tracedHeaders();
+        byte[] envelope = encryptor().encrypt(topic, headers, bytes(10));
+        assertThatThrownBy(() -> decryptor().decrypt("payments", headers, envelope))
+                .isInstanceOfSatisfying(EnvelopeException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.WRONG_TOPIC);
+                    assertThat(e.getMessage()).contains("topic 'payments'").contains("encrypted for topic '" + topic + "'");
+                });
+    }
+
+    @Test
+    void editedProtectedHeaderFails() {
+        Headers headers = withTenant(tracedHeaders());
+        byte[] envelope = encryptor("ciphertrail.envelope.protected.headers", "tenant").encrypt(topic, headers, bytes(10));
+        EnvelopeDecryptor decryptor = decryptor("ciphertrail.envelope.protected.headers", "tenant");
+        assertThat(decryptor.decrypt(topic, headers, envelope)).isEqualTo(bytes(10));
+
+        Headers edited = new RecordHeaders(headers.toArray());
+        edited.remove("tenant");
+        edited.add("tenant", "evil".getBytes(StandardCharsets.UTF_8));
+        assertReason(() -> decryptor.decrypt(topic, edited, envelope), Reason.PROTECTED_HEADER_MISMATCH);
+
+        Headers removed = new RecordHeaders(headers.toArray());
+        removed.remove("tenant");
+        assertReason(() -> decryptor.decrypt(topic, removed, envelope), Reason.PROTECTED_HEADER_MISMATCH);
+    }
+
+    @Test
+    void editedTraceFailsButADroppedTraceHeaderIsRecoveredFromTheEnvelope() {
+        Headers headers = tracedHeaders();
+        byte[] envelope = encryptor().encrypt(topic, headers, bytes(10));
+        EnvelopeDecryptor decryptor = decryptor();
+
+        Headers otherTrace = new RecordHeaders();
+        TraceContext.newTrace().writeTo(otherTrace);
+        assertReason(() -> decryptor.decrypt(topic, otherTrace, envelope), Reason.TRACE_MISMATCH);
+
+        Headers sameTraceNewSpan = new RecordHeaders();
+        TraceContext.fromHeaders(headers).orElseThrow().newSpan().writeTo(sameTraceNewSpan);
+        assertThat(decryptor.decrypt(topic, sameTraceNewSpan, envelope)).isEqualTo(bytes(10));
+
+        assertThat(decryptor.decrypt(topic, new RecordHeaders(), envelope)).isEqualTo(bytes(10));
+        assertThat(EnvelopeDecryptor.traceId(new RecordHeaders(), envelope))
+                .contains(TraceContext.fromHeaders(headers).orElseThrow().traceId());
+    }
+
+    @Test
+    void unknownVersionAndUnencryptedRecordsFailWithTheirOwnReason() {
+        byte[] envelope = encryptor().encrypt(topic, tracedHeaders(), bytes(10));
+        byte[] future = envelope.clone();
+        future[2] = 2;
+        assertReason(() -> decryptor().decrypt(topic, tracedHeaders(), future), Reason.UNSUPPORTED_VERSION);
+
+        byte[] plain = "{\"order\":1}".getBytes(StandardCharsets.UTF_8);
+        assertReason(() -> decryptor().decrypt(topic, tracedHeaders(), plain), Reason.NOT_ENCRYPTED);
+        assertThat(decryptor("ciphertrail.envelope.unencrypted.records", "PASSTHROUGH").decrypt(topic, tracedHeaders(), plain))
+                .isEqualTo(plain);
+    }
+
+    @Test
+    void topicWithoutAKekIsRefusedNamingTopicAndAlias() {
+        assertThatThrownBy(() -> encryptor().encrypt("no-key-topic", tracedHeaders(), bytes(1)))
+                .isInstanceOfSatisfying(EnvelopeException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.UNKNOWN_KEK);
+                    assertThat(e.getMessage()).contains("no-key-topic").contains("ciphertrail/topic/no-key-topic")
+                            .contains("ciphertrail keys create");
+                });
+    }
+
+    @Test
+    void destroyedKekShredsItsRecordsForGood() {
+        Headers headers = tracedHeaders();
+        byte[] envelope = encryptor().encrypt(topic, headers, bytes(10));
+        assertThat(decryptor().decrypt(topic, headers, envelope)).isEqualTo(bytes(10));
+
+        admin.destroy(new KekRef("ciphertrail/topic/" + topic, 1));
+
+        assertReason(() -> decryptor().decrypt(topic, headers, envelope), Reason.KEK_DESTROYED);
+    }
+
+    @Test
+    void destroyingEveryVersionShredsTheTopic() {
+        Headers headers = tracedHeaders();
+        byte[] v1 = encryptor().encrypt(topic, headers, bytes(10));
+        admin.rotate("ciphertrail/topic/" + topic);
+        byte[] v2 = encryptor().encrypt(topic, headers, bytes(10));
+        assertThat(Envelope.parse(v2, topic).kek().version()).isEqualTo(2);
+
+        admin.destroyAll("ciphertrail/topic/" + topic);
+
+        assertReason(() -> decryptor().decrypt(topic, headers, v1), Reason.KEK_DESTROYED);
+        assertReason(() -> decryptor().decrypt(topic, headers, v2), Reason.KEK_DESTROYED);
+        assertThat(admin.list()).filteredOn(i -> i.ref().alias().equals("ciphertrail/topic/" + topic))
+                .allMatch(i -> i.state() == io.ciphertrail.core.kms.KekInfo.State.DESTROYED).hasSize(2);
+    }
+
+    @Test
+    void keyRotationWrapsNewDataKeysWithTheNewVersionAndOldRecordsStillDecrypt() throws Exception {
+        Headers headers = tracedHeaders();
+        EnvelopeEncryptor encryptor = encryptor(CryptoListener.NONE, clock, "ciphertrail.envelope.kek.refresh.ms", 1_000L);
+        byte[] before = encryptor.encrypt(topic, headers, bytes(10));
+        assertThat(Envelope.parse(before, topic).kek().version()).isEqualTo(1);
+
+        admin.rotate("ciphertrail/topic/" + topic);
+        clock.advance(Duration.ofSeconds(2));
+
+        byte[] after = null;
+        for (int i = 0; i < 500; i++) {
+            after = encryptor.encrypt(topic, headers, bytes(10));
+            if (Envelope.parse(after, topic).kek().version() == 2) {
+                break;
+            }
+            Thread.sleep(10);
+        }
+        assertThat(Envelope.parse(after, topic).kek().version()).isEqualTo(2);
+        EnvelopeDecryptor decryptor = decryptor();
+        assertThat(decryptor.decrypt(topic, headers, before)).isEqualTo(bytes(10));
+        assertThat(decryptor.decrypt(topic, headers, after)).isEqualTo(bytes(10));
+    }
+
+    @Test
+    void dataKeyIsReplacedBeforeItServesMoreThanItsLimit() {
+        CountingListener listener = new CountingListener();
+        EnvelopeEncryptor encryptor = encryptor(listener, clock, "ciphertrail.envelope.dek.max.encryptions", 10L);
+        Headers headers = tracedHeaders();
+        Map<String, Integer> uses = new HashMap<>();
+        List<byte[]> envelopes = new ArrayList<>();
+        for (int i = 0; i < 45; i++) {
+            byte[] envelope = encryptor.encrypt(topic, headers, bytes(i));
+            envelopes.add(envelope);
+            uses.merge(java.util.HexFormat.of().formatHex(Envelope.parse(envelope, topic).edek().wrapped()), 1, Integer::sum);
+        }
+        assertThat(uses.size()).isGreaterThanOrEqualTo(5);
+        assertThat(uses.values()).allMatch(count -> count <= 10);
+        EnvelopeDecryptor decryptor = decryptor();
+        for (int i = 0; i < envelopes.size(); i++) {
+            assertThat(decryptor.decrypt(topic, headers, envelopes.get(i))).isEqualTo(bytes(i));
+        }
+    }
+
+    @Test
+    void dataKeyIsReplacedWhenItGetsOld() {
+        EnvelopeEncryptor encryptor = encryptor(CryptoListener.NONE, clock, "ciphertrail.envelope.dek.max.age.ms", 60_000L);
+        Headers headers = tracedHeaders();
+        byte[] first = encryptor.encrypt(topic, headers, bytes(1));
+        clock.advance(Duration.ofSeconds(61));
+        byte[] later = encryptor.encrypt(topic, headers, bytes(1));
+
+        assertThat(Envelope.parse(later, topic).edek()).isNotEqualTo(Envelope.parse(first, topic).edek());
+    }
+
+    @Test
+    void oneDataKeyLifetimeCostsOneGenerateForTheProducerAndOneUnwrapPerConsumerProcess() {
+        CountingListener producer = new CountingListener();
+        EnvelopeEncryptor encryptor = encryptor(producer, clock, "ciphertrail.envelope.dek.max.encryptions", 1_000L);
+        Headers headers = tracedHeaders();
+        List<byte[]> envelopes = new ArrayList<>();
+        for (int i = 0; i < 700; i++) {
+            envelopes.add(encryptor.encrypt(topic, headers, bytes(16)));
+        }
+        assertThat(producer.calls(KmsOperation.GENERATE)).isEqualTo(1);
+        assertThat(producer.calls(KmsOperation.RESOLVE)).isEqualTo(1);
+
+        for (int consumer = 0; consumer < 2; consumer++) {
+            CountingListener counting = new CountingListener();
+            EnvelopeDecryptor decryptor = decryptor(counting);
+            envelopes.forEach(envelope -> decryptor.decrypt(topic, headers, envelope));
+            assertThat(counting.calls(KmsOperation.UNWRAP)).as("unwraps in consumer %d", consumer).isEqualTo(1);
+            assertThat(counting.decrypted.get()).isEqualTo(700);
+        }
+    }
+
+    @Test
+    void recordKeysEncryptDeterministicallyPerTopicInEveryProcess() {
+        admin.create("ciphertrail/topic/" + topic + "/record-key");
+        Object[] on = {"ciphertrail.envelope.record.key.encryption", true};
+        byte[] key = "customer-42".getBytes(StandardCharsets.UTF_8);
+
+        byte[] first = encryptor(on).encryptRecordKey(topic, key);
+        byte[] second = encryptor(on).encryptRecordKey(topic, key);
+
+        assertThat(first).isEqualTo(second).isNotEqualTo(key);
+        assertThat(encryptor(on).encryptRecordKey(topic, "customer-43".getBytes(StandardCharsets.UTF_8))).isNotEqualTo(first);
+        assertThat(decryptor(on).decryptRecordKey(topic, first)).isEqualTo(key);
+        assertThat(encryptor(on).encryptRecordKey(topic, null)).isNull();
+
+        byte[] tampered = first.clone();
+        tampered[tampered.length - 1] ^= 1;
+        assertReason(() -> decryptor(on).decryptRecordKey(topic, tampered), Reason.TAMPERED);
+        assertReason(() -> decryptor(on).decryptRecordKey(topic, key), Reason.NOT_ENCRYPTED);
+    }
+
+    @Test
+    void namedHeadersAreEncryptedAndCannotBeMovedToAnotherHeader() {
+        Object[] encrypted = {"ciphertrail.envelope.encrypted.headers", "customer-email"};
+        Headers headers = tracedHeaders();
+        headers.add("customer-email", "a@example.com".getBytes(StandardCharsets.UTF_8));
+        headers.add("plain", "visible".getBytes(StandardCharsets.UTF_8));
+        byte[] envelope = encryptor(encrypted).encrypt(topic, headers, bytes(5));
+
+        assertThat(new String(headers.lastHeader("customer-email").value(), StandardCharsets.ISO_8859_1)).doesNotContain("example.com");
+        assertThat(headers.lastHeader("plain").value()).isEqualTo("visible".getBytes(StandardCharsets.UTF_8));
+
+        Headers moved = new RecordHeaders(headers.toArray());
+        moved.remove("customer-email");
+        Headers received = new RecordHeaders(headers.toArray());
+        EnvelopeDecryptor decryptor = decryptor(encrypted);
+        assertThat(decryptor.decrypt(topic, received, envelope)).isEqualTo(bytes(5));
+        assertThat(received.lastHeader("customer-email").value()).isEqualTo("a@example.com".getBytes(StandardCharsets.UTF_8));
+
+        Object[] both = {"ciphertrail.envelope.encrypted.headers", "customer-email,other"};
+        moved.add("other", headers.lastHeader("customer-email").value());
+        assertReason(() -> decryptor(both).decrypt(topic, moved, envelope), Reason.TAMPERED);
+    }
+
+    @Test
+    void traceparentCannotBeAnEncryptedHeader() {
+        assertThatThrownBy(() -> new EnvelopeConfig(Map.of("ciphertrail.envelope.encrypted.headers", "traceparent")))
+                .hasMessageContaining("trace context must stay readable");
+    }
+
+    static void assertReason(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, Reason reason) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(EnvelopeException.class, e -> assertThat(e.reason()).isEqualTo(reason));
+    }
+}
