@@ -1,9 +1,12 @@
 package io.ciphertrail.core.tls;
 
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.SslConfigs;
 
 /** The {@code ciphertrail.tls.*} settings, shared by every Ciphertrail client and the engine factory. */
 public final class TlsConfig {
@@ -34,5 +37,17 @@ public final class TlsConfig {
 
     public static ConfigDef configDef() {
         return addTo(new ConfigDef());
+    }
+
+    /**
+     * Checks a client configuration against {@link TlsPolicy} and returns a copy that uses the
+     * {@link ReloadingSslEngineFactory} unless the caller chose it already, so renewed certificates
+     * are picked up without a restart.
+     */
+    public static Map<String, Object> secureClientConfigs(Map<String, ?> configs) {
+        TlsPolicy.requireSecureClient(configs);
+        Map<String, Object> secured = new HashMap<>(configs);
+        secured.putIfAbsent(SslConfigs.SSL_ENGINE_FACTORY_CLASS_CONFIG, ReloadingSslEngineFactory.class);
+        return secured;
     }
 }
