@@ -1,0 +1,104 @@
+package io.ciphertrail.producer;
+
+import io.ciphertrail.core.envelope.EnvelopeCrypto;
+import io.ciphertrail.core.metrics.CryptoMetrics;
+import io.ciphertrail.core.tls.ClientCertificate;
+import io.ciphertrail.core.tls.TlsPolicy;
+import java.time.Clock;
+import java.util.Map;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.utils.Utils;
+
+/**
+ * Wraps any {@link Serializer}: the inner serializer makes the bytes, this one encrypts them. As a
+ * value serializer it also gives the record a trace ({@code traceparent}) and binds it into the
+ * envelope; as a key serializer it encrypts keys deterministically when
+ * {@code ciphertrail.envelope.record.key.encryption=true}, else leaves them as they are.
+ *
+ * <p>Use it by class name anywhere serializers are configured (Kafka Streams, Spring Kafka):
+ * {@code value.serializer=io.ciphertrail.producer.SecureSerializer} with
+ * {@code ciphertrail.value.serializer.inner=<your serializer>}. It refuses insecure client settings at start.
+ */
+public class SecureSerializer<T> implements Serializer<T> {
+    private Serializer<T> inner;
+    private EnvelopeCrypto crypto;
+    private CryptoMetrics metrics;
+    private boolean ownsCrypto;
+    private TopicSelection topics;
+    private boolean isKey;
+
+    /** For configuration by class name; the inner serializer comes from {@code ciphertrail.(key|value).serializer.inner}. */
+    public SecureSerializer() {
+    }
+
+    /** Wraps {@code inner}; call {@link #configure} (Kafka does when it creates serializers from configuration). */
+    public SecureSerializer(Serializer<T> inner) {
+        this.inner = inner;
+    }
+
+    /** Used by {@link SecureProducer}, which owns the crypto and has checked the settings. */
+    SecureSerializer(Serializer<T> inner, EnvelopeCrypto crypto, SecureProducerConfig config, boolean isKey) {
+        this.inner = inner;
+        this.crypto = crypto;
+        this.topics = new TopicSelection(config);
+        this.isKey = isKey;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void configure(Map<String, ?> configs, boolean isKey) {
+        this.isKey = isKey;
+        TlsPolicy.requireSecureClient(configs);
+        SecureProducerConfig config = new SecureProducerConfig(configs);
+        if (inner == null) {
+            String setting = isKey ? SecureProducerConfig.KEY_SERIALIZER_INNER_CONFIG : SecureProducerConfig.VALUE_SERIALIZER_INNER_CONFIG;
+            Class<?> innerClass = config.getClass(setting);
+            if (innerClass == null) {
+                throw new ConfigException(setting, null, "SecureSerializer needs the serializer that makes the bytes it encrypts;"
+                        + " set " + setting + " (e.g. org.apache.kafka.common.serialization.StringSerializer)");
+            }
+            inner = (Serializer<T>) Utils.newInstance(innerClass);
+        }
+        inner.configure(configs, isKey);
+        Object clientId = configs.get(CommonClientConfigs.CLIENT_ID_CONFIG);
+        metrics = new CryptoMetrics(isKey ? "key-serializer" : "serializer", clientId == null ? "" : clientId.toString(),
+                new ClientCertificate(configs, Clock.systemUTC()));
+        crypto = EnvelopeCrypto.create(configs, metrics);
+        ownsCrypto = true;
+        topics = new TopicSelection(config);
+    }
+
+    @Override
+    public byte[] serialize(String topic, T data) {
+        return serialize(topic, null, data);
+    }
+
+    @Override
+    public byte[] serialize(String topic, Headers headers, T data) {
+        if (!isKey && headers != null) {
+            TraceStamper.ensure(headers);
+        }
+        byte[] bytes = inner.serialize(topic, headers, data);
+        if (!topics.encrypts(topic)) {
+            return bytes;
+        }
+        String boundTopic = topics.boundTopic(topic);
+        return isKey
+                ? crypto.encryptor().encryptRecordKey(boundTopic, bytes)
+                : crypto.encryptor().encrypt(boundTopic, headers, bytes);
+    }
+
+    @Override
+    public void close() {
+        if (inner != null) {
+            inner.close();
+        }
+        if (ownsCrypto) {
+            crypto.close();
+            metrics.close();
+        }
+    }
+}
