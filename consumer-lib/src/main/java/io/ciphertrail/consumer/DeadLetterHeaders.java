@@ -1,0 +1,18 @@
+package io.ciphertrail.consumer;
+
+/**
+ * Headers added to a record written to the dead-letter topic, after its own headers, which stay as
+ * they were. Values are UTF-8 text and never contain record content.
+ */
+public final class DeadLetterHeaders {
+    public static final String PREFIX = "ciphertrail.dlq.";
+    public static final String REASON = PREFIX + "reason";
+    public static final String DETAIL = PREFIX + "detail";
+    public static final String TOPIC = PREFIX + "topic";
+    public static final String PARTITION = PREFIX + "partition";
+    public static final String OFFSET = PREFIX + "offset";
+    public static final String TIME = PREFIX + "time";
+
+    private DeadLetterHeaders() {
+    }
+}

@@ -1,0 +1,44 @@
+package io.ciphertrail.consumer;
+
+import io.ciphertrail.core.envelope.EnvelopeDecryptor;
+import io.ciphertrail.core.trace.TraceContext;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Deserializer;
+
+/** Turns a raw record into a typed one: decrypt and verify, then the inner deserializers. */
+final class RecordDecoder<K, V> {
+    private final EnvelopeDecryptor decryptor;
+    private final Deserializer<K> keyDeserializer;
+    private final Deserializer<V> valueDeserializer;
+    private final boolean copyHeaders;
+
+    /** @param copyHeaders decrypt headers in a copy, so the raw record stays intact (encrypted headers in use) */
+    RecordDecoder(EnvelopeDecryptor decryptor, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer, boolean copyHeaders) {
+        this.decryptor = decryptor;
+        this.keyDeserializer = keyDeserializer;
+        this.valueDeserializer = valueDeserializer;
+        this.copyHeaders = copyHeaders;
+    }
+
+    ConsumerRecord<K, V> decode(ConsumerRecord<byte[], byte[]> raw) {
+        String topic = raw.topic();
+        Headers headers = copyHeaders ? new RecordHeaders(raw.headers().toArray()) : raw.headers();
+        byte[] value = decryptor.decrypt(topic, headers, raw.value());
+        if (headers.lastHeader(TraceContext.HEADER) == null) {
+            // A hop dropped the header; the trace bound in the (now verified) envelope still identifies the record.
+            // Restored in a copy: the raw record stays as it was read, for a dead-letter topic.
+            var bound = EnvelopeDecryptor.traceId(headers, raw.value());
+            if (bound.isPresent()) {
+                headers = new RecordHeaders(headers.toArray());
+                new TraceContext(bound.get(), TraceContext.newTrace().parentId(), "01").writeTo(headers);
+            }
+        }
+        byte[] key = decryptor.decryptRecordKey(topic, raw.key());
+        return new ConsumerRecord<>(topic, raw.partition(), raw.offset(), raw.timestamp(), raw.timestampType(),
+                raw.serializedKeySize(), raw.serializedValueSize(),
+                keyDeserializer.deserialize(topic, headers, key), valueDeserializer.deserialize(topic, headers, value),
+                headers, raw.leaderEpoch(), raw.deliveryCount());
+    }
+}

@@ -1,0 +1,279 @@
+package io.ciphertrail.consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.ciphertrail.core.envelope.EnvelopeException;
+import io.ciphertrail.embedded.EmbeddedSecureKafka;
+import io.ciphertrail.embedded.WithSecureKafka;
+import io.ciphertrail.producer.SecureProducer;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+import javax.management.ObjectName;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/** The producer and consumer libraries against a real TLS-only broker, with real clients and a real KMS. */
+@WithSecureKafka
+class SecureClientsTest {
+    private static final String MARKER = "PLAINTEXT-MARKER-7f3a";
+
+    @TempDir
+    static Path kmsDir;
+    static SecureClients clients;
+    static EmbeddedSecureKafka kafka;
+
+    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    private String topic;
+
+    @BeforeAll
+    static void setUp(EmbeddedSecureKafka cluster) throws Exception {
+        kafka = cluster;
+        clients = new SecureClients(cluster, kmsDir);
+    }
+
+    @BeforeEach
+    void newTopicAndLogCapture() {
+        topic = "orders-" + UUID.randomUUID().toString().substring(0, 8);
+        clients.topics(topic);
+        logs.start();
+        root.addAppender(logs);
+        // Kafka's configuration dumps are where a leaked password would show first.
+        ((Logger) LoggerFactory.getLogger("org.apache.kafka.clients")).setLevel(Level.INFO);
+    }
+
+    @AfterEach
+    void noSecretOrPlaintextWasLogged() {
+        root.detachAppender(logs);
+        ((Logger) LoggerFactory.getLogger("org.apache.kafka.clients")).setLevel(Level.WARN);
+        String storePassword = kafka.clientProperties("orders-service").get("ssl.keystore.password").toString();
+        for (ILoggingEvent event : logs.list) {
+            String line = event.getFormattedMessage() + (event.getThrowableProxy() == null ? "" : event.getThrowableProxy().getMessage());
+            assertThat(line).doesNotContain(MARKER).doesNotContain(storePassword).doesNotContain(SecureClients.KMS_SECRET);
+        }
+    }
+
+    private SecureProducer<String, String> producer(Object... overrides) {
+        return new SecureProducer<>(clients.configs("orders-service", overrides), new StringSerializer(), new StringSerializer());
+    }
+
+    private List<ConsumerRecord<String, String>> consume(SecureConsumer<String, String> consumer, int count) {
+        List<ConsumerRecord<String, String>> records = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            return records.size() >= count;
+        });
+        return records;
+    }
+
+    @Test
+    void encryptedRoundTripKeepsTheTraceIdAndLeavesNoPlaintextInTopicsOrOnDisk() throws Exception {
+        ProducerRecord<String, String> sent = new ProducerRecord<>(topic, "order-1", "{\"card\":\"" + MARKER + "\"}");
+        try (SecureProducer<String, String> producer = producer()) {
+            producer.send(sent).get();
+            assertThat(producer.metrics().entrySet()).anyMatch(e -> e.getKey().name().equals("records-encrypted-total")
+                    && ((Double) e.getValue().metricValue()) == 1.0);
+            assertThat(ManagementFactory.getPlatformMBeanServer()
+                    .queryNames(new ObjectName("io.ciphertrail:type=ciphertrail-producer-metrics,*"), null)).isNotEmpty();
+        }
+        String sentTrace = SecureProducer.traceId(sent).orElseThrow();
+
+        List<String> traceInMdc = new CopyOnWriteArrayList<>();
+        try (SecureConsumer<String, String> consumer = new SecureConsumer<>(clients.consumerConfigs("billing-service", "billing"),
+                new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            ConsumerRecord<String, String> received = consume(consumer, 1).get(0);
+            assertThat(received.value()).isEqualTo(sent.value());
+            assertThat(received.key()).isEqualTo("order-1");
+            assertThat(SecureConsumer.traceId(received)).contains(sentTrace);
+            Traced.handle(received, r -> traceInMdc.add(MDC.get(Traced.MDC_KEY)));
+            assertThat(MDC.get(Traced.MDC_KEY)).isNull();
+        }
+        assertThat(traceInMdc).containsExactly(sentTrace);
+
+        // A plain consumer of the same topic sees an envelope, not the order.
+        try (KafkaConsumer<byte[], byte[]> plain = new KafkaConsumer<>(clients.consumerConfigs("auditor", "plain-" + topic),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            plain.subscribe(List.of(topic));
+            List<byte[]> values = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                plain.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+                return !values.isEmpty();
+            });
+            assertThat(new String(values.get(0), StandardCharsets.ISO_8859_1)).doesNotContain(MARKER).doesNotContain("card");
+            assertThat(values.get(0)[0]).isEqualTo((byte) 0xC7);
+        }
+
+        // The broker's log segments hold no plaintext either.
+        Path partitionDir = kafka.directory().resolve("data").resolve(topic + "-0");
+        List<Path> segments;
+        try (Stream<Path> files = Files.list(partitionDir)) {
+            segments = files.filter(f -> f.toString().endsWith(".log")).toList();
+        }
+        assertThat(segments).isNotEmpty();
+        for (Path segment : segments) {
+            assertThat(new String(Files.readAllBytes(segment), StandardCharsets.ISO_8859_1)).doesNotContain(MARKER);
+        }
+    }
+
+    @Test
+    void unencryptedRecordStopsTheConsumerAtItsOffsetUnderTheFailPolicy() throws Exception {
+        long badOffset;
+        try (SecureProducer<String, String> producer = producer();
+             KafkaProducer<byte[], byte[]> plain = new KafkaProducer<>(clients.configs("legacy-service"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, "good-1")).get();
+            badOffset = plain.send(new ProducerRecord<>(topic, ("{\"card\":\"" + MARKER + "\"}").getBytes(StandardCharsets.UTF_8))).get().offset();
+            producer.send(new ProducerRecord<>(topic, "good-2")).get();
+        }
+        try (SecureConsumer<String, String> consumer = new SecureConsumer<>(clients.consumerConfigs("billing-service", "fail-" + topic),
+                new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            List<String> values = new ArrayList<>();
+            RecordDecryptionException failure = null;
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (failure == null && System.nanoTime() < deadline) {
+                try {
+                    consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+                } catch (RecordDecryptionException e) {
+                    failure = e;
+                }
+            }
+            assertThat(values).containsExactly("good-1");
+            assertThat(failure).isNotNull();
+            assertThat(failure.reason()).isEqualTo("NOT_ENCRYPTED");
+            assertThat(failure.topicPartition()).isEqualTo(new TopicPartition(topic, 0));
+            assertThat(failure.offset()).isEqualTo(badOffset);
+            assertThat(failure.getMessage()).contains("topic '" + topic + "' partition 0 offset " + badOffset).doesNotContain(MARKER);
+            assertThat(failure.getCause()).isInstanceOf(EnvelopeException.class);
+
+            // It does not move past the record: the next poll meets it again.
+            assertThat(consumer.position(new TopicPartition(topic, 0))).isEqualTo(badOffset);
+            assertThatThrownBy(() -> consumer.poll(Duration.ofSeconds(5))).isInstanceOf(RecordDecryptionException.class);
+        }
+    }
+
+    @Test
+    void unencryptedRecordIsMovedByteIdenticalToTheDeadLetterTopicAndConsumptionContinues() throws Exception {
+        String deadLetters = topic + ".dlq";
+        kafka.createTopics(1, deadLetters);
+        byte[] rawValue = ("{\"card\":\"" + MARKER + "\"}").getBytes(StandardCharsets.UTF_8);
+        RecordMetadata bad;
+        RecordHeaders headers = new RecordHeaders();
+        headers.add("origin", "legacy".getBytes(StandardCharsets.UTF_8));
+        try (SecureProducer<String, String> producer = producer();
+             KafkaProducer<byte[], byte[]> plain = new KafkaProducer<>(clients.configs("legacy-service"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, "good-1")).get();
+            bad = plain.send(new ProducerRecord<>(topic, null, 1_700_000_000_000L, "k".getBytes(StandardCharsets.UTF_8), rawValue, headers)).get();
+            producer.send(new ProducerRecord<>(topic, "good-2")).get();
+        }
+        try (SecureConsumer<String, String> consumer = new SecureConsumer<>(clients.consumerConfigs("billing-service", "dlq-" + topic,
+                SecureConsumerConfig.FAILURE_POLICY_CONFIG, "DEAD_LETTER", SecureConsumerConfig.DEAD_LETTER_TOPIC_CONFIG, deadLetters),
+                new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            assertThat(consume(consumer, 2)).extracting(ConsumerRecord::value).containsExactly("good-1", "good-2");
+        }
+        try (KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(clients.consumerConfigs("operator", "read-" + deadLetters),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            reader.subscribe(List.of(deadLetters));
+            List<ConsumerRecord<byte[], byte[]>> moved = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                reader.poll(Duration.ofMillis(200)).forEach(moved::add);
+                return !moved.isEmpty();
+            });
+            ConsumerRecord<byte[], byte[]> record = moved.get(0);
+            assertThat(record.value()).isEqualTo(rawValue);
+            assertThat(record.key()).isEqualTo("k".getBytes(StandardCharsets.UTF_8));
+            assertThat(record.timestamp()).isEqualTo(1_700_000_000_000L);
+            assertThat(record.headers().lastHeader("origin").value()).isEqualTo("legacy".getBytes(StandardCharsets.UTF_8));
+            assertThat(text(record, DeadLetterHeaders.REASON)).isEqualTo("NOT_ENCRYPTED");
+            assertThat(text(record, DeadLetterHeaders.TOPIC)).isEqualTo(topic);
+            assertThat(text(record, DeadLetterHeaders.PARTITION)).isEqualTo("0");
+            assertThat(text(record, DeadLetterHeaders.OFFSET)).isEqualTo(Long.toString(bad.offset()));
+            assertThat(text(record, DeadLetterHeaders.DETAIL)).contains("offset " + bad.offset()).doesNotContain(MARKER);
+        }
+    }
+
+    private static String text(ConsumerRecord<?, ?> record, String header) {
+        return new String(record.headers().lastHeader(header).value(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void recordEncryptedForAnotherTopicIsRefusedAsWrongTopic() throws Exception {
+        String other = topic + "-copy";
+        clients.topics(other);
+        byte[] envelope;
+        try (SecureProducer<String, String> producer = producer()) {
+            producer.send(new ProducerRecord<>(topic, "moved")).get();
+        }
+        try (KafkaConsumer<byte[], byte[]> raw = new KafkaConsumer<>(clients.consumerConfigs("copier", "copy-" + topic),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+             KafkaProducer<byte[], byte[]> copier = new KafkaProducer<>(clients.configs("copier"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            raw.subscribe(List.of(topic));
+            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                raw.poll(Duration.ofMillis(200)).forEach(records::add);
+                return !records.isEmpty();
+            });
+            envelope = records.get(0).value();
+            copier.send(new ProducerRecord<>(other, null, null, null, envelope, records.get(0).headers())).get();
+        }
+        try (SecureConsumer<String, String> consumer = new SecureConsumer<>(clients.consumerConfigs("billing-service", "wrong-" + other),
+                new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of(other));
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertThatThrownBy(() -> consumer.poll(Duration.ofMillis(500)))
+                            .isInstanceOfSatisfying(RecordDecryptionException.class, e -> assertThat(e.reason()).isEqualTo("WRONG_TOPIC")));
+        }
+    }
+
+    @Test
+    void producerRefusesToWeakenDurabilityUnlessAllowedOutright() {
+        assertThatThrownBy(this::weakProducer)
+                .hasMessageContaining("acks").hasMessageContaining("ciphertrail.producer.weak.durability.allowed");
+    }
+
+    private void weakProducer() {
+        producer("acks", "1").close();
+    }
+
+    @Test
+    void producerAndConsumerRefuseAPlaintextListener() {
+        Map<String, Object> configs = clients.configs("orders-service", "security.protocol", "PLAINTEXT");
+        assertThatThrownBy(() -> new SecureProducer<>(configs, new StringSerializer(), new StringSerializer()))
+                .hasMessageContaining("security.protocol").hasMessageContaining("Set security.protocol=SSL");
+        configs.put("group.id", "g");
+        assertThatThrownBy(() -> new SecureConsumer<>(configs, new StringDeserializer(), new StringDeserializer()))
+                .hasMessageContaining("security.protocol");
+    }
+}
