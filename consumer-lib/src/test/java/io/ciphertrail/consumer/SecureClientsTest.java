@@ -104,6 +104,9 @@ class SecureClientsTest {
             producer.send(sent).get();
             assertThat(producer.metrics().entrySet()).anyMatch(e -> e.getKey().name().equals("records-encrypted-total")
                     && ((Double) e.getValue().metricValue()) == 1.0);
+            // Workload certificates live 30 days; the gauge reads the configured key store.
+            assertThat(producer.metrics().entrySet()).anyMatch(e -> e.getKey().name().equals("certificate-days-left")
+                    && ((Double) e.getValue().metricValue()) == 29.0);
             assertThat(ManagementFactory.getPlatformMBeanServer()
                     .queryNames(new ObjectName("io.ciphertrail:type=ciphertrail-producer-metrics,*"), null)).isNotEmpty();
         }
