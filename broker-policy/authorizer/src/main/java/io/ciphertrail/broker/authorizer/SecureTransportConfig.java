@@ -222,7 +222,7 @@ public final class SecureTransportConfig extends AbstractConfig {
         return producerOverrides;
     }
 
-    /** The settings as documentation (the table in docs/broker-setup.md is generated from the same definitions). */
+    /** The settings' documentation in Kafka's reference format (docs/broker-setup.md lists the same keys). */
     public static String toRst() {
         return CONFIG.toRst();
     }

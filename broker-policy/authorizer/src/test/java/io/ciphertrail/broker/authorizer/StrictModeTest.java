@@ -21,7 +21,6 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -273,10 +272,5 @@ class StrictModeTest {
     static AclBinding allow(String principal, ResourceType type, String name, AclOperation operation) {
         return new AclBinding(new ResourcePattern(type, name, PatternType.LITERAL),
                 new AccessControlEntry(principal, "*", operation, AclPermissionType.ALLOW));
-    }
-
-    static Map<String, Object> withClientId(Map<String, Object> props, String clientId) {
-        props.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
-        return props;
     }
 }

@@ -84,7 +84,7 @@ public final class AuditEvents {
                     + " is denied; the client must present a certificate issued by the cluster's CA";
             case ACL_DENIED -> key.securityProtocol() == SecurityProtocol.PLAINTEXT || key.securityProtocol() == SecurityProtocol.SASL_PLAINTEXT
                     ? "denied by ACLs (the request came over " + protocol + ", which only PERMISSIVE mode or an exemption lets reach the ACLs)"
-                    : "denied by ACLs: no ACL allows " + key.principal() + " to " + key.operation() + " this resource";
+                    : "denied by ACLs: no ACL allows " + key.principal() + " to " + key.operation() + " this resource, or one denies it";
             default -> "unknown";
         };
     }
