@@ -1,5 +1,6 @@
 package io.ciphertrail.policy.rules;
 
+import io.ciphertrail.schemas.PlatformSchemas;
 import io.ciphertrail.schemas.policy.Policy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,6 +37,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class PolicyTopic {
     public static final String DEFAULT_NAME = "ciphertrail.policies";
+
+    static {
+        PlatformSchemas.trust();
+    }
 
     private PolicyTopic() {
     }

@@ -1,0 +1,56 @@
+package io.ciphertrail.policy;
+
+import io.ciphertrail.core.envelope.EnvelopeConfig;
+import io.ciphertrail.policy.clients.InsecureClientMonitor;
+import io.ciphertrail.policy.gate.Gate;
+import io.ciphertrail.policy.gate.GateAudit;
+import io.ciphertrail.policy.gate.GateOutput;
+import io.ciphertrail.policy.gate.GateProcessor;
+import io.ciphertrail.policy.rules.PolicyBook;
+import io.ciphertrail.policy.rules.PolicyUpdater;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The service's Kafka Streams topology:
+ * <ol>
+ *   <li>the policies topic, read as a global table into the {@link PolicyBook} the gate consults;</li>
+ *   <li>the gate: every record of the ingress topics, checked and written, unchanged, to its egress
+ *       topic or to quarantine, with its audit trail, in one exactly-once transaction (stateless, so
+ *       record headers survive);</li>
+ *   <li>the insecure-client monitor on the audit topic.</li>
+ * </ol>
+ */
+final class PolicyTopology {
+    private PolicyTopology() {
+    }
+
+    static Topology build(PolicyServiceConfig config, Map<String, Object> clientConfigs, AtomicReference<PolicyBook> policies,
+                          ServiceMetrics metrics, String applicationId) {
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.addGlobalStore(
+                Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PolicyUpdater.STORE), Serdes.String(), Serdes.ByteArray())
+                        .withLoggingDisabled(),
+                config.getString(PolicyServiceConfig.POLICIES_TOPIC_CONFIG),
+                Consumed.with(Serdes.String(), Serdes.ByteArray()),
+                () -> new PolicyUpdater(policies));
+
+        String aliasTemplate = new EnvelopeConfig(clientConfigs).getString(EnvelopeConfig.KEK_ALIAS_TEMPLATE_CONFIG);
+        Gate gate = new Gate(aliasTemplate, config.ingressPattern());
+        GateAudit audit = new GateAudit(config.getString(PolicyServiceConfig.AUDIT_TOPIC_CONFIG),
+                "ciphertrail://policy-service/" + applicationId);
+        String quarantine = config.getString(PolicyServiceConfig.QUARANTINE_TOPIC_CONFIG);
+        builder.stream(config.ingressPattern(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+                .process(() -> new GateProcessor(gate, policies, quarantine, audit, metrics))
+                .to(GateOutput.TOPIC, Produced.with(Serdes.ByteArray(), GateOutput.serde()));
+
+        InsecureClientMonitor.addTo(builder, config, clientConfigs, metrics);
+        return builder.build();
+    }
+}
