@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.KafkaStreams;
@@ -100,6 +101,8 @@ public final class PolicyService implements AutoCloseable {
             throw new ConfigException(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee,
                     "the gate must put every record in exactly one of egress or quarantine; remove the setting (exactly_once_v2 is used)");
         }
+        // The gate subscribes by pattern; a new ingress topic is found at the next metadata refresh, so refresh often.
+        streams.putIfAbsent(CommonClientConfigs.METADATA_MAX_AGE_CONFIG, 10_000);
         String handler = QuarantiningExceptionHandler.class.getName();
         streams.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, handler);
         streams.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, handler);
@@ -145,10 +148,14 @@ public final class PolicyService implements AutoCloseable {
         return health.port();
     }
 
-    /** Stops after the records in flight are committed. */
+    /**
+     * Stops after the records in flight are committed, and leaves the consumer group so a restarted or
+     * remaining instance takes over at once instead of after the session timeout.
+     */
     @Override
     public void close() {
-        streams.close(Duration.ofSeconds(30));
+        streams.close(org.apache.kafka.streams.CloseOptions.timeout(Duration.ofSeconds(30))
+                .withGroupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         health.close();
     }
 

@@ -1,5 +1,6 @@
 package io.ciphertrail.policy;
 
+import io.ciphertrail.policy.quarantine.QuarantineTopic;
 import io.ciphertrail.policy.rules.PolicyTopic;
 import java.util.HashMap;
 import java.util.Map;
@@ -34,6 +35,8 @@ public final class PolicyServiceConfig extends AbstractConfig {
     public static final String HTTP_PORT_CONFIG = "ciphertrail.http.port";
 
     public static final String DEFAULT_APPLICATION_ID = "ciphertrail-policy-service";
+    public static final String DEFAULT_AUDIT_TOPIC = "ciphertrail.audit";
+    public static final String DEFAULT_ALERTS_TOPIC = "ciphertrail.alerts";
 
     static final ConfigDef CONFIG = new ConfigDef()
             .define(INGRESS_PATTERN_CONFIG, Type.STRING, ".+\\.ingress", new RegexValidator(), Importance.HIGH,
@@ -43,12 +46,12 @@ public final class PolicyServiceConfig extends AbstractConfig {
                     "Compacted topic holding the published policies, read as a global table: changes apply without a restart.")
             .define(POLICIES_FILE_CONFIG, Type.STRING, "", Importance.MEDIUM,
                     "Optional YAML policy file published to the policies topic at start, replacing what is there.")
-            .define(QUARANTINE_TOPIC_CONFIG, Type.STRING, "ciphertrail.quarantine", Importance.HIGH,
+            .define(QUARANTINE_TOPIC_CONFIG, Type.STRING, QuarantineTopic.DEFAULT_NAME, Importance.HIGH,
                     "Where records that break an enforced rule go, byte for byte, with reason headers.")
-            .define(AUDIT_TOPIC_CONFIG, Type.STRING, "ciphertrail.audit", Importance.HIGH,
+            .define(AUDIT_TOPIC_CONFIG, Type.STRING, DEFAULT_AUDIT_TOPIC, Importance.HIGH,
                     "Audit topic: the service writes one event per record and stage (keyed by trace ID) and reads"
                             + " the broker authorizer's events about insecure clients from it.")
-            .define(ALERTS_TOPIC_CONFIG, Type.STRING, "ciphertrail.alerts", Importance.MEDIUM,
+            .define(ALERTS_TOPIC_CONFIG, Type.STRING, DEFAULT_ALERTS_TOPIC, Importance.MEDIUM,
                     "Where alerts about insecure clients go.")
             .define(ALERT_WINDOW_MS_CONFIG, Type.LONG, 60_000L, Range.atLeast(1_000), Importance.MEDIUM,
                     "Length of the window in which insecure attempts per client address and principal are counted.")

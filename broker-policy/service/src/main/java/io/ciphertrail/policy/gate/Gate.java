@@ -72,8 +72,10 @@ public final class Gate {
             try {
                 envelope = Envelope.parse(value, ingressTopic);
             } catch (EnvelopeException e) {
-                Violation invalid = new Violation(Rule.ENVELOPE, e.reason().name(), e.reason().explanation()
-                        + (e.detail() == null ? "" : " (" + e.detail() + ")"));
+                Violation invalid = new Violation(Rule.ENVELOPE, e.reason().name(), e.reason() == EnvelopeException.Reason.NOT_ENCRYPTED
+                        ? "the record is not a Ciphertrail envelope: its producer did not encrypt it. Encrypt it there"
+                                + " (SecureProducer or SecureSerializer), then replay it"
+                        : e.reason().explanation() + (e.detail() == null ? "" : " (" + e.detail() + ")"));
                 if (enforced(route, Rule.ENVELOPE, invalid, warnings)) {
                     return quarantined(found, invalid, warnings, headers);
                 }
