@@ -1,5 +1,6 @@
 package io.ciphertrail.embedded;
 
+import io.ciphertrail.core.io.PropertiesFiles;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.Map;
@@ -44,7 +45,8 @@ public interface SecureKafkaCluster extends AutoCloseable {
      * because it holds store passwords, ready for {@code kafka-console-producer --producer.config} or any client.
      */
     default Path writeClientProperties(String identity, Path file) {
-        ClientPropertiesFile.write(file, identity, clientProperties(identity));
+        PropertiesFiles.writeOwnerOnly(file, "Kafka client settings for identity '" + identity
+                + "' (mutual TLS). Holds store passwords: keep private", clientProperties(identity));
         return file;
     }
 
