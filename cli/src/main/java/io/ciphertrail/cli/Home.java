@@ -3,8 +3,9 @@ package io.ciphertrail.cli;
 import java.nio.file.Path;
 
 /**
- * The layout of a Ciphertrail home directory ({@code .ciphertrail/} by default): everything the
- * local platform creates lives here and survives restarts.
+ * The layout of a Ciphertrail home directory ({@code .ciphertrail/} by default): everything the local
+ * platform creates lives here and survives restarts. Secrets in it (CA key, KMS key store and its
+ * password, client property files) are owner-only.
  */
 record Home(Path root) {
     static final String DEFAULT = ".ciphertrail";
@@ -30,5 +31,24 @@ record Home(Path root) {
 
     Path clientProperties(String identity) {
         return clients().resolve(identity + ".properties");
+    }
+
+    /** The local KMS: the KEK key store and the owner-only file holding its password. */
+    Path kmsKeyStore() {
+        return root.resolve("kms").resolve("keks.p12");
+    }
+
+    Path kmsPassword() {
+        return root.resolve("kms").resolve("password");
+    }
+
+    /** The policy file the local policy service publishes on start (written once, then yours to edit). */
+    Path policies() {
+        return root.resolve("policies.yaml");
+    }
+
+    /** Kafka Streams state of the local policy service. */
+    Path serviceState() {
+        return root.resolve("policy-service");
     }
 }

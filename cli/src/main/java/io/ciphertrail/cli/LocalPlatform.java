@@ -1,40 +1,151 @@
 package io.ciphertrail.cli;
 
+import io.ciphertrail.broker.authorizer.SecureTransportAuthorizer;
+import io.ciphertrail.core.io.SecureFiles;
+import io.ciphertrail.core.kms.KmsConfig;
+import io.ciphertrail.core.kms.local.LocalKmsProvider;
 import io.ciphertrail.core.pki.CertificateAuthority;
+import io.ciphertrail.core.pki.TlsFiles;
 import io.ciphertrail.embedded.EmbeddedSecureKafka;
 import io.ciphertrail.embedded.SecureKafkaCluster;
+import io.ciphertrail.policy.PolicyService;
+import io.ciphertrail.policy.PolicyServiceConfig;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
- * The platform {@code ciphertrail up} runs on this machine: a TLS-only broker whose CA, data and
- * client property files live in a {@link Home}, so a restart finds everything where it was.
+ * The platform {@code ciphertrail up} runs on this machine: a real TLS-only broker with the
+ * SecureTransportAuthorizer in STRICT mode (plus a PLAINTEXT listener that exists only to be refused),
+ * a local KMS that creates a topic's KEK on first use, the CA and workload certificates, and the policy
+ * service. Everything lives in a {@link Home}, so a restart finds it where it was.
  */
 final class LocalPlatform implements AutoCloseable {
+    static final String ADMIN = SecureKafkaCluster.ADMIN_IDENTITY;
+    static final String PRODUCER = "demo-producer";
+    static final String CONSUMER = "demo-consumer";
+    static final String SERVICE = "policy-service";
     /** Identities that get a ready client property file on every start. */
-    static final List<String> CLIENT_IDENTITIES = List.of(SecureKafkaCluster.ADMIN_IDENTITY, "demo-producer", "demo-consumer");
+    static final List<String> CLIENT_IDENTITIES = List.of(ADMIN, PRODUCER, CONSUMER);
+
+    static final int DEFAULT_TLS_PORT = 9093;
+    static final int DEFAULT_PLAINTEXT_PORT = 9092;
+    static final int DEFAULT_HTTP_PORT = 8080;
+
+    private static final String DEFAULT_POLICIES = """
+            # Written by 'ciphertrail up' on first start; edit it and run 'ciphertrail policy apply' (or restart).
+            # Producers write to <topic>.ingress, encrypted for <topic>; the gate checks each record and
+            # forwards it to <topic>, or quarantines it.
+            policies:
+              - name: ingress-convention
+                fromPattern: "(.+)\\\\.ingress"
+                to: "$1"
+                rules:
+                  envelope: ENFORCE
+                  binding: ENFORCE
+                  trace: ENFORCE
+                  size: ENFORCE
+            """;
 
     private final Home home;
     private final EmbeddedSecureKafka kafka;
+    private final PolicyService service;
 
-    private LocalPlatform(Home home, EmbeddedSecureKafka kafka) {
+    private LocalPlatform(Home home, EmbeddedSecureKafka kafka, PolicyService service) {
         this.home = home;
         this.kafka = kafka;
+        this.service = service;
     }
 
-    /** Starts the platform with its TLS listener on {@code preferredPort}, or on a free port if that one is taken. */
-    static LocalPlatform start(Home home, int preferredPort) {
+    /** Starts the platform, preferring the given ports and falling back to free ones. */
+    static LocalPlatform start(Home home, int tlsPort, int plaintextPort, int httpPort) {
+        CertificateAuthority ca = CertificateAuthority.loadOrCreate(home.ca(), "Ciphertrail Local CA");
+        if (!Files.exists(home.kmsPassword())) {
+            SecureFiles.writeOwnerOnly(home.kmsPassword(), TlsFiles.newPassword().getBytes(StandardCharsets.US_ASCII));
+        }
         EmbeddedSecureKafka kafka = EmbeddedSecureKafka.builder()
                 .directory(home.kafka())
-                .certificateAuthority(CertificateAuthority.loadOrCreate(home.ca(), "Ciphertrail Local CA"))
-                .sslPort(isFree(preferredPort) ? preferredPort : 0)
+                .certificateAuthority(ca)
+                .sslPort(isFree(tlsPort) ? tlsPort : 0)
+                .plaintextListener(true)
+                .plaintextPort(isFree(plaintextPort) ? plaintextPort : 0)
+                .authorizer(SecureTransportAuthorizer.class.getName())
+                .superUsers("User:" + SERVICE)
+                // Short audit windows, so the demo shows refused clients within seconds.
+                .brokerProperty("ciphertrail.authorizer.audit.window.ms", "2000")
                 .start();
-        for (String identity : CLIENT_IDENTITIES) {
-            kafka.writeClientProperties(identity, home.clientProperties(identity));
+        try {
+            grantDemoAcls(kafka);
+            for (String identity : CLIENT_IDENTITIES) {
+                ClientSettings.write(home.clientProperties(identity), identity, clientSettings(home, kafka, identity));
+            }
+            if (!Files.exists(home.policies())) {
+                Files.writeString(home.policies(), DEFAULT_POLICIES);
+            }
+            Map<String, Object> service = clientSettings(home, kafka, SERVICE);
+            service.put("application.id", "ciphertrail-policy-service");
+            service.put("state.dir", home.serviceState().toString());
+            service.put(PolicyServiceConfig.POLICIES_FILE_CONFIG, home.policies().toString());
+            service.put(PolicyServiceConfig.HTTP_PORT_CONFIG, isFree(httpPort) ? httpPort : 0);
+            service.put(PolicyServiceConfig.ALERT_WINDOW_MS_CONFIG, 60_000L);
+            return new LocalPlatform(home, kafka, PolicyService.start(service));
+        } catch (IOException e) {
+            kafka.close();
+            throw new UncheckedIOException("Cannot write " + home.policies() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            kafka.close();
+            throw e;
         }
-        return new LocalPlatform(home, kafka);
+    }
+
+    /** Settings for one identity: mutual TLS to the broker and the local KMS (KEKs created on first use). */
+    static Map<String, Object> clientSettings(Home home, SecureKafkaCluster kafka, String identity) {
+        Map<String, Object> settings = new HashMap<>(kafka.clientProperties(identity));
+        settings.put(KmsConfig.TYPE_CONFIG, "local");
+        settings.put(LocalKmsProvider.KEYSTORE_PATH_CONFIG, home.kmsKeyStore().toString());
+        settings.put(LocalKmsProvider.PASSWORD_FILE_CONFIG, home.kmsPassword().toString());
+        settings.put(LocalKmsProvider.AUTO_CREATE_CONFIG, "true");
+        return settings;
+    }
+
+    /** The demo producer may write and the demo consumer read any topic; STRICT mode still refuses them over plaintext. */
+    private static void grantDemoAcls(SecureKafkaCluster kafka) {
+        List<AclBinding> acls = new ArrayList<>();
+        ResourcePattern anyTopic = new ResourcePattern(ResourceType.TOPIC, "*", PatternType.LITERAL);
+        for (AclOperation operation : List.of(AclOperation.WRITE, AclOperation.DESCRIBE)) {
+            acls.add(new AclBinding(anyTopic, allow(PRODUCER, operation)));
+        }
+        acls.add(new AclBinding(new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL),
+                allow(PRODUCER, AclOperation.IDEMPOTENT_WRITE)));
+        for (AclOperation operation : List.of(AclOperation.READ, AclOperation.DESCRIBE)) {
+            acls.add(new AclBinding(anyTopic, allow(CONSUMER, operation)));
+        }
+        acls.add(new AclBinding(new ResourcePattern(ResourceType.GROUP, "*", PatternType.LITERAL), allow(CONSUMER, AclOperation.READ)));
+        try (Admin admin = kafka.admin()) {
+            admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot grant the demo identities their ACLs: " + e.getMessage(), e);
+        }
+    }
+
+    private static AccessControlEntry allow(String identity, AclOperation operation) {
+        return new AccessControlEntry("User:" + identity, "*", operation, AclPermissionType.ALLOW);
     }
 
     static boolean isFree(int port) {
@@ -53,8 +164,16 @@ final class LocalPlatform implements AutoCloseable {
         return kafka;
     }
 
+    PolicyService service() {
+        return service;
+    }
+
     @Override
     public void close() {
-        kafka.close();
+        try {
+            service.close();
+        } finally {
+            kafka.close();
+        }
     }
 }

@@ -10,13 +10,15 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** Starts the local platform on a real TLS-only Kafka and waits for Ctrl-C. */
+/** Starts the local platform and waits for Ctrl-C. */
 @Command(name = "up", mixinStandardHelpOptions = true,
         description = {
             "Starts the platform locally on a real TLS-only Kafka broker.",
             "",
-            "The broker (KRaft) accepts only mutual TLS. A CA, client certificates and ready client",
-            "property files are written under the home directory and survive restarts. Ctrl-C stops cleanly."})
+            "A KRaft broker that accepts only mutual TLS, with the SecureTransportAuthorizer in STRICT mode (its",
+            "PLAINTEXT listener exists only to show that it is refused), the local KMS (a topic's key is created on",
+            "first use), the CA and client certificates, and the policy service. Everything lives under the home",
+            "directory and survives restarts. Ctrl-C stops cleanly."})
 final class UpCommand implements Callable<Integer> {
 
     @Spec
@@ -25,40 +27,56 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--home", defaultValue = Home.DEFAULT, description = "Where keys, certificates and broker data live (default: ${DEFAULT-VALUE}).")
     Path home;
 
-    @Option(names = "--port", defaultValue = "9093",
-            description = "Port of the TLS client listener; if it is taken a free one is used (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", defaultValue = "" + LocalPlatform.DEFAULT_TLS_PORT,
+            description = "Port of the TLS listener; a free one is used if it is taken (default: ${DEFAULT-VALUE}).")
     int port;
+
+    @Option(names = "--plaintext-port", defaultValue = "" + LocalPlatform.DEFAULT_PLAINTEXT_PORT,
+            description = "Port of the PLAINTEXT listener the broker refuses (default: ${DEFAULT-VALUE}).")
+    int plaintextPort;
+
+    @Option(names = "--http-port", defaultValue = "" + LocalPlatform.DEFAULT_HTTP_PORT,
+            description = "Port of the policy service's /health and /metrics (default: ${DEFAULT-VALUE}).")
+    int httpPort;
 
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         Home layout = new Home(home);
-        if (!LocalPlatform.isFree(port)) {
-            out.println("Port " + port + " is taken; using a free port instead.");
-        }
-        out.println("Starting Kafka (TLS only) in " + layout.root() + " ...");
+        out.println("Starting Ciphertrail in " + layout.root() + " ...");
         out.flush();
-        LocalPlatform platform = LocalPlatform.start(layout, port);
+        LocalPlatform platform = LocalPlatform.start(layout, port, plaintextPort, httpPort);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            out.println("Stopping Kafka ...");
+            out.println("Stopping ...");
             out.flush();
             platform.close();
-            out.println("Stopped. Data and certificates stay in " + layout.root());
+            out.println("Stopped. Keys, certificates and data stay in " + layout.root());
             out.flush();
             stopped.countDown();
         }, "ciphertrail-up-shutdown"));
-
+        describe(platform, out);
         out.println();
-        out.println("Kafka is up. Listeners:");
-        platform.kafka().listeners().forEach((name, address) -> out.println("  " + name + "://" + address));
-        out.println("bootstrap.servers=" + platform.kafka().bootstrapServers());
-        out.println("CA certificate:        " + layout.ca().resolve(CertificateAuthority.CERTIFICATE_FILE));
-        out.println("Client property files: " + layout.clients() + "/{"
-                + String.join(",", LocalPlatform.CLIENT_IDENTITIES) + "}.properties");
+        out.println("Try:  echo 'hello' | ./ciphertrail produce --topic orders.ingress");
+        out.println("      ./ciphertrail consume --topic orders --from-beginning --max-records 1 --print-trace");
         out.println("Press Ctrl-C to stop.");
         out.flush();
         stopped.await();
         return 0;
+    }
+
+    /** What is running and where its settings are; shared with the demo. */
+    static void describe(LocalPlatform platform, PrintWriter out) {
+        Home home = platform.home();
+        out.println();
+        out.println("Ciphertrail is up. Listeners:");
+        platform.kafka().listeners().forEach((name, address) -> out.println("  " + name + "://" + address
+                + (name.equals("PLAINTEXT") ? "   (refused by the broker: STRICT mode; here to show it)" : "   (mutual TLS)")));
+        out.println("bootstrap.servers=" + platform.kafka().bootstrapServers());
+        out.println("Client property files: " + home.clients() + "/{" + String.join(",", LocalPlatform.CLIENT_IDENTITIES) + "}.properties");
+        out.println("CA certificate:        " + home.ca().resolve(CertificateAuthority.CERTIFICATE_FILE));
+        out.println("KMS key store:         " + home.kmsKeyStore() + " (a topic's KEK is created on first use)");
+        out.println("Policies:              " + home.policies());
+        out.println("Policy service:        http://127.0.0.1:" + platform.service().httpPort() + "/health and /metrics");
     }
 }

@@ -1,0 +1,41 @@
+package io.ciphertrail.cli;
+
+import io.ciphertrail.schemas.audit.AuditEvent;
+import io.ciphertrail.schemas.audit.AuthorizationInfo;
+import io.ciphertrail.schemas.audit.RecordInfo;
+
+/** One readable line per audit event, for {@code audit tail}, {@code trace} and the demo. */
+final class AuditLines {
+    private AuditLines() {
+    }
+
+    static String line(AuditEvent event) {
+        StringBuilder line = new StringBuilder().append(event.getTime()).append("  ").append(event.getEventType());
+        AuthorizationInfo authorization = event.getAuthorization();
+        if (authorization != null) {
+            line.append("  principal=").append(authorization.getPrincipal())
+                    .append(" client=").append(authorization.getClientAddress())
+                    .append(" listener=").append(authorization.getListener())
+                    .append(" (").append(authorization.getSecurityProtocol()).append(')')
+                    .append(" request=").append(authorization.getRequestType())
+                    .append(" ").append(authorization.getOperation()).append(' ')
+                    .append(authorization.getResourceType()).append(':').append(authorization.getResourceName())
+                    .append(" decision=").append(authorization.getDecision())
+                    .append(" count=").append(authorization.getCount());
+        }
+        RecordInfo record = event.getRecord();
+        if (record != null) {
+            line.append("  trace=").append(record.getTraceId().isEmpty() ? "-" : record.getTraceId())
+                    .append(" policy=").append(record.getPolicy().isEmpty() ? "-" : record.getPolicy())
+                    .append(" from=").append(record.getSourceTopic()).append('-').append(record.getSourcePartition())
+                    .append('@').append(record.getSourceOffset());
+            if (record.getDestinationTopic() != null) {
+                line.append(" to=").append(record.getDestinationTopic());
+            }
+            if (record.getReason() != null) {
+                line.append(" rule=").append(record.getRule()).append(" reason=").append(record.getReason());
+            }
+        }
+        return line.toString();
+    }
+}

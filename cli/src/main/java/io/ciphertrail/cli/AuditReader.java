@@ -1,0 +1,75 @@
+package io.ciphertrail.cli;
+
+import io.ciphertrail.policy.audit.AuditCodec;
+import io.ciphertrail.schemas.audit.AuditEvent;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.utils.Utils;
+
+/** Reads audit events (committed only) from the audit topic, or from the one partition a key lands on. */
+final class AuditReader {
+    private AuditReader() {
+    }
+
+    /** Every event now in the topic, or only in the partition that {@code key} is written to when a key is given. */
+    static void readAll(Map<String, Object> settings, String topic, byte[] key, Consumer<AuditEvent> sink) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(settings)) {
+            List<TopicPartition> partitions = partitions(consumer, topic);
+            if (key != null) {
+                partitions = List.of(new TopicPartition(topic, Utils.toPositive(Utils.murmur2(key)) % partitions.size()));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            List<TopicPartition> assigned = partitions;
+            while (assigned.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    AuditCodec.decode(record.value()).ifPresent(sink);
+                }
+            }
+        }
+    }
+
+    /** The last {@code count} events, then (with {@code follow}) new ones until the process is stopped. */
+    static void tail(Map<String, Object> settings, String topic, int count, boolean follow, Consumer<AuditEvent> sink) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(settings)) {
+            List<TopicPartition> partitions = partitions(consumer, topic);
+            consumer.assign(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions);
+            for (TopicPartition partition : partitions) {
+                consumer.seek(partition, Math.max(begin.get(partition), end.get(partition) - count));
+            }
+            while (follow || partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    AuditCodec.decode(record.value()).ifPresent(sink);
+                }
+            }
+        }
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer(Map<String, Object> settings) {
+        Map<String, Object> props = new HashMap<>(settings);
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private static List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> consumer, String topic) {
+        List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        if (partitions.isEmpty()) {
+            throw new IllegalStateException("The audit topic '" + topic + "' does not exist yet; nothing has been audited");
+        }
+        return partitions;
+    }
+}

@@ -1,0 +1,202 @@
+package io.ciphertrail.cli;
+
+import io.ciphertrail.core.io.SecureFiles;
+import io.ciphertrail.core.pki.CertificateAuthority;
+import io.ciphertrail.core.pki.CertificateInfo;
+import io.ciphertrail.core.pki.CertificateSigningRequest;
+import io.ciphertrail.core.pki.CertificateSpec;
+import io.ciphertrail.core.pki.ChainValidator;
+import io.ciphertrail.core.pki.IssuedCertificate;
+import io.ciphertrail.core.pki.KeyAlgorithm;
+import io.ciphertrail.core.pki.KeyStores;
+import io.ciphertrail.core.pki.Pem;
+import io.ciphertrail.core.pki.PkiException;
+import io.ciphertrail.core.pki.TlsFiles;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.kafka.common.config.SslConfigs;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** Certificates: a CA, broker and workload certificates, CSR signing, inspection. */
+@Command(name = "certs", mixinStandardHelpOptions = true,
+        description = "Creates a CA, issues broker and workload certificates, signs workload CSRs, inspects certificates.",
+        subcommands = {CertsCommand.InitCa.class, CertsCommand.Issue.class, CertsCommand.SignCsr.class, CertsCommand.Inspect.class})
+final class CertsCommand {
+
+    abstract static class WithCa {
+        @Option(names = "--home", defaultValue = Home.DEFAULT, description = "Home directory (default: ${DEFAULT-VALUE}).")
+        Path home;
+
+        @Option(names = "--ca", paramLabel = "DIR", description = "Directory of the CA (ca.crt, ca.key); default: <home>/ca.")
+        Path caDir;
+
+        @Spec
+        CommandSpec spec;
+
+        Path caDirectory() {
+            return caDir != null ? caDir : new Home(home).ca();
+        }
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+    }
+
+    @Command(name = "init-ca", mixinStandardHelpOptions = true, description = "Creates a CA: ca.crt and the owner-only ca.key.")
+    static final class InitCa extends WithCa implements Callable<Integer> {
+        @Option(names = "--name", defaultValue = "Ciphertrail CA", description = "CA common name (default: ${DEFAULT-VALUE}).")
+        String name;
+
+        @Option(names = "--algorithm", defaultValue = "EC_P256", description = "EC_P256 or RSA_3072 (default: ${DEFAULT-VALUE}).")
+        KeyAlgorithm algorithm;
+
+        @Option(names = "--days", defaultValue = "3650", description = "Validity in days (default: ${DEFAULT-VALUE}).")
+        int days;
+
+        @Option(names = "--force", description = "Replace an existing CA (certificates it issued stop validating).")
+        boolean force;
+
+        @Override
+        public Integer call() {
+            Path dir = caDirectory();
+            if (Files.exists(dir.resolve(CertificateAuthority.CERTIFICATE_FILE)) && !force) {
+                throw new IllegalStateException("A CA already exists in " + dir.toAbsolutePath() + "; pass --force to replace it");
+            }
+            CertificateAuthority ca = CertificateAuthority.create(name, algorithm, Duration.ofDays(days));
+            ca.save(dir);
+            out().println("CA '" + name + "' created: " + dir.resolve(CertificateAuthority.CERTIFICATE_FILE) + " (key: "
+                    + dir.resolve(CertificateAuthority.KEY_FILE) + ", owner-only)");
+            return 0;
+        }
+    }
+
+    @Command(name = "issue", mixinStandardHelpOptions = true,
+            description = {"Issues a certificate and key for an identity, signed by the CA.",
+                "Writes <out>/<identity>.crt and the owner-only <identity>.key (PEM); with --pkcs12 also",
+                "<out>/<identity>/keystore.p12, truststore.p12 and the owner-only store-password file."})
+    static final class Issue extends WithCa implements Callable<Integer> {
+        @Parameters(paramLabel = "IDENTITY", description = "The common name: a workload's identity (its Kafka principal), or a broker's name.")
+        String identity;
+
+        @Option(names = "--broker", description = "A broker certificate (serverAuth and clientAuth) instead of a workload one (clientAuth).")
+        boolean broker;
+
+        @Option(names = "--dns", paramLabel = "NAME", description = "DNS name on the certificate; repeatable.")
+        List<String> dns = new ArrayList<>();
+
+        @Option(names = "--ip", paramLabel = "ADDRESS", description = "IP address on the certificate; repeatable.")
+        List<String> ips = new ArrayList<>();
+
+        @Option(names = "--days", description = "Validity in days (default: 365 for brokers, 30 for workloads).")
+        Integer days;
+
+        @Option(names = "--out", paramLabel = "DIR", defaultValue = ".", description = "Output directory (default: current directory).")
+        Path out;
+
+        @Option(names = "--pkcs12", description = "Also write PKCS12 key and trust stores with a random password in a file.")
+        boolean pkcs12;
+
+        @Override
+        public Integer call() {
+            CertificateAuthority ca = CertificateAuthority.load(caDirectory());
+            CertificateSpec certificate = (broker ? CertificateSpec.broker(identity) : CertificateSpec.workload(identity))
+                    .dnsNames(dns).ipAddresses(ips);
+            if (days != null) {
+                certificate.validity(Duration.ofDays(days));
+            }
+            IssuedCertificate issued = ca.issue(certificate);
+            Pem.write(out, identity, issued);
+            out().println("Issued " + issued.info().subject() + " (serial " + issued.info().serialHex() + ", valid until "
+                    + issued.info().notAfter() + "): " + out.resolve(identity + ".crt") + ", " + out.resolve(identity + ".key"));
+            if (pkcs12) {
+                Path stores = out.resolve(identity);
+                TlsFiles files = TlsFiles.write(stores, issued, List.of(ca.certificate()));
+                SecureFiles.writeOwnerOnly(stores.resolve("store-password"),
+                        files.kafkaSslProperties().get(SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG).toString().getBytes(StandardCharsets.US_ASCII));
+                out().println("Stores: " + files.keyStore() + ", " + files.trustStore() + " (password in " + stores.resolve("store-password") + ")");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "sign-csr", mixinStandardHelpOptions = true,
+            description = "Signs a workload's PKCS#10 request; the workload keeps its private key. Writes the certificate chain (PEM).")
+    static final class SignCsr extends WithCa implements Callable<Integer> {
+        @Parameters(paramLabel = "CSR", description = "The request, PEM.")
+        Path csr;
+
+        @Option(names = "--out", paramLabel = "FILE", description = "Where to write the chain (default: <CN>.crt next to the request).")
+        Path output;
+
+        @Option(names = "--days", defaultValue = "30", description = "Validity in days (default: ${DEFAULT-VALUE}).")
+        int days;
+
+        @Override
+        public Integer call() {
+            CertificateAuthority ca = CertificateAuthority.load(caDirectory());
+            CertificateSigningRequest request = CertificateSigningRequest.read(csr);
+            X509Certificate certificate = ca.signCsr(request, CertificateSpec.workload(request.commonName()).validity(Duration.ofDays(days)));
+            Path target = output != null ? output : csr.toAbsolutePath().resolveSibling(request.commonName() + ".crt");
+            Pem.writeCertificates(target, List.of(certificate, ca.certificate()));
+            out().println("Signed " + request.subject() + " for " + days + " days: " + target);
+            return 0;
+        }
+    }
+
+    @Command(name = "inspect", mixinStandardHelpOptions = true,
+            description = "Shows a certificate's subject, names, issuer, serial and validity, and checks it against the CA when one is found.")
+    static final class Inspect extends WithCa implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE", description = "A PEM certificate (chain) or a PKCS12 key store.")
+        Path file;
+
+        @Option(names = "--password-file", paramLabel = "FILE", description = "Password of a PKCS12 key store.")
+        Path passwordFile;
+
+        @Override
+        public Integer call() throws Exception {
+            List<X509Certificate> chain;
+            if (file.toString().endsWith(".p12") || file.toString().endsWith(".pfx")) {
+                if (passwordFile == null) {
+                    throw new IllegalArgumentException("A PKCS12 store needs --password-file");
+                }
+                char[] password = Files.readString(passwordFile).trim().toCharArray();
+                chain = KeyStores.readKeyStore(file, password).chain();
+            } else {
+                chain = Pem.readCertificates(file);
+            }
+            CertificateInfo info = CertificateInfo.of(chain.get(0));
+            Instant now = Instant.now();
+            PrintWriter out = out();
+            out.println("Subject:    " + info.subject());
+            out.println("Issuer:     " + info.issuer());
+            out.println("Serial:     " + info.serialHex());
+            out.println("DNS names:  " + (info.dnsNames().isEmpty() ? "-" : String.join(", ", info.dnsNames())));
+            out.println("IPs:        " + (info.ipAddresses().isEmpty() ? "-" : String.join(", ", info.ipAddresses())));
+            out.println("Valid:      " + info.notBefore() + " to " + info.notAfter());
+            out.println("Status:     " + info.validityAt(now) + " (" + info.daysLeft(now) + " days left)");
+            Path caFile = caDirectory().resolve(CertificateAuthority.CERTIFICATE_FILE);
+            if (Files.exists(caFile)) {
+                try {
+                    ChainValidator.validate(chain, Pem.readCertificates(caFile).get(0), now);
+                    out.println("Chain:      valid against " + caFile);
+                } catch (PkiException e) {
+                    out.println("Chain:      INVALID: " + e.getMessage());
+                    return 1;
+                }
+            }
+            return info.validityAt(now) == CertificateInfo.Validity.VALID ? 0 : 1;
+        }
+    }
+}

@@ -1,0 +1,349 @@
+package io.ciphertrail.cli;
+
+import io.ciphertrail.consumer.SecureConsumer;
+import io.ciphertrail.core.envelope.Envelope;
+import io.ciphertrail.core.kms.KekRef;
+import io.ciphertrail.core.kms.KmsAdmin;
+import io.ciphertrail.core.kms.KmsConfig;
+import io.ciphertrail.policy.PolicyServiceConfig;
+import io.ciphertrail.policy.quarantine.QuarantineTopic;
+import io.ciphertrail.policy.quarantine.QuarantinedRecord;
+import io.ciphertrail.producer.SecureProducer;
+import io.ciphertrail.producer.SecureProducerConfig;
+import io.ciphertrail.schemas.audit.AuditEvent;
+import io.ciphertrail.schemas.audit.Decision;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The whole platform in under a minute: starts it, then shows each guarantee and checks it really
+ * held. Exits 0 only when every step did what it claims.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {
+            "Starts the platform and shows, and checks, every part of it working:",
+            "encrypted events through the policy gate with their trace IDs, a plaintext client refused and audited,",
+            "an unencrypted event quarantined, a key rotated with old events still readable, and the broker's",
+            "log segments free of the demo's plaintext. Exits 0 only if every check passed; files stay in the home."})
+final class DemoCommand implements Callable<Integer> {
+    private static final int EVENTS = 5;
+    private static final String INGRESS = "orders.ingress";
+    private static final String EGRESS = "orders";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--home", defaultValue = Home.DEFAULT, description = "Where keys, certificates and broker data live (default: ${DEFAULT-VALUE}).")
+    Path home;
+
+    private PrintWriter out;
+    private final String run = UUID.randomUUID().toString().substring(0, 8);
+    private final Map<String, String> results = new LinkedHashMap<>();
+    private boolean failed;
+
+    private LocalPlatform platform;
+    private Map<String, Object> producer;
+    private Map<String, Object> consumer;
+    private final Map<String, String> sent = new LinkedHashMap<>();
+    private final List<String> encryptedMarkers = new ArrayList<>();
+    private String unencryptedMarker;
+
+    /** One step of the story: it prints what it does and returns what it proved, or throws. */
+    @FunctionalInterface
+    private interface Step {
+        String run() throws Exception;
+    }
+
+    @Override
+    public Integer call() {
+        out = spec.commandLine().getOut();
+        Instant started = Instant.now();
+        out.println("Ciphertrail demo (run " + run + ")");
+        out.println();
+        step("Start the platform", this::start);
+        if (platform != null) {
+            try {
+                step("Encrypted events through the policy gate, with trace IDs", this::encryptedThroughTheGate);
+                step("Plaintext client refused and audited", this::plaintextRefused);
+                step("Unencrypted event quarantined", this::unencryptedQuarantined);
+                step("Key rotated, old events still readable", this::keyRotated);
+                step("No demo plaintext in the broker's log segments", this::segmentsScanned);
+            } finally {
+                out.println();
+                out.println("Stopping the platform ...");
+                out.flush();
+                platform.close();
+            }
+        }
+        out.println();
+        out.println("Summary (" + Duration.between(started, Instant.now()).toSeconds() + " s):");
+        int number = 1;
+        for (Map.Entry<String, String> result : results.entrySet()) {
+            out.printf("  %d. %-58s %s%n", number++, result.getKey(), result.getValue());
+        }
+        out.println();
+        out.println((failed ? "Some checks FAILED." : "All checks passed.") + " Everything stays in " + new Home(home).root()
+                + "; './ciphertrail up' starts it again.");
+        out.flush();
+        return failed ? 1 : 0;
+    }
+
+    private void step(String title, Step step) {
+        out.println("== " + title);
+        out.flush();
+        long started = System.nanoTime();
+        try {
+            String proof = step.run();
+            results.put(title, "ok     " + proof);
+            out.printf("   ok (%.1f s): %s%n", (System.nanoTime() - started) / 1e9, proof);
+        } catch (Exception | AssertionError e) {
+            failed = true;
+            results.put(title, "FAILED " + e.getMessage());
+            out.printf("   FAILED (%.1f s): %s%n", (System.nanoTime() - started) / 1e9, e.getMessage());
+        }
+        out.println();
+        out.flush();
+    }
+
+    private String start() {
+        platform = LocalPlatform.start(new Home(home), LocalPlatform.DEFAULT_TLS_PORT, LocalPlatform.DEFAULT_PLAINTEXT_PORT,
+                LocalPlatform.DEFAULT_HTTP_PORT);
+        UpCommand.describe(platform, out);
+        Topics.ensure(settings(LocalPlatform.ADMIN), INGRESS, EGRESS);
+        producer = settings(LocalPlatform.PRODUCER);
+        producer.put(SecureProducerConfig.BOUND_TOPICS_CONFIG, INGRESS + ":" + EGRESS);
+        consumer = settings(LocalPlatform.CONSUMER);
+        return "broker " + platform.kafka().bootstrapServers() + " (TLS only), policy service running";
+    }
+
+    private Map<String, Object> settings(String identity) {
+        return LocalPlatform.clientSettings(platform.home(), platform.kafka(), identity);
+    }
+
+    private String encryptedThroughTheGate() throws Exception {
+        send(EVENTS, "order");
+        Map<String, String> received = receive(sent.keySet().stream().toList());
+        for (Map.Entry<String, String> entry : sent.entrySet()) {
+            String got = received.get(entry.getKey());
+            if (!entry.getValue().equals(got)) {
+                throw new AssertionError("trace " + entry.getKey() + " arrived as '" + got + "' instead of '" + entry.getValue() + "'");
+            }
+            out.println("   trace " + entry.getKey() + "  ->  " + got);
+        }
+        out.println("   Follow one:  ./ciphertrail trace " + sent.keySet().iterator().next());
+        return EVENTS + " sent to " + INGRESS + ", forwarded by the gate, decrypted from " + EGRESS + " with the same trace IDs";
+    }
+
+    /** Sends events through the secure producer; remembers their trace IDs, values and secret markers. */
+    private void send(int count, String kind) throws Exception {
+        try (SecureProducer<String, String> secure = new SecureProducer<>(producer, new StringSerializer(), new StringSerializer())) {
+            for (int i = 1; i <= count; i++) {
+                String marker = "card-4111-" + run + "-" + kind + "-" + i;
+                String value = kind + " #" + i + " paid with " + marker;
+                ProducerRecord<String, String> record = new ProducerRecord<>(INGRESS, kind + "-" + i, value);
+                secure.send(record).get(30, TimeUnit.SECONDS);
+                sent.put(SecureProducer.traceId(record).orElseThrow(), value);
+                encryptedMarkers.add(marker);
+            }
+        }
+    }
+
+    /** Reads the egress topic through the secure consumer until every wanted trace ID arrived. */
+    private Map<String, String> receive(List<String> traceIds) {
+        Map<String, Object> settings = new HashMap<>(consumer);
+        settings.put(ConsumerConfig.GROUP_ID_CONFIG, "demo-" + run + "-" + UUID.randomUUID());
+        settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        Map<String, String> received = new HashMap<>();
+        try (SecureConsumer<String, String> secure = new SecureConsumer<>(settings, new StringDeserializer(), new StringDeserializer())) {
+            secure.subscribe(List.of(EGRESS));
+            long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+            while (!received.keySet().containsAll(traceIds) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> record : secure.poll(Duration.ofMillis(300))) {
+                    SecureConsumer.traceId(record).ifPresent(trace -> received.put(trace, record.value()));
+                }
+            }
+        }
+        if (!received.keySet().containsAll(traceIds)) {
+            throw new AssertionError("only " + traceIds.stream().filter(received::containsKey).count() + " of " + traceIds.size()
+                    + " events reached " + EGRESS + " within 45 s");
+        }
+        return received;
+    }
+
+    private String plaintextRefused() throws Exception {
+        Instant since = Instant.now().minusSeconds(1);
+        Map<String, Object> plaintext = new HashMap<>(platform.kafka().plaintextClientProperties());
+        plaintext.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        plaintext.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
+        plaintext.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        String refusal;
+        try (KafkaProducer<String, String> insecure = new KafkaProducer<>(plaintext, new StringSerializer(), new StringSerializer())) {
+            insecure.send(new ProducerRecord<>(INGRESS, "sent in clear")).get(15, TimeUnit.SECONDS);
+            throw new AssertionError("the broker accepted a record over PLAINTEXT");
+        } catch (ExecutionException e) {
+            refusal = e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage();
+        } catch (org.apache.kafka.common.KafkaException e) {
+            refusal = e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
+        out.println("   plaintext producer on " + platform.kafka().plaintextBootstrapServers().orElseThrow() + " got " + refusal);
+
+        List<AuditEvent> denials = new ArrayList<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (denials.isEmpty() && System.nanoTime() < deadline) {
+            AuditReader.readAll(settings(LocalPlatform.ADMIN), PolicyServiceConfig.DEFAULT_AUDIT_TOPIC, null, event -> {
+                if (event.getAuthorization() != null && event.getTime().isAfter(since)
+                        && "PLAINTEXT".equals(event.getAuthorization().getSecurityProtocol())
+                        && event.getAuthorization().getDecision() == Decision.DENIED) {
+                    denials.add(event);
+                }
+            });
+            if (denials.isEmpty()) {
+                Thread.sleep(1_000);
+            }
+        }
+        if (denials.isEmpty()) {
+            throw new AssertionError("no audit event for the refused plaintext client within 20 s");
+        }
+        out.println("   audit: " + AuditLines.line(denials.get(0)));
+        return "refused by the broker (" + refusal.substring(0, refusal.indexOf(':')) + "), "
+                + denials.stream().mapToLong(e -> e.getAuthorization().getCount()).sum() + " requests audited as "
+                + denials.get(0).getEventType();
+    }
+
+    private String unencryptedQuarantined() throws Exception {
+        unencryptedMarker = "unencrypted-" + run;
+        String key = "legacy-" + run;
+        Map<String, Object> plain = settings(LocalPlatform.PRODUCER);
+        try (KafkaProducer<String, String> legacy = new KafkaProducer<>(plain, new StringSerializer(), new StringSerializer())) {
+            legacy.send(new ProducerRecord<>(INGRESS, key, "{\"note\":\"" + unencryptedMarker + "\"}")).get(30, TimeUnit.SECONDS);
+        }
+        out.println("   a TLS client that skips encryption sent one record to " + INGRESS);
+        Optional<QuarantinedRecord> found = Optional.empty();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (found.isEmpty() && System.nanoTime() < deadline) {
+            found = QuarantineTopic.read(settings(LocalPlatform.ADMIN), QuarantineTopic.DEFAULT_NAME,
+                    q -> q.record().key() != null && Arrays.equals(q.record().key(), key.getBytes(StandardCharsets.UTF_8))).stream().findFirst();
+            if (found.isEmpty()) {
+                Thread.sleep(500);
+            }
+        }
+        QuarantinedRecord record = found.orElseThrow(() -> new AssertionError("the unencrypted record did not reach quarantine within 30 s"));
+        if (!"NOT_ENCRYPTED".equals(record.reason().code())) {
+            throw new AssertionError("quarantined for " + record.reason().code() + " instead of NOT_ENCRYPTED");
+        }
+        out.println("   quarantine offset " + record.record().offset() + ": " + record.reason().code() + " (rule " + record.reason().rule()
+                + ") from " + record.reason().sourceTopic() + "-" + record.reason().sourcePartition() + "@" + record.reason().sourceOffset());
+        out.println("   " + record.reason().detail());
+        out.println("   Show it:  ./ciphertrail quarantine show --offset " + record.record().offset());
+        return "NOT_ENCRYPTED, kept byte for byte at " + QuarantineTopic.DEFAULT_NAME + "@" + record.record().offset();
+    }
+
+    private String keyRotated() throws Exception {
+        String alias = "ciphertrail/topic/" + EGRESS;
+        KekRef rotated;
+        try (KmsAdmin admin = KmsConfig.admin(settings(LocalPlatform.ADMIN))) {
+            rotated = admin.rotate(alias);
+        }
+        out.println("   rotated " + alias + " to version " + rotated.version());
+        List<String> before = List.copyOf(sent.keySet());
+        send(EVENTS, "after-rotation");
+        List<String> all = List.copyOf(sent.keySet());
+        Map<String, String> received = receive(all);
+        Map<String, Integer> versions = envelopeVersions(all);
+        long old = before.stream().filter(t -> versions.getOrDefault(t, 0) < rotated.version()).count();
+        long fresh = all.stream().filter(t -> !before.contains(t) && versions.getOrDefault(t, 0) == rotated.version()).count();
+        if (old != before.size() || fresh != EVENTS) {
+            throw new AssertionError("expected " + before.size() + " events under older KEK versions and " + EVENTS
+                    + " under v" + rotated.version() + ", found " + old + " and " + fresh);
+        }
+        if (!all.stream().allMatch(t -> sent.get(t).equals(received.get(t)))) {
+            throw new AssertionError("not every event decrypted to what was sent");
+        }
+        return before.size() + " events under the old version and " + EVENTS + " under v" + rotated.version() + " all decrypted";
+    }
+
+    /** The KEK version in each event's envelope, read from the egress topic without decrypting. */
+    private Map<String, Integer> envelopeVersions(List<String> traceIds) {
+        Map<String, Object> settings = new HashMap<>(settings(LocalPlatform.ADMIN));
+        settings.put(ConsumerConfig.GROUP_ID_CONFIG, "demo-raw-" + run + "-" + UUID.randomUUID());
+        settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        Map<String, Integer> versions = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> raw = new KafkaConsumer<>(settings, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            raw.subscribe(List.of(EGRESS));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!versions.keySet().containsAll(traceIds) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> record : raw.poll(Duration.ofMillis(300))) {
+                    if (Envelope.hasMagic(record.value())) {
+                        Envelope envelope = Envelope.parse(record.value(), EGRESS);
+                        envelope.boundTraceId().ifPresent(trace -> versions.put(trace, envelope.kek().version()));
+                    }
+                }
+            }
+        }
+        return versions;
+    }
+
+    private String segmentsScanned() throws IOException {
+        List<Path> segments;
+        try (Stream<Path> files = Files.walk(platform.home().kafka().resolve("data"))) {
+            segments = files.filter(f -> f.toString().endsWith(".log") && Files.isRegularFile(f)).toList();
+        }
+        int encryptedHits = 0;
+        int unencryptedHits = 0;
+        for (Path segment : segments) {
+            String bytes = new String(Files.readAllBytes(segment), StandardCharsets.ISO_8859_1);
+            for (String marker : encryptedMarkers) {
+                if (bytes.contains(marker)) {
+                    encryptedHits++;
+                    out.println("   FOUND " + marker + " in " + segment);
+                }
+            }
+            if (unencryptedMarker != null && bytes.contains(unencryptedMarker)) {
+                unencryptedHits++;
+            }
+        }
+        out.println("   scanned " + segments.size() + " segment files under " + platform.home().kafka().resolve("data"));
+        out.println("   the " + encryptedMarkers.size() + " encrypted events' card numbers: " + encryptedHits + " hits");
+        out.println("   the unencrypted event's text (the control, sent in clear on purpose): " + unencryptedHits + " hits");
+        if (encryptedHits > 0) {
+            throw new AssertionError(encryptedHits + " plaintext hits in the broker's segments");
+        }
+        if (unencryptedMarker != null && unencryptedHits == 0) {
+            throw new AssertionError("the scan did not even find the unencrypted control record; it proves nothing");
+        }
+        return segments.size() + " segments scanned: 0 hits for " + encryptedMarkers.size()
+                + " encrypted events (the unencrypted control is found, so the scan works)";
+    }
+}

@@ -1,0 +1,174 @@
+package io.ciphertrail.cli;
+
+import io.ciphertrail.core.trace.TraceContext;
+import io.ciphertrail.policy.PolicyServiceConfig;
+import io.ciphertrail.schemas.audit.AuditEvent;
+import io.ciphertrail.schemas.audit.AuditEventType;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupListing;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * An event's whole path from its trace ID alone: produced to ingress, accepted by the gate, forwarded
+ * or quarantined (and replayed), where it now sits in its egress topic, and which consumer groups
+ * have read past it.
+ */
+@Command(name = "trace", mixinStandardHelpOptions = true,
+        description = "Shows an event's path from producer to consumer, from its trace ID alone.")
+final class TraceCommand implements Callable<Integer> {
+    @Mixin
+    ClientSettings settings;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "TRACE-ID", description = "The 32-hex-digit trace ID (the middle of a traceparent header).")
+    String traceId;
+
+    @Option(names = "--audit-topic", defaultValue = PolicyServiceConfig.DEFAULT_AUDIT_TOPIC, description = "Audit topic (default: ${DEFAULT-VALUE}).")
+    String auditTopic;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!traceId.matches("[0-9a-f]{32}")) {
+            throw new IllegalArgumentException("A trace ID is 32 lower-case hex digits, got '" + traceId + "'");
+        }
+        Map<String, Object> admin = settings.load(LocalPlatform.ADMIN);
+        List<AuditEvent> events = new ArrayList<>();
+        AuditReader.readAll(admin, auditTopic, traceId.getBytes(StandardCharsets.US_ASCII), event -> {
+            if (event.getRecord() != null && traceId.equals(event.getRecord().getTraceId())) {
+                events.add(event);
+            }
+        });
+        PrintWriter out = spec.commandLine().getOut();
+        if (events.isEmpty()) {
+            out.println("No audit events for trace " + traceId + " in " + auditTopic
+                    + " (records that did not pass through the policy gate have no trail)");
+            return 1;
+        }
+        events.sort(Comparator.comparing(AuditEvent::getTime));
+        out.println("Trace " + traceId);
+        AuditEvent first = events.get(0);
+        Optional<ConsumerRecord<byte[], byte[]>> produced = record(admin,
+                new TopicPartition(first.getRecord().getSourceTopic(), first.getRecord().getSourcePartition()), first.getRecord().getSourceOffset());
+        produced.ifPresent(record -> out.printf("  %-24s %-12s %s-%d@%d%n", java.time.Instant.ofEpochMilli(record.timestamp()), "produced",
+                record.topic(), record.partition(), record.offset()));
+        for (AuditEvent event : events) {
+            var info = event.getRecord();
+            String stage = event.getEventType().name().replace("RECORD_", "").toLowerCase();
+            String where = switch (event.getEventType()) {
+                case RECORD_ACCEPTED -> "by the gate from " + info.getSourceTopic() + "-" + info.getSourcePartition() + "@" + info.getSourceOffset()
+                        + (info.getPolicy().isEmpty() ? "" : " (policy " + info.getPolicy() + ")");
+                case RECORD_FORWARDED -> "to " + info.getDestinationTopic();
+                case RECORD_QUARANTINED -> info.getReason() + ": " + info.getDetail();
+                case RECORD_REPLAYED -> "from quarantine offset " + info.getSourceOffset() + " back to " + info.getDestinationTopic();
+                case RECORD_POLICY_WARNING -> info.getReason() + " (permissive rule " + info.getRule() + ")";
+                default -> "";
+            };
+            out.printf("  %-24s %-12s %s%n", event.getTime(), stage, where);
+        }
+        Optional<AuditEvent> forwarded = events.stream().filter(e -> e.getEventType() == AuditEventType.RECORD_FORWARDED)
+                .reduce((a, b) -> b);
+        if (forwarded.isPresent()) {
+            String egress = forwarded.get().getRecord().getDestinationTopic();
+            // The gate keeps the record's timestamp, so search the egress topic from when it was produced.
+            long since = produced.map(ConsumerRecord::timestamp).orElse(forwarded.get().getTime().toEpochMilli()) - 1_000;
+            Optional<ConsumerRecord<byte[], byte[]>> landed = find(admin, egress, since);
+            if (landed.isPresent()) {
+                ConsumerRecord<byte[], byte[]> record = landed.get();
+                out.printf("  %-24s %-12s %s-%d@%d%n", "", "now at", record.topic(), record.partition(), record.offset());
+                for (String group : readers(admin, new TopicPartition(record.topic(), record.partition()), record.offset())) {
+                    out.printf("  %-24s %-12s group %s%n", "", "consumed by", group);
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** The record at an exact position, if still there. */
+    private static Optional<ConsumerRecord<byte[], byte[]>> record(Map<String, Object> settings, TopicPartition partition, long offset) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(settings)) {
+            consumer.assign(List.of(partition));
+            consumer.seek(partition, offset);
+            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofSeconds(5)).records(partition)) {
+                if (record.offset() == offset) {
+                    return Optional.of(record);
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    /** The record with this trace in the egress topic, looking at records timestamped from {@code since} on. */
+    private Optional<ConsumerRecord<byte[], byte[]>> find(Map<String, Object> settings, String topic, long since) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(settings)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            Map<TopicPartition, Long> from = new HashMap<>();
+            partitions.forEach(p -> from.put(p, since));
+            Map<TopicPartition, OffsetAndTimestamp> start = consumer.offsetsForTimes(from);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            for (TopicPartition partition : partitions) {
+                OffsetAndTimestamp first = start.get(partition);
+                consumer.seek(partition, first == null ? end.get(partition) : first.offset());
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (TraceContext.fromHeaders(record.headers()).map(TraceContext::traceId).filter(traceId::equals).isPresent()) {
+                        return Optional.of(record);
+                    }
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    /** Consumer groups whose committed offset on the partition is past the record. */
+    private static List<String> readers(Map<String, Object> settings, TopicPartition partition, long offset) throws Exception {
+        List<String> groups = new ArrayList<>();
+        try (Admin admin = Admin.create(settings)) {
+            for (ConsumerGroupListing listing : admin.listConsumerGroups().all().get(30, TimeUnit.SECONDS)) {
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(listing.groupId())
+                        .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+                OffsetAndMetadata position = committed.get(partition);
+                if (position != null && position.offset() > offset) {
+                    groups.add(listing.groupId());
+                }
+            }
+        }
+        return groups;
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer(Map<String, Object> settings) {
+        Map<String, Object> props = new HashMap<>(settings);
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+}
