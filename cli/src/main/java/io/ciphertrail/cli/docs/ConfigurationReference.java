@@ -1,5 +1,6 @@
 package io.ciphertrail.cli.docs;
 
+import io.ciphertrail.broker.authorizer.SecureTransportConfig;
 import io.ciphertrail.consumer.SecureConsumerConfig;
 import io.ciphertrail.core.envelope.EnvelopeConfig;
 import io.ciphertrail.core.kms.KmsConfig;
@@ -47,6 +48,8 @@ public final class ConfigurationReference {
         section(out, "Consumer library", "`SecureConsumer`, `SecureDeserializer`, `SecureSerde`.", SecureConsumerConfig.configDef(), shared.names());
         section(out, "Policy service", "The service's own settings; everything else in its properties file goes to Kafka Streams.",
                 PolicyServiceConfig.configDef(), Set.of());
+        section(out, "Broker authorizer", "Broker settings of the `SecureTransportAuthorizer` (see [broker-setup.md](broker-setup.md)).",
+                SecureTransportConfig.CONFIG, Set.of());
         return out.toString();
     }
 
