@@ -317,6 +317,30 @@ class PolicyServiceTest {
     }
 
     @Test
+    void internalTopicsHoldNoPayloadKeyOrSecret() throws Exception {
+        String marker = "INTERNAL-TOPIC-MARKER-93";
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(client("legacy-service"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>("orders.ingress", marker.getBytes(StandardCharsets.UTF_8), marker.getBytes(StandardCharsets.UTF_8))).get();
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> !QuarantineTopic.read(client("operator"), "ciphertrail.quarantine",
+                q -> Arrays.equals(q.record().key(), marker.getBytes(StandardCharsets.UTF_8))).isEmpty());
+        List<String> internal;
+        try (Admin admin = kafka.admin()) {
+            internal = admin.listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions().listInternal(true)).names().get()
+                    .stream().filter(t -> t.startsWith("policy-service-test-")).toList();
+        }
+        assertThat(internal).isNotEmpty();
+        String password = kafka.clientProperties("policy-service").get("ssl.keystore.password").toString();
+        for (String topic : internal) {
+            for (ConsumerRecord<byte[], byte[]> record : readAll(topic, 0)) {
+                String text = new String(record.key() == null ? new byte[0] : record.key(), StandardCharsets.ISO_8859_1)
+                        + new String(record.value() == null ? new byte[0] : record.value(), StandardCharsets.ISO_8859_1);
+                assertThat(text).as("record in internal topic %s", topic).doesNotContain(marker).doesNotContain(password).doesNotContain("kms-pw");
+            }
+        }
+    }
+
+    @Test
     void healthAndMetricsEndpointsAnswer() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort() + "/health")).build(),
