@@ -228,10 +228,18 @@ public final class SecureTransportConfig extends AbstractConfig {
     }
 
     private static ConfigDef.Validator notZero() {
-        return (name, value) -> {
-            Number number = (Number) value;
-            if (number != null && (number.intValue() == 0 || number.intValue() < -1)) {
-                throw new ConfigException(name, value, "must be -1 (broker default) or positive");
+        return new ConfigDef.Validator() {
+            @Override
+            public void ensureValid(String name, Object value) {
+                Number number = (Number) value;
+                if (number != null && (number.intValue() == 0 || number.intValue() < -1)) {
+                    throw new ConfigException(name, value, "must be -1 (broker default) or positive");
+                }
+            }
+
+            @Override
+            public String toString() {
+                return "-1 (broker default) or positive";
             }
         };
     }
