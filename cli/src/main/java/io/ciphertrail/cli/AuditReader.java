@@ -56,7 +56,8 @@ final class AuditReader {
         }
     }
 
-    private static KafkaConsumer<byte[], byte[]> consumer(Map<String, Object> settings) {
+    /** A consumer of committed records that joins no group and commits nothing. */
+    static KafkaConsumer<byte[], byte[]> consumer(Map<String, Object> settings) {
         Map<String, Object> props = new HashMap<>(settings);
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

@@ -17,13 +17,11 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupListing;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -110,7 +108,7 @@ final class TraceCommand implements Callable<Integer> {
 
     /** The record at an exact position, if still there. */
     private static Optional<ConsumerRecord<byte[], byte[]>> record(Map<String, Object> settings, TopicPartition partition, long offset) {
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer(settings)) {
+        try (KafkaConsumer<byte[], byte[]> consumer = AuditReader.consumer(settings)) {
             consumer.assign(List.of(partition));
             consumer.seek(partition, offset);
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofSeconds(5)).records(partition)) {
@@ -124,7 +122,7 @@ final class TraceCommand implements Callable<Integer> {
 
     /** The record with this trace in the egress topic, looking at records timestamped from {@code since} on. */
     private Optional<ConsumerRecord<byte[], byte[]>> find(Map<String, Object> settings, String topic, long since) {
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer(settings)) {
+        try (KafkaConsumer<byte[], byte[]> consumer = AuditReader.consumer(settings)) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
             consumer.assign(partitions);
@@ -162,13 +160,5 @@ final class TraceCommand implements Callable<Integer> {
             }
         }
         return groups;
-    }
-
-    private static KafkaConsumer<byte[], byte[]> consumer(Map<String, Object> settings) {
-        Map<String, Object> props = new HashMap<>(settings);
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 }

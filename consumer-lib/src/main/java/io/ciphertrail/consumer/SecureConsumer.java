@@ -312,9 +312,7 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
     /** Kafka's consumer metrics and Ciphertrail's. */
     @Override
     public Map<MetricName, ? extends Metric> metrics() {
-        Map<MetricName, Metric> all = new HashMap<>(delegate.metrics());
-        all.putAll(metrics.metrics());
-        return all;
+        return metrics.withClientMetrics(delegate.metrics());
     }
 
     @Override

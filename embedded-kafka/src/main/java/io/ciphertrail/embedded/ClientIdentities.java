@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 
 /**
  * Issues each client identity's certificate once per cluster run and keeps its stores under
@@ -19,6 +21,14 @@ final class ClientIdentities {
     ClientIdentities(CertificateAuthority ca, Path directory) {
         this.ca = ca;
         this.directory = directory;
+    }
+
+    /** Ready client settings for {@code identity}: its stores, mutual TLS, and the cluster's bootstrap address. */
+    Map<String, Object> clientProperties(String identity, String bootstrapServers) {
+        Map<String, Object> props = new java.util.HashMap<>(tlsFiles(identity).kafkaSslProperties());
+        props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, SecurityProtocol.SSL.name);
+        return props;
     }
 
     TlsFiles tlsFiles(String identity) {

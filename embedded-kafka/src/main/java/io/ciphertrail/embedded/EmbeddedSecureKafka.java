@@ -259,10 +259,7 @@ public final class EmbeddedSecureKafka implements SecureKafkaCluster {
 
     @Override
     public Map<String, Object> clientProperties(String identity) {
-        Map<String, Object> props = new HashMap<>(clients.tlsFiles(identity).kafkaSslProperties());
-        props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-        props.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, SecurityProtocol.SSL.name);
-        return props;
+        return clients.clientProperties(identity, bootstrapServers());
     }
 
     @Override

@@ -170,9 +170,7 @@ public class SecureProducer<K, V> implements Producer<K, V> {
     /** Kafka's producer metrics and Ciphertrail's. */
     @Override
     public Map<MetricName, ? extends Metric> metrics() {
-        Map<MetricName, Metric> all = new HashMap<>(delegate.metrics());
-        all.putAll(metrics.metrics());
-        return all;
+        return metrics.withClientMetrics(delegate.metrics());
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.ciphertrail.core.tls.ClientCertificate;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.JmxReporter;
 import org.apache.kafka.common.metrics.KafkaMetric;
@@ -119,9 +120,16 @@ public final class CryptoMetrics implements CryptoListener, AutoCloseable {
         }
     }
 
-    /** Every metric, for {@code Producer.metrics()} and {@code Consumer.metrics()}. */
+    /** Every metric. */
     public Map<MetricName, KafkaMetric> metrics() {
         return metrics.metrics();
+    }
+
+    /** A client's own metrics and these together, for {@code Producer.metrics()} and {@code Consumer.metrics()}. */
+    public Map<MetricName, Metric> withClientMetrics(Map<MetricName, ? extends Metric> client) {
+        Map<MetricName, Metric> all = new java.util.HashMap<>(client);
+        all.putAll(metrics.metrics());
+        return all;
     }
 
     @Override
