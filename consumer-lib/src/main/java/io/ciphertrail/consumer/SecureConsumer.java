@@ -150,7 +150,11 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
         return new ConsumerRecords<>(decoded, nextOffsets);
     }
 
-    /** Writes the record to the dead-letter topic; on failure rewinds the whole batch and throws. */
+    /**
+     * Writes the record to the dead-letter topic; on failure rewinds the whole batch and throws. Records of
+     * the batch already written there are written again on the next poll: duplicates in the dead-letter
+     * topic, never a record lost.
+     */
     private boolean writeDeadLetter(ConsumerRecord<byte[], byte[]> record, RecordDecryptionException failure,
                                     ConsumerRecords<byte[], byte[]> batch) {
         try {
