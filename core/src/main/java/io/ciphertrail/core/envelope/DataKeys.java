@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -114,8 +115,10 @@ final class DataKeys {
         volatile ActiveKey active;
         volatile long kekCheckedAt;
         volatile CompletableFuture<ActiveKey> pending;
-        /** After a failed background refresh, the send path waits this long before asking again. */
+        /** After a failed refresh, senders wait this long before the KMS is asked again. */
         volatile long retryAfter;
+        /** Why the last refresh failed, given to senders until {@link #retryAfter} instead of asking the KMS per record. */
+        volatile Throwable lastFailure;
         private io.ciphertrail.core.kms.Dek activeDek;
 
         Slot(String topic) {
@@ -135,6 +138,7 @@ final class DataKeys {
                     pending = null;
                 }
                 if (failure != null) {
+                    lastFailure = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
                     retryAfter = clock.millis() + RETRY_BACKOFF_MILLIS;
                 }
                 if (failure != null && active != null) {
@@ -146,7 +150,17 @@ final class DataKeys {
         }
 
         private ActiveKey replace(boolean force) {
-            KekRef kek = calls.call(KmsOperation.RESOLVE, topic, () -> kms.resolveAlias(alias));
+            KekRef kek;
+            try {
+                kek = calls.call(KmsOperation.RESOLVE, topic, () -> kms.resolveAlias(alias));
+            } catch (EnvelopeException e) {
+                if (e.reason() == Reason.UNKNOWN_KEK || e.reason() == Reason.KEK_DESTROYED) {
+                    // The topic's key is gone (shredded, or removed): records encrypted under it from now on
+                    // could never be read, so stop using the current data key rather than write them.
+                    retire();
+                }
+                throw e;
+            }
             kekCheckedAt = clock.millis();
             ActiveKey current = active;
             if (!force && current != null && current.edek.kek().equals(kek)
@@ -168,12 +182,24 @@ final class DataKeys {
             return next;
         }
 
+        private synchronized void retire() {
+            if (activeDek != null) {
+                activeDek.destroy();
+                activeDek = null;
+            }
+            active = null;
+        }
+
         /** Waits for a key other than {@code stale}: the first one, or one replacing a used-up key. */
         ActiveKey awaitReplacement(ActiveKey stale) {
             CompletableFuture<ActiveKey> next;
             synchronized (this) {
-                if (active != stale) {
+                if (active != stale && active != null) {
                     return active;
+                }
+                Throwable failed = lastFailure;
+                if (failed != null && clock.millis() < retryAfter) {
+                    throw failure(failed);
                 }
                 next = refresh(stale != null);
             }
@@ -186,14 +212,18 @@ final class DataKeys {
                 Thread.currentThread().interrupt();
                 throw new EnvelopeException(Reason.KMS_UNAVAILABLE, topic, "interrupted while waiting for a data key", e);
             } catch (ExecutionException e) {
-                EnvelopeException failure = KmsCalls.failure(topic, e.getCause());
-                if (failure.reason() == Reason.UNKNOWN_KEK) {
-                    throw new EnvelopeException(Reason.UNKNOWN_KEK, topic, "no KEK with alias '" + alias
-                            + "' for this topic; create it (ciphertrail keys create " + alias + ") or check "
-                            + EnvelopeConfig.KEK_ALIAS_TEMPLATE_CONFIG, failure);
-                }
-                throw failure;
+                throw failure(e.getCause());
             }
+        }
+
+        private EnvelopeException failure(Throwable cause) {
+            EnvelopeException failure = KmsCalls.failure(topic, cause);
+            if (failure.reason() == Reason.UNKNOWN_KEK) {
+                return new EnvelopeException(Reason.UNKNOWN_KEK, topic, "no KEK with alias '" + alias
+                        + "' for this topic; create it (ciphertrail keys create " + alias + ") or check "
+                        + EnvelopeConfig.KEK_ALIAS_TEMPLATE_CONFIG, failure);
+            }
+            return failure;
         }
     }
 

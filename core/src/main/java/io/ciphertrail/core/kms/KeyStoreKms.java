@@ -58,6 +58,10 @@ public final class KeyStoreKms implements Kms, KmsAdmin {
                     return store.newest(alias).orElseThrow(() -> raced);
                 }
             }
+            if (!store.versions(alias).isEmpty()) {
+                throw new KeyDestroyedException("Every version of KEK alias '" + alias + "' was destroyed: the topic is shredded;"
+                        + " create a new alias (or version) before writing to it again");
+            }
             throw new UnknownKeyException("No active KEK with alias '" + alias + "' in " + store.description());
         }));
     }

@@ -256,6 +256,42 @@ abstract class EnvelopeContract {
     }
 
     @Test
+    void aProducerStopsEncryptingOnceItsTopicIsShreddedInsteadOfWritingUnreadableRecords() throws Exception {
+        EnvelopeEncryptor encryptor = encryptor(CryptoListener.NONE, clock, "ciphertrail.envelope.kek.refresh.ms", 1_000L);
+        Headers headers = tracedHeaders();
+        encryptor.encrypt(topic, headers, bytes(1));
+
+        admin.destroyAll("ciphertrail/topic/" + topic);
+        clock.advance(Duration.ofSeconds(2));
+
+        EnvelopeException refused = null;
+        for (int i = 0; i < 500 && refused == null; i++) {
+            try {
+                encryptor.encrypt(topic, headers, bytes(1));
+                Thread.sleep(10);
+            } catch (EnvelopeException e) {
+                refused = e;
+            }
+        }
+        assertThat(refused).isNotNull();
+        assertThat(refused.reason()).isEqualTo(Reason.KEK_DESTROYED);
+        assertThat(refused.getMessage()).contains("shredded");
+    }
+
+    @Test
+    void aTopicWithoutAKekDoesNotCostAKmsCallPerRecord() {
+        CountingListener listener = new CountingListener();
+        EnvelopeEncryptor encryptor = encryptor(listener, clock);
+        for (int i = 0; i < 20; i++) {
+            assertReason(() -> encryptor.encrypt("no-key-topic", tracedHeaders(), bytes(1)), Reason.UNKNOWN_KEK);
+        }
+        assertThat(listener.calls(KmsOperation.RESOLVE)).isEqualTo(1);
+        clock.advance(Duration.ofSeconds(2));
+        assertReason(() -> encryptor.encrypt("no-key-topic", tracedHeaders(), bytes(1)), Reason.UNKNOWN_KEK);
+        assertThat(listener.calls(KmsOperation.RESOLVE)).isEqualTo(2);
+    }
+
+    @Test
     void keyRotationWrapsNewDataKeysWithTheNewVersionAndOldRecordsStillDecrypt() throws Exception {
         Headers headers = tracedHeaders();
         EnvelopeEncryptor encryptor = encryptor(CryptoListener.NONE, clock, "ciphertrail.envelope.kek.refresh.ms", 1_000L);
