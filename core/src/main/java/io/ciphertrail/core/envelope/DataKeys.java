@@ -6,7 +6,6 @@ import io.ciphertrail.core.kms.Edek;
 import io.ciphertrail.core.kms.GeneratedDek;
 import io.ciphertrail.core.kms.KekRef;
 import io.ciphertrail.core.kms.Kms;
-import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
@@ -105,7 +104,14 @@ final class DataKeys {
         }
 
         byte[] iv(long counter) {
-            return ByteBuffer.allocate(Envelope.IV_LENGTH).putInt(ivPrefix).putLong(counter).array();
+            byte[] iv = new byte[Envelope.IV_LENGTH];
+            for (int i = 0; i < 4; i++) {
+                iv[i] = (byte) (ivPrefix >>> (24 - 8 * i));
+            }
+            for (int i = 0; i < 8; i++) {
+                iv[4 + i] = (byte) (counter >>> (56 - 8 * i));
+            }
+            return iv;
         }
     }
 

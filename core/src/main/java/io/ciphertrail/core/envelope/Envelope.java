@@ -151,6 +151,11 @@ public final class Envelope {
         return VERSION;
     }
 
+    /** The 16 bytes of the bound trace ID, or null; not a copy. */
+    byte[] traceIdBytes() {
+        return traceId;
+    }
+
     /** The trace ID (32 hex characters) the record was encrypted with, if one was bound. */
     public Optional<String> boundTraceId() {
         return traceId == null ? Optional.empty() : Optional.of(TraceContext.traceIdHex(traceId));
@@ -251,15 +256,33 @@ public final class Envelope {
             if (length == 0) {
                 throw new EnvelopeException(Reason.MALFORMED, topic, "empty " + field);
             }
-            byte[] bytes = bytes(length, max, field);
+            if (length > max) {
+                throw new EnvelopeException(Reason.MALFORMED, topic, field + " of " + length + " bytes exceeds " + max);
+            }
+            require(length, field);
+            int from = position;
+            position += length;
+            if (isAscii(from, length)) {
+                // ASCII is valid UTF-8 and decodes to the same characters: skip the decoder
+                return new String(data, from, length, StandardCharsets.US_ASCII);
+            }
             try {
                 return StandardCharsets.UTF_8.newDecoder()
                         .onMalformedInput(CodingErrorAction.REPORT)
                         .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+                        .decode(java.nio.ByteBuffer.wrap(data, from, length)).toString();
             } catch (CharacterCodingException e) {
                 throw new EnvelopeException(Reason.MALFORMED, topic, field + " is not valid UTF-8");
             }
+        }
+
+        private boolean isAscii(int from, int length) {
+            for (int i = from; i < from + length; i++) {
+                if (data[i] < 0) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private void require(int count, String field) {

@@ -11,6 +11,7 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -38,6 +39,9 @@ public final class EnvelopeDecryptor implements AutoCloseable {
     private final KmsCalls calls;
     private final RecordKeyCipher recordKeys;
     private final ConcurrentHashMap<Edek, CompletableFuture<SecretKey>> unwrapping = new ConcurrentHashMap<>();
+    // read once: the configuration is immutable and these are consulted for every record
+    private final List<String> encryptedHeaders;
+    private final boolean recordKeyEncryption;
 
     public EnvelopeDecryptor(Kms kms, EnvelopeConfig config, DekCache cache, CryptoListener listener, Clock clock) {
         this.kms = kms;
@@ -46,6 +50,8 @@ public final class EnvelopeDecryptor implements AutoCloseable {
         this.listener = listener;
         this.calls = new KmsCalls(config.kmsTimeout(), listener);
         this.recordKeys = new RecordKeyCipher(kms, config, listener, clock, Runnable::run);
+        this.encryptedHeaders = config.encryptedHeaders();
+        this.recordKeyEncryption = config.recordKeyEncryption();
     }
 
     /**
@@ -58,7 +64,7 @@ public final class EnvelopeDecryptor implements AutoCloseable {
     public byte[] decrypt(String topic, Headers headers, byte[] data) {
         try {
             byte[] plaintext = data == null ? null : open(topic, headers, data);
-            if (!config.encryptedHeaders().isEmpty() && headers != null) {
+            if (!encryptedHeaders.isEmpty() && headers != null) {
                 decryptHeaders(topic, headers);
             }
             return plaintext;
@@ -71,7 +77,7 @@ public final class EnvelopeDecryptor implements AutoCloseable {
     /** Decrypts a record key encrypted by {@link EnvelopeEncryptor#encryptRecordKey}; passes it through when key encryption is off. */
     public byte[] decryptRecordKey(String topic, byte[] key) {
         try {
-            return config.recordKeyEncryption() ? recordKeys.decrypt(topic, key) : key;
+            return recordKeyEncryption ? recordKeys.decrypt(topic, key) : key;
         } catch (EnvelopeException e) {
             listener.recordFailed(topic, e.reason());
             throw e;
@@ -122,18 +128,20 @@ public final class EnvelopeDecryptor implements AutoCloseable {
     }
 
     private static void verifyTrace(String topic, Headers headers, Envelope envelope) {
-        Optional<String> bound = envelope.boundTraceId();
+        byte[] bound = envelope.traceIdBytes();
         Header header = headers == null ? null : headers.lastHeader(TraceContext.HEADER);
-        if (bound.isEmpty() || header == null) {
+        if (bound == null || header == null) {
             // Nothing bound (a downstream hop may add a trace), or the header was dropped: the bound trace still identifies the record.
             return;
         }
-        Optional<TraceContext> trace = TraceContext.tryParse(header.value() == null ? null : new String(header.value(), StandardCharsets.US_ASCII));
-        if (trace.isEmpty()) {
-            throw new EnvelopeException(Reason.TRACE_MISMATCH, topic, "the traceparent header is malformed; bound trace " + bound.get());
+        byte[] fromHeader = TraceContext.traceIdBytes(header.value());
+        if (fromHeader == null) {
+            throw new EnvelopeException(Reason.TRACE_MISMATCH, topic, "the traceparent header is malformed; bound trace "
+                    + TraceContext.traceIdHex(bound));
         }
-        if (!trace.get().traceId().equals(bound.get())) {
-            throw new EnvelopeException(Reason.TRACE_MISMATCH, topic, "header trace " + trace.get().traceId() + ", bound trace " + bound.get());
+        if (!Arrays.equals(fromHeader, bound)) {
+            throw new EnvelopeException(Reason.TRACE_MISMATCH, topic, "header trace " + TraceContext.traceIdHex(fromHeader)
+                    + ", bound trace " + TraceContext.traceIdHex(bound));
         }
     }
 
@@ -189,7 +197,7 @@ public final class EnvelopeDecryptor implements AutoCloseable {
     }
 
     private void decryptHeaders(String topic, Headers headers) {
-        for (String name : config.encryptedHeaders()) {
+        for (String name : encryptedHeaders) {
             List<Header> sealed = new ArrayList<>();
             headers.headers(name).forEach(sealed::add);
             if (sealed.isEmpty()) {

@@ -30,6 +30,10 @@ public final class EnvelopeEncryptor implements AutoCloseable {
     private final DataKeys dataKeys;
     private final RecordKeyCipher recordKeys;
     private final ExecutorService background;
+    // read once: the configuration is immutable and these are consulted for every record
+    private final List<String> encryptedHeaders;
+    private final List<String> protectedHeaders;
+    private final boolean recordKeyEncryption;
 
     public EnvelopeEncryptor(Kms kms, EnvelopeConfig config, DekCache cache, CryptoListener listener, Clock clock) {
         this.config = config;
@@ -41,6 +45,9 @@ public final class EnvelopeEncryptor implements AutoCloseable {
         });
         this.dataKeys = new DataKeys(kms, config, cache, listener, clock, background);
         this.recordKeys = new RecordKeyCipher(kms, config, listener, clock, background);
+        this.encryptedHeaders = config.encryptedHeaders();
+        this.protectedHeaders = config.protectedHeaders();
+        this.recordKeyEncryption = config.recordKeyEncryption();
     }
 
     /**
@@ -50,14 +57,14 @@ public final class EnvelopeEncryptor implements AutoCloseable {
      * A null value (a tombstone) stays null.
      */
     public byte[] encrypt(String boundTopic, Headers headers, byte[] plaintext) {
-        if (!config.encryptedHeaders().isEmpty() && headers != null) {
+        if (!encryptedHeaders.isEmpty() && headers != null) {
             encryptHeaders(boundTopic, headers);
         }
         if (plaintext == null) {
             return null;
         }
-        byte[] traceId = TraceContext.fromHeaders(headers).map(TraceContext::traceIdBytes).orElse(null);
-        List<String> protectedNames = config.protectedHeaders();
+        byte[] traceId = TraceContext.traceIdBytes(headers);
+        List<String> protectedNames = protectedHeaders;
         byte[] digest = protectedNames.isEmpty() ? null : ProtectedHeaders.digest(protectedNames, headers);
         byte[] envelope = seal(boundTopic, traceId, protectedNames, digest, null, plaintext);
         listener.recordEncrypted(boundTopic, plaintext.length, envelope.length);
@@ -66,11 +73,11 @@ public final class EnvelopeEncryptor implements AutoCloseable {
 
     /** Encrypts a record key deterministically when {@code ciphertrail.envelope.record.key.encryption} is on; otherwise returns it. */
     public byte[] encryptRecordKey(String boundTopic, byte[] key) {
-        return config.recordKeyEncryption() ? recordKeys.encrypt(boundTopic, key) : key;
+        return recordKeyEncryption ? recordKeys.encrypt(boundTopic, key) : key;
     }
 
     private void encryptHeaders(String boundTopic, Headers headers) {
-        for (String name : config.encryptedHeaders()) {
+        for (String name : encryptedHeaders) {
             List<Header> originals = new ArrayList<>();
             headers.headers(name).forEach(originals::add);
             if (originals.isEmpty()) {

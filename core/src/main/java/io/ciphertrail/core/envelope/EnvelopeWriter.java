@@ -46,41 +46,62 @@ final class EnvelopeWriter {
         int flags = (traceId != null ? Envelope.FLAG_TRACE : 0)
                 | (!protectedNames.isEmpty() ? Envelope.FLAG_PROTECTED : 0)
                 | (headerName != null ? Envelope.FLAG_HEADER_VALUE : 0);
-        ByteArrayOutputStream header = new ByteArrayOutputStream(64 + keySection.length);
-        header.write(Envelope.MAGIC_0);
-        header.write(Envelope.MAGIC_1);
-        header.write(Envelope.VERSION);
-        header.write(flags);
-        header.writeBytes(keySection);
-        if (traceId != null) {
-            header.writeBytes(traceId);
-        }
+        byte[][] protectedNameBytes = null;
+        int headerLength = 4 + keySection.length + (traceId != null ? traceId.length : 0) + iv.length;
         if (!protectedNames.isEmpty()) {
             if (protectedNames.size() > 255) {
                 throw new IllegalArgumentException("At most 255 protected headers, got " + protectedNames.size());
             }
-            header.write(protectedNames.size());
-            for (String name : protectedNames) {
-                byte[] nameBytes = utf8(name, Envelope.MAX_NAME_LENGTH, "protected header name");
-                u16(header, nameBytes.length);
-                header.writeBytes(nameBytes);
+            protectedNameBytes = new byte[protectedNames.size()][];
+            headerLength += 1 + digest.length;
+            for (int i = 0; i < protectedNameBytes.length; i++) {
+                protectedNameBytes[i] = utf8(protectedNames.get(i), Envelope.MAX_NAME_LENGTH, "protected header name");
+                headerLength += 2 + protectedNameBytes[i].length;
             }
-            header.writeBytes(digest);
         }
+        byte[] headerNameBytes = null;
         if (headerName != null) {
-            byte[] nameBytes = utf8(headerName, Envelope.MAX_NAME_LENGTH, "header name");
-            u16(header, nameBytes.length);
-            header.writeBytes(nameBytes);
+            headerNameBytes = utf8(headerName, Envelope.MAX_NAME_LENGTH, "header name");
+            headerLength += 2 + headerNameBytes.length;
         }
-        header.writeBytes(iv);
-        byte[] aad = header.toByteArray();
 
         cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(Envelope.TAG_LENGTH * 8, iv));
-        cipher.updateAAD(aad);
-        byte[] envelope = new byte[aad.length + cipher.getOutputSize(plaintext.length)];
-        System.arraycopy(aad, 0, envelope, 0, aad.length);
-        cipher.doFinal(plaintext, 0, plaintext.length, envelope, aad.length);
+        // The header is written straight into the envelope and authenticated from there: no intermediate copies.
+        byte[] envelope = new byte[headerLength + cipher.getOutputSize(plaintext.length)];
+        int at = 0;
+        envelope[at++] = Envelope.MAGIC_0;
+        envelope[at++] = Envelope.MAGIC_1;
+        envelope[at++] = Envelope.VERSION;
+        envelope[at++] = (byte) flags;
+        at = put(envelope, at, keySection);
+        if (traceId != null) {
+            at = put(envelope, at, traceId);
+        }
+        if (protectedNameBytes != null) {
+            envelope[at++] = (byte) protectedNameBytes.length;
+            for (byte[] name : protectedNameBytes) {
+                at = putWithLength(envelope, at, name);
+            }
+            at = put(envelope, at, digest);
+        }
+        if (headerNameBytes != null) {
+            at = putWithLength(envelope, at, headerNameBytes);
+        }
+        at = put(envelope, at, iv);
+        cipher.updateAAD(envelope, 0, at);
+        cipher.doFinal(plaintext, 0, plaintext.length, envelope, at);
         return envelope;
+    }
+
+    private static int put(byte[] target, int at, byte[] bytes) {
+        System.arraycopy(bytes, 0, target, at, bytes.length);
+        return at + bytes.length;
+    }
+
+    private static int putWithLength(byte[] target, int at, byte[] bytes) {
+        target[at] = (byte) (bytes.length >>> 8);
+        target[at + 1] = (byte) bytes.length;
+        return put(target, at + 2, bytes);
     }
 
     private static byte[] utf8(String value, int max, String field) {

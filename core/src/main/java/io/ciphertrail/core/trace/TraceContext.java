@@ -28,7 +28,9 @@ public record TraceContext(String traceId, String parentId, String flags) {
         Objects.requireNonNull(traceId, "traceId");
         Objects.requireNonNull(parentId, "parentId");
         Objects.requireNonNull(flags, "flags");
-        if (!TRACEPARENT.matcher("00-" + traceId + "-" + parentId + "-" + flags).matches()
+        // Same rule as the TRACEPARENT pattern on "00-" + traceId + "-" + parentId + "-" + flags, checked
+        // by hand because a trace is created for every record sent.
+        if (!isLowerHex(traceId, 32) || !isLowerHex(parentId, 16) || !isLowerHex(flags, 2)
                 || traceId.equals(ZERO_TRACE) || parentId.equals(ZERO_PARENT)) {
             throw new IllegalArgumentException("Not a valid W3C trace context: trace id '" + traceId
                     + "', parent id '" + parentId + "', flags '" + flags + "'");
@@ -63,6 +65,89 @@ public record TraceContext(String traceId, String parentId, String flags) {
         return header == null || header.value() == null
                 ? Optional.empty()
                 : tryParse(new String(header.value(), StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * The 16 trace-ID bytes of the last {@code traceparent} header, or null when it is missing or
+     * malformed: the same answer as {@code fromHeaders(headers).map(TraceContext::traceIdBytes)}, read
+     * straight from the header bytes, for the per-record encryption path.
+     */
+    public static byte[] traceIdBytes(Headers headers) {
+        Header header = headers == null ? null : headers.lastHeader(HEADER);
+        return header == null ? null : traceIdBytes(header.value());
+    }
+
+    /**
+     * The 16 trace-ID bytes of a {@code traceparent} header value, or null when it is null or malformed.
+     * Accepts exactly what {@link #tryParse} accepts for the value decoded as US-ASCII: surrounding
+     * whitespace, upper-case hex digits; never all-zero IDs.
+     */
+    public static byte[] traceIdBytes(byte[] value) {
+        if (value == null) {
+            return null;
+        }
+        int start = 0;
+        int end = value.length;
+        while (start < end && (value[start] & 0xFF) <= ' ') {
+            start++;
+        }
+        while (end > start && (value[end - 1] & 0xFF) <= ' ') {
+            end--;
+        }
+        // 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>
+        if (end - start != 55 || value[start] != '0' || value[start + 1] != '0' || value[start + 2] != '-'
+                || value[start + 35] != '-' || value[start + 52] != '-') {
+            return null;
+        }
+        byte[] traceId = new byte[16];
+        int traceBits = 0;
+        for (int i = 0; i < 16; i++) {
+            int high = hexDigit(value[start + 3 + 2 * i]);
+            int low = hexDigit(value[start + 4 + 2 * i]);
+            if (high < 0 || low < 0) {
+                return null;
+            }
+            traceId[i] = (byte) (high << 4 | low);
+            traceBits |= high | low;
+        }
+        int parentBits = 0;
+        for (int i = 36; i < 52; i++) {
+            int digit = hexDigit(value[start + i]);
+            if (digit < 0) {
+                return null;
+            }
+            parentBits |= digit;
+        }
+        if (hexDigit(value[start + 53]) < 0 || hexDigit(value[start + 54]) < 0 || traceBits == 0 || parentBits == 0) {
+            return null;
+        }
+        return traceId;
+    }
+
+    private static boolean isLowerHex(String value, int length) {
+        if (value.length() != length) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            char c = value.charAt(i);
+            if (!(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int hexDigit(byte c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
     }
 
     /** Replaces any {@code traceparent} header with this one. */

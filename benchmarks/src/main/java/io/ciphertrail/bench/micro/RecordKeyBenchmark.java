@@ -1,0 +1,74 @@
+package io.ciphertrail.bench.micro;
+
+import io.ciphertrail.core.envelope.CryptoListener;
+import io.ciphertrail.core.envelope.DekCache;
+import io.ciphertrail.core.envelope.EnvelopeConfig;
+import io.ciphertrail.core.envelope.EnvelopeDecryptor;
+import io.ciphertrail.core.envelope.EnvelopeEncryptor;
+import io.ciphertrail.core.kms.Kms;
+import io.ciphertrail.core.kms.KmsConfig;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/** Deterministic record-key encryption (AES-256-GCM-SIV) of a typical key: a UUID as text, 36 bytes. */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class RecordKeyBenchmark {
+    private MicroKms kmsFiles;
+    private Kms kms;
+    private DekCache cache;
+    private EnvelopeEncryptor encryptor;
+    private EnvelopeDecryptor decryptor;
+    private byte[] key;
+    private byte[] encryptedKey;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        kmsFiles = new MicroKms(true);
+        Map<String, Object> configs = kmsFiles.configs(EnvelopeConfig.RECORD_KEY_ENCRYPTION_CONFIG, "true");
+        kms = KmsConfig.kms(configs);
+        EnvelopeConfig config = new EnvelopeConfig(configs);
+        cache = new DekCache(config.dekCacheMaxEntries(), config.dekCacheMaxAge().toMillis(), Clock.systemUTC());
+        encryptor = new EnvelopeEncryptor(kms, config, cache, CryptoListener.NONE, Clock.systemUTC());
+        decryptor = new EnvelopeDecryptor(kms, config, cache, CryptoListener.NONE, Clock.systemUTC());
+        key = "3f0c8a52-6a7e-4a0b-9a1d-5f2b8c7e9d10".getBytes(StandardCharsets.UTF_8);
+        encryptedKey = encryptor.encryptRecordKey(MicroKms.TOPIC, key);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        encryptor.close();
+        decryptor.close();
+        cache.close();
+        kms.close();
+        kmsFiles.close();
+    }
+
+    @Benchmark
+    public byte[] recordKeyEncrypt() {
+        return encryptor.encryptRecordKey(MicroKms.TOPIC, key);
+    }
+
+    @Benchmark
+    public byte[] recordKeyDecrypt() {
+        return decryptor.decryptRecordKey(MicroKms.TOPIC, encryptedKey);
+    }
+}
