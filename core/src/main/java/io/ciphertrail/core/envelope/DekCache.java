@@ -3,9 +3,8 @@ package io.ciphertrail.core.envelope;
 import io.ciphertrail.core.kms.Dek;
 import io.ciphertrail.core.kms.Edek;
 import java.time.Clock;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.Comparator;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.SecretKey;
 
 /**
@@ -13,15 +12,28 @@ import javax.crypto.SecretKey;
  * (least recently used goes first) and in age (a key is dropped, and its material destroyed, after
  * its maximum age whether used or not). A producer puts the keys it creates here, so a process that
  * also consumes what it produced never asks the KMS for them.
+ *
+ * <p>A consumer looks a key up for every record, so lookups take no lock; adding a key (once per data
+ * key) takes one and does the eviction.
  */
 public final class DekCache implements AutoCloseable {
-    private record Entry(Dek dek, long expiresAt) {
+    private static final class Entry {
+        final Dek dek;
+        final long expiresAt;
+        /** Milliseconds of the last lookup, for least-recently-used eviction. */
+        volatile long lastUsed;
+
+        Entry(Dek dek, long expiresAt, long now) {
+            this.dek = dek;
+            this.expiresAt = expiresAt;
+            this.lastUsed = now;
+        }
     }
 
     private final int maxEntries;
     private final long maxAgeMillis;
     private final Clock clock;
-    private final LinkedHashMap<Edek, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
+    private final ConcurrentHashMap<Edek, Entry> entries = new ConcurrentHashMap<>();
 
     public DekCache(int maxEntries, long maxAgeMillis, Clock clock) {
         this.maxEntries = maxEntries;
@@ -30,48 +42,61 @@ public final class DekCache implements AutoCloseable {
     }
 
     /** The key for {@code edek}, or null if absent or expired. */
-    public synchronized SecretKey key(Edek edek) {
+    public SecretKey key(Edek edek) {
         Entry entry = entries.get(edek);
         if (entry == null) {
             return null;
         }
-        if (clock.millis() >= entry.expiresAt()) {
-            entries.remove(edek);
-            entry.dek().destroy();
+        long now = clock.millis();
+        if (now >= entry.expiresAt) {
+            if (entries.remove(edek, entry)) {
+                entry.dek.destroy();
+            }
             return null;
         }
-        return entry.dek().secretKey();
+        if (entry.lastUsed != now) {
+            entry.lastUsed = now; // written at most once a millisecond: no cache-line traffic per record
+        }
+        return entry.dek.secretKey();
     }
 
     /** Keeps a copy of {@code dek}: the caller still owns (and destroys) its own. */
     public synchronized void put(Edek edek, Dek dek) {
-        byte[] copy = dek.copyMaterial();
-        Entry previous = entries.put(edek, new Entry(Dek.adopt(copy), clock.millis() + maxAgeMillis));
+        long now = clock.millis();
+        Entry previous = entries.put(edek, new Entry(Dek.adopt(dek.copyMaterial()), now + maxAgeMillis, now));
         if (previous != null) {
-            previous.dek().destroy();
+            previous.dek.destroy();
         }
-        evict();
+        evict(now);
     }
 
-    public synchronized int size() {
+    public int size() {
         return entries.size();
     }
 
-    private void evict() {
-        long now = clock.millis();
-        Iterator<Map.Entry<Edek, Entry>> it = entries.entrySet().iterator();
-        while (it.hasNext()) {
-            Map.Entry<Edek, Entry> next = it.next();
-            if (entries.size() > maxEntries || now >= next.getValue().expiresAt()) {
-                next.getValue().dek().destroy();
-                it.remove();
+    /** Drops expired keys, then the least recently used beyond the size bound. */
+    private void evict(long now) {
+        entries.forEach((edek, entry) -> {
+            if (now >= entry.expiresAt && entries.remove(edek, entry)) {
+                entry.dek.destroy();
             }
+        });
+        while (entries.size() > maxEntries) {
+            entries.entrySet().stream().min(Comparator.comparingLong(e -> e.getValue().lastUsed))
+                    .ifPresent(oldest -> {
+                        if (entries.remove(oldest.getKey(), oldest.getValue())) {
+                            oldest.getValue().dek.destroy();
+                        }
+                    });
         }
     }
 
     @Override
     public synchronized void close() {
-        entries.values().forEach(e -> e.dek().destroy());
-        entries.clear();
+        entries.forEach((edek, entry) -> {
+            if (entries.remove(edek, entry)) {
+                entry.dek.destroy();
+            }
+        });
     }
 }
