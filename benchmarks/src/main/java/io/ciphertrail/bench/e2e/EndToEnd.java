@@ -134,8 +134,8 @@ public final class EndToEnd {
                         scenario.gated() ? String.format("  gate %,.0f rec/s", t.gateRecordsPerSec()) : "",
                         t.foreignCpuPercent() >= 5 ? String.format("  [other load %.0f%%]", t.foreignCpuPercent()) : ""));
                 if (rate <= 0 && scenario == Scenario.TLS) {
-                    rate = Math.floor(t.producerRecordsPerSec() / 2 / 100) * 100;
-                    progress(String.format("Fixed rate for every latency run: %,.0f records/s (half the tls producer maximum of round 1)", rate));
+                    rate = Math.floor(t.endToEndRecordsPerSec() / 2 / 100) * 100;
+                    progress(String.format("Fixed rate for every latency run: %,.0f records/s (half the tls end-to-end maximum of round 1)", rate));
                 }
                 if (gateRate <= 0 && scenario == Scenario.GATE) {
                     gateRate = Math.floor(t.gateRecordsPerSec() / 2 / 100) * 100;
@@ -241,6 +241,7 @@ public final class EndToEnd {
         row(round, scenario, "producer_throughput_mb", "MB/s", t.producerRecordsPerSec() * mb);
         row(round, scenario, "consumer_throughput", "records/s", t.consumerRecordsPerSec());
         row(round, scenario, "consumer_throughput_mb", "MB/s", t.consumerRecordsPerSec() * mb);
+        row(round, scenario, "end_to_end_throughput", "records/s", t.endToEndRecordsPerSec());
         row(round, scenario, "cpu_per_gb", "CPU-s/GB", t.cpuSecondsPerGb());
         double gb = t.produced() * (double) Workloads.RECORD_SIZE / 1e9;
         t.cpuByJvm().forEach((jvm, seconds) -> row(round, scenario, "cpu_per_gb_" + role(jvm), "CPU-s/GB", seconds / gb));

@@ -177,7 +177,7 @@ public final class Report {
             }
 
             md.append("\n## Latency at a fixed rate\n\n");
-            md.append("Rate: ").append(run.getProperty("latency_rate", "half the tls producer maximum"))
+            md.append("Rate: ").append(run.getProperty("latency_rate", "half the tls end-to-end maximum"))
                     .append(". Milliseconds from each record's scheduled send time to its acknowledgement (publish)"
                             + " and to its arrival, decrypted, in a consumer polling all along (end to end).\n\n");
             md.append("| scenario | rate records/s | publish p50 | publish p99 | publish p99.9 | e2e p50 | e2e p99 | e2e p99.9 | publish p99 vs tls |\n");
