@@ -1,11 +1,11 @@
 package io.ciphertrail.core.trace;
 
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -21,7 +21,6 @@ public record TraceContext(String traceId, String parentId, String flags) {
     private static final Pattern TRACEPARENT = Pattern.compile("00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})");
     private static final String ZERO_TRACE = "0".repeat(32);
     private static final String ZERO_PARENT = "0".repeat(16);
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final HexFormat HEX = HexFormat.of();
 
     public TraceContext {
@@ -165,11 +164,16 @@ public record TraceContext(String traceId, String parentId, String flags) {
         return HEX.formatHex(traceId);
     }
 
+    /**
+     * Random IDs from {@link ThreadLocalRandom}, as OpenTelemetry's own ID generator does: a trace ID
+     * must be unique, not secret (it travels in clear in every record's header), and a {@code SecureRandom}
+     * call per record cost more than the record's encryption.
+     */
     private static String randomHex(int bytes, String zero) {
         byte[] random = new byte[bytes];
         String hex;
         do {
-            RANDOM.nextBytes(random);
+            ThreadLocalRandom.current().nextBytes(random);
             hex = HEX.formatHex(random);
         } while (hex.equals(zero));
         return hex;
