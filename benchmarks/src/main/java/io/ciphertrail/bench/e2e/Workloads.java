@@ -4,7 +4,6 @@ import io.ciphertrail.bench.report.Stats;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -41,7 +40,7 @@ final class Workloads {
     }
 
     /** Results of one throughput run; rates are per second, CPU in seconds. */
-    record Throughput(double producerRecordsPerSec, long produced, double consumerRecordsPerSec, long consumed,
+    record Throughput(double producerRecordsPerSec, long produced, double consumerRecordsPerSec,
                       double cpuSeconds, Map<String, Double> cpuByJvm, double storedBytesPerRecord,
                       double gateRecordsPerSec, double foreignCpuPercent) {
         double cpuSecondsPerGb() {
@@ -149,7 +148,7 @@ final class Workloads {
         double total = byJvm.values().stream().mapToDouble(Double::doubleValue).sum();
         double elapsed = (System.nanoTime() - start) / 1e9;
         double foreign = foreignPercent(machineAfter - machineBefore, ownAfter - ownBefore, elapsed);
-        return new Throughput(producerRate, sent, consumerRate, consumed.records(), total, byJvm, stored, gateRate, foreign);
+        return new Throughput(producerRate, sent, consumerRate, total, byJvm, stored, gateRate, foreign);
     }
 
     private static double[] cpu(List<ChildProcess> servers) {
@@ -261,7 +260,6 @@ final class Workloads {
         int total = (int) Math.round(rate * (warmup.toNanos() + measure.toNanos()) / 1e9);
         int firstMeasured = (int) Math.round(rate * warmup.toNanos() / 1e9);
         long interval = Math.round(1e9 / rate);
-        long[] scheduled = new long[total];
         long[] publish = new long[total];
         long[] endToEnd = new long[total];
         java.util.Arrays.fill(publish, -1);
@@ -318,7 +316,6 @@ final class Workloads {
                 }
                 byte[] value = payloads[i & 15].clone();
                 ByteBuffer.wrap(value).putLong(0, due).putLong(8, i);
-                scheduled[i] = due;
                 final int sequence = i;
                 producer.send(new ProducerRecord<>(sendTopic, null, value), (metadata, exception) -> {
                     if (exception == null) {
@@ -356,11 +353,5 @@ final class Workloads {
                 (System.nanoTime() - began) / 1e9);
         return new Latency(rate, achieved, Stats.sortedFrom(publish, firstMeasured), Stats.sortedFrom(endToEnd, firstMeasured),
                 sent, sent - received.get(), saturated, foreign);
-    }
-
-    static List<String> describe(Throughput t) {
-        List<String> lines = new ArrayList<>();
-        t.cpuByJvm().forEach((jvm, seconds) -> lines.add(jvm + "=" + String.format("%.1f", seconds) + "s"));
-        return lines;
     }
 }

@@ -250,7 +250,7 @@ public final class Report {
 
     private String spread(String scenario, String metric) {
         return results.get(scenario, metric).filter(r -> r.runs() > 1 && r.value() != 0)
-                .map(r -> fmt("±%.0f%%", (r.max() - r.min()) / 2 / Math.abs(r.value()) * 100)).orElse("—");
+                .map(r -> fmt("±%.0f%%", Stats.spreadPercent(r.value(), r.min(), r.max()))).orElse("—");
     }
 
     private String load(String scenario, String metric) {

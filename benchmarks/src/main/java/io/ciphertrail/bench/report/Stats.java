@@ -55,8 +55,7 @@ public final class Stats {
     }
 
     /** Half the spread between the extremes, relative to the median, in percent: the noise between rounds. */
-    public static double spreadPercent(List<Double> values) {
-        double median = median(values);
-        return median == 0 ? 0 : (max(values) - min(values)) / 2 / Math.abs(median) * 100;
+    public static double spreadPercent(double median, double min, double max) {
+        return median == 0 ? 0 : (max - min) / 2 / Math.abs(median) * 100;
     }
 }

@@ -44,6 +44,6 @@ class StatsTest {
         assertThat(Stats.ratio(90, 100)).isEqualTo(0.9);
         assertThat(Stats.ratio(1, 0)).isNaN();
         assertThat(Stats.ratio(1, Double.NaN)).isNaN();
-        assertThat(Stats.spreadPercent(List.of(90.0, 100.0, 110.0))).isEqualTo(10.0);
+        assertThat(Stats.spreadPercent(100, 90, 110)).isEqualTo(10.0);
     }
 }
