@@ -24,7 +24,7 @@ public class EnvelopeException extends SerializationException {
         UNKNOWN_KEK("the key encryption key it names does not exist in this KMS; check ciphertrail.kms.* settings"),
         KEK_DESTROYED("its key encryption key was destroyed; the record can never be decrypted (crypto-shredded)"),
         KEK_NOT_USABLE("its key encryption key may not wrap or unwrap data keys"),
-        ACCESS_DENIED("the KMS refused access to the key encryption key"),
+        KMS_ACCESS_DENIED("the KMS refused this identity the use of the key encryption key"),
         KMS_UNAVAILABLE("the KMS did not answer in time; retry, and check that it is reachable");
 
         private final String explanation;

@@ -68,7 +68,7 @@ final class KmsCalls {
             return Reason.KEK_NOT_USABLE;
         }
         if (cause instanceof KmsAccessDeniedException) {
-            return Reason.ACCESS_DENIED;
+            return Reason.KMS_ACCESS_DENIED;
         }
         return Reason.KMS_UNAVAILABLE;
     }

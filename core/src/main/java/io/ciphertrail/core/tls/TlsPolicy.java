@@ -115,6 +115,14 @@ public final class TlsPolicy {
         }
     }
 
+    /**
+     * The forward-secret suites among {@code suites}, in their order: what every engine Ciphertrail creates
+     * enables, so a TLS 1.2 peer cannot settle on an RSA key exchange even where {@code ssl.cipher.suites} is unset.
+     */
+    public static String[] forwardSecretOnly(String[] suites) {
+        return Arrays.stream(suites).filter(TlsPolicy::isForwardSecret).toArray(String[]::new);
+    }
+
     /** TLS 1.3 suites are all forward secret; TLS 1.2 suites are when the key exchange is ephemeral (EC)DH. */
     static boolean isForwardSecret(String suite) {
         String name = suite.trim().toUpperCase(Locale.ROOT);
