@@ -94,6 +94,9 @@ public final class TrustService implements AutoCloseable {
                     config.getLong(TrustServiceConfig.RATE_LIMIT_PER_SECOND_CONFIG), config.getLong(TrustServiceConfig.RATE_LIMIT_BURST_CONFIG),
                     config.getString(TrustServiceConfig.PRINCIPAL_MAPPING_RULES_CONFIG)),
                     tls, keys, metrics, () -> health(policy));
+            if (instance.isBlank()) {
+                audit.instance(host + ":" + server.port());
+            }
             LOG.info("Key service listening on https://{}:{} (mutual TLS){}; KEKs in {}; key policy {}", host, server.port(),
                     server.managementPort() < 0 ? "" : ", health and metrics on http://" + config.getString(TrustServiceConfig.MANAGEMENT_HOST_CONFIG)
                             + ":" + server.managementPort(), kms, policy.file());

@@ -84,16 +84,16 @@ public final class ReloadingSslEngineFactory implements SslEngineFactory {
 
     @Override
     public SSLEngine createClientSslEngine(String peerHost, int peerPort, String endpointIdentification) {
-        return forwardSecret(delegate().createClientSslEngine(peerHost, peerPort, endpointIdentification));
+        return strongSuites(delegate().createClientSslEngine(peerHost, peerPort, endpointIdentification));
     }
 
     @Override
     public SSLEngine createServerSslEngine(String peerHost, int peerPort) {
-        return forwardSecret(delegate().createServerSslEngine(peerHost, peerPort));
+        return strongSuites(delegate().createServerSslEngine(peerHost, peerPort));
     }
 
-    private static SSLEngine forwardSecret(SSLEngine engine) {
-        engine.setEnabledCipherSuites(TlsPolicy.forwardSecretOnly(engine.getEnabledCipherSuites()));
+    private static SSLEngine strongSuites(SSLEngine engine) {
+        engine.setEnabledCipherSuites(TlsPolicy.strongSuitesOnly(engine.getEnabledCipherSuites()));
         return engine;
     }
 

@@ -46,7 +46,7 @@ public final class KeyUseAudit implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final KeyUseAggregator aggregator;
-    private final String source;
+    private volatile String source;
     private final String topic;
     private final long windowMs;
     private final Optional<Producer<byte[], byte[]>> producer;
@@ -84,6 +84,11 @@ public final class KeyUseAudit implements AutoCloseable {
         configs.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
         configs.putIfAbsent(ProducerConfig.BUFFER_MEMORY_CONFIG, 8L * 1024 * 1024);
         return new KafkaProducer<>(configs, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** Names this instance in events from now on (once its port is known). */
+    public void instance(String instance) {
+        this.source = "crn:///trust-service=" + instance;
     }
 
     /** Counts one operation. Called on request threads: never blocks on I/O. */

@@ -84,8 +84,6 @@ public final class TrustServer implements AutoCloseable {
                         : managementHandler.handle(request, response, callback);
             }
         });
-        server.addBean(apiHandler);
-        server.addBean(managementHandler);
         try {
             server.start();
         } catch (Exception e) {

@@ -75,13 +75,13 @@ public final class KeyPolicyFile {
         if (!node.isObject()) {
             throw new KeyPolicyException(where + " must be a mapping with name, principals, keys and operations");
         }
-        unknownFields(node, RULE_FIELDS, where);
         JsonNode nameNode = node.get("name");
         if (nameNode == null || !nameNode.isTextual() || !NAME.matcher(nameNode.asText()).matches()) {
             throw new KeyPolicyException(where + ": 'name' is required: letters, digits, '.', '_' and '-', at most 128");
         }
         String name = nameNode.asText();
         where = where + " ('" + name + "')";
+        unknownFields(node, RULE_FIELDS, where);
         Effect effect = enumValue(node.get("effect"), Effect.class, Effect.ALLOW, where + ": effect");
         Mode mode = enumValue(node.get("mode"), Mode.class, Mode.ENFORCE, where + ": mode");
         if (mode == Mode.DRY_RUN && effect == Effect.ALLOW) {
