@@ -89,7 +89,7 @@ class KeyServiceFailoverTest {
         }
         String java = ProcessHandle.current().info().command().orElse("java");
         return new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                TrustService.class.getName(), file.toString()).redirectErrorStream(true).start();
+                Main.class.getName(), file.toString()).redirectErrorStream(true).start();
     }
 
     private static int port(Process process) throws Exception {
