@@ -2,14 +2,19 @@ package io.ciphertrail.cli;
 
 import io.ciphertrail.broker.authorizer.SecureTransportAuthorizer;
 import io.ciphertrail.core.io.SecureFiles;
+import io.ciphertrail.core.kms.KmsAdmin;
 import io.ciphertrail.core.kms.KmsConfig;
 import io.ciphertrail.core.kms.local.LocalKmsProvider;
+import io.ciphertrail.core.kms.remote.RemoteKmsProvider;
 import io.ciphertrail.core.pki.CertificateAuthority;
+import io.ciphertrail.core.pki.CertificateSpec;
 import io.ciphertrail.core.pki.TlsFiles;
 import io.ciphertrail.embedded.EmbeddedSecureKafka;
 import io.ciphertrail.embedded.SecureKafkaCluster;
 import io.ciphertrail.policy.PolicyService;
 import io.ciphertrail.policy.PolicyServiceConfig;
+import io.ciphertrail.trust.TrustService;
+import io.ciphertrail.trust.TrustServiceConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -33,20 +38,54 @@ import org.apache.kafka.common.resource.ResourceType;
 /**
  * The platform {@code ciphertrail up} runs on this machine: a real TLS-only broker with the
  * SecureTransportAuthorizer in STRICT mode (plus a PLAINTEXT listener that exists only to be refused),
- * a local KMS that creates a topic's KEK on first use, the CA and workload certificates, and the policy
- * service. Everything lives in a {@link Home}, so a restart finds it where it was.
+ * the key service in front of a local key store (clients reach it with their own certificates and get
+ * only what the key policy grants their identity), the CA and workload certificates, and the policy
+ * service (which holds no key access at all). Everything lives in a {@link Home}, so a restart finds it
+ * where it was.
  */
 final class LocalPlatform implements AutoCloseable {
     static final String ADMIN = SecureKafkaCluster.ADMIN_IDENTITY;
     static final String PRODUCER = "demo-producer";
     static final String CONSUMER = "demo-consumer";
     static final String SERVICE = "policy-service";
+    /** May read the payments topic at the broker, but the key policy grants it no key: it reads nothing. */
+    static final String READER = "demo-reader";
+    static final String KEY_SERVICE = "key-service";
     /** Identities that get a ready client property file on every start. */
-    static final List<String> CLIENT_IDENTITIES = List.of(ADMIN, PRODUCER, CONSUMER);
+    static final List<String> CLIENT_IDENTITIES = List.of(ADMIN, PRODUCER, CONSUMER, READER);
+    /** Topics whose KEKs {@code up} creates, so the quick start runs without an administrator's step. */
+    static final List<String> KEYED_TOPICS = List.of("orders", "payments");
 
     static final int DEFAULT_TLS_PORT = 9093;
     static final int DEFAULT_PLAINTEXT_PORT = 9092;
     static final int DEFAULT_HTTP_PORT = 8080;
+    static final int DEFAULT_KEYS_PORT = 8443;
+
+    private static final String DEFAULT_KEY_POLICY = """
+            # Written by 'ciphertrail up' on first start; edit it: a valid change applies to the next key operation,
+            # without a restart (an invalid one is refused and logged, and the policy in force stays).
+            # Default deny. The policy service has no rule: it checks envelopes without ever holding a key.
+            rules:
+              - name: producer-writes-its-topics
+                principals: [User:demo-producer]
+                keys: ["ciphertrail/topic/*"]
+                operations: [ENCRYPT, DERIVE]
+              - name: consumer-reads-its-topics
+                principals: [User:demo-consumer]
+                keys: ["ciphertrail/topic/*"]
+                operations: [DECRYPT, DERIVE]
+              - name: payments-stay-with-the-payments-team
+                effect: DENY
+                principals: [User:demo-consumer]
+                keys: [ciphertrail/topic/payments, "ciphertrail/topic/payments/*"]
+                operations: [DECRYPT, DERIVE]
+              - name: administrators
+                principals: [User:ciphertrail-admin]
+                keys: ["*"]
+                operations: [ADMIN]
+            # User:demo-reader may read the payments topic at the broker (an ACL mistake, say), but no rule
+            # names it here: it gets KMS_ACCESS_DENIED and no plaintext.
+            """;
 
     private static final String DEFAULT_POLICIES = """
             # Written by 'ciphertrail up' on first start; edit it and run 'ciphertrail policy apply' (or restart).
@@ -66,15 +105,22 @@ final class LocalPlatform implements AutoCloseable {
     private final Home home;
     private final EmbeddedSecureKafka kafka;
     private final PolicyService service;
+    private final TrustService keyService;
 
-    private LocalPlatform(Home home, EmbeddedSecureKafka kafka, PolicyService service) {
+    private LocalPlatform(Home home, EmbeddedSecureKafka kafka, PolicyService service, TrustService keyService) {
         this.home = home;
         this.kafka = kafka;
         this.service = service;
+        this.keyService = keyService;
+    }
+
+    /** Starts the platform with the default key service port, preferring the given ports and falling back to free ones. */
+    static LocalPlatform start(Home home, int tlsPort, int plaintextPort, int httpPort) {
+        return start(home, tlsPort, plaintextPort, httpPort, DEFAULT_KEYS_PORT);
     }
 
     /** Starts the platform, preferring the given ports and falling back to free ones. */
-    static LocalPlatform start(Home home, int tlsPort, int plaintextPort, int httpPort) {
+    static LocalPlatform start(Home home, int tlsPort, int plaintextPort, int httpPort, int keysPort) {
         CertificateAuthority ca = CertificateAuthority.loadOrCreate(home.ca(), "Ciphertrail Local CA");
         if (!Files.exists(home.kmsPassword())) {
             SecureFiles.writeOwnerOnly(home.kmsPassword(), TlsFiles.newPassword().getBytes(StandardCharsets.US_ASCII));
@@ -90,38 +136,102 @@ final class LocalPlatform implements AutoCloseable {
                 // Short audit windows, so the demo shows refused clients within seconds.
                 .brokerProperty("ciphertrail.authorizer.audit.window.ms", "2000")
                 .start();
+        PolicyService service = null;
+        TrustService keyService = null;
         try {
             grantDemoAcls(kafka);
-            for (String identity : CLIENT_IDENTITIES) {
-                ClientSettings.write(home.clientProperties(identity), identity, clientSettings(home, kafka, identity));
-            }
             if (!Files.exists(home.policies())) {
                 Files.writeString(home.policies(), DEFAULT_POLICIES);
             }
-            Map<String, Object> service = clientSettings(home, kafka, SERVICE);
-            service.put("application.id", "ciphertrail-policy-service");
-            service.put("state.dir", home.serviceState().toString());
-            service.put(PolicyServiceConfig.POLICIES_FILE_CONFIG, home.policies().toString());
-            service.put(PolicyServiceConfig.HTTP_PORT_CONFIG, isFree(httpPort) ? httpPort : 0);
-            service.put(PolicyServiceConfig.ALERT_WINDOW_MS_CONFIG, 60_000L);
-            return new LocalPlatform(home, kafka, PolicyService.start(service));
+            if (!Files.exists(home.keyPolicy())) {
+                Files.writeString(home.keyPolicy(), DEFAULT_KEY_POLICY);
+            }
+            // The policy service first: it creates the audit topic the key service publishes to.
+            Map<String, Object> serviceSettings = new HashMap<>(kafka.clientProperties(SERVICE));
+            serviceSettings.put("application.id", "ciphertrail-policy-service");
+            serviceSettings.put("state.dir", home.serviceState().toString());
+            serviceSettings.put(PolicyServiceConfig.POLICIES_FILE_CONFIG, home.policies().toString());
+            serviceSettings.put(PolicyServiceConfig.HTTP_PORT_CONFIG, isFree(httpPort) ? httpPort : 0);
+            serviceSettings.put(PolicyServiceConfig.ALERT_WINDOW_MS_CONFIG, 60_000L);
+            service = PolicyService.start(serviceSettings);
+            keyService = TrustService.start(keyServiceSettings(home, ca, kafka, isFree(keysPort) ? keysPort : 0));
+            LocalPlatform platform = new LocalPlatform(home, kafka, service, keyService);
+            for (String identity : CLIENT_IDENTITIES) {
+                ClientSettings.write(home.clientProperties(identity), identity, platform.clientSettings(identity));
+            }
+            platform.createTopicKeys();
+            return platform;
         } catch (IOException e) {
-            kafka.close();
+            stop(keyService, service, kafka);
             throw new UncheckedIOException("Cannot write " + home.policies() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            kafka.close();
+            stop(keyService, service, kafka);
             throw e;
         }
     }
 
-    /** Settings for one identity: mutual TLS to the broker and the local KMS (KEKs created on first use). */
-    static Map<String, Object> clientSettings(Home home, SecureKafkaCluster kafka, String identity) {
-        Map<String, Object> settings = new HashMap<>(kafka.clientProperties(identity));
+    private static void stop(TrustService keyService, PolicyService service, EmbeddedSecureKafka kafka) {
+        try {
+            if (keyService != null) {
+                keyService.close();
+            }
+            if (service != null) {
+                service.close();
+            }
+        } finally {
+            kafka.close();
+        }
+    }
+
+    /**
+     * The key service: its own server certificate from the home CA (for localhost), the home's key store as
+     * its backend, the home's key policy, and the broker for its audit trail (as User:key-service).
+     */
+    private static Map<String, Object> keyServiceSettings(Home home, CertificateAuthority ca, SecureKafkaCluster kafka, int port) {
+        TlsFiles tls = TlsFiles.write(home.keyService(), ca.issue(CertificateSpec.broker(KEY_SERVICE)
+                .dnsNames(EmbeddedSecureKafka.CLIENT_HOST).ipAddresses("127.0.0.1")), List.of(ca.certificate()));
+        Map<String, Object> settings = new HashMap<>(tls.kafkaSslProperties());
+        settings.put("bootstrap.servers", kafka.bootstrapServers());
+        settings.put("security.protocol", "SSL");
         settings.put(KmsConfig.TYPE_CONFIG, "local");
         settings.put(LocalKmsProvider.KEYSTORE_PATH_CONFIG, home.kmsKeyStore().toString());
         settings.put(LocalKmsProvider.PASSWORD_FILE_CONFIG, home.kmsPassword().toString());
-        settings.put(LocalKmsProvider.AUTO_CREATE_CONFIG, "true");
+        settings.put(TrustServiceConfig.PORT_CONFIG, port);
+        settings.put(TrustServiceConfig.MANAGEMENT_PORT_CONFIG, 0);
+        settings.put(TrustServiceConfig.KEY_POLICY_FILE_CONFIG, home.keyPolicy().toString());
+        settings.put(TrustServiceConfig.PRINCIPAL_MAPPING_RULES_CONFIG, EmbeddedSecureKafka.PRINCIPAL_MAPPING_RULES);
+        settings.put(TrustServiceConfig.AUDIT_TOPIC_CONFIG, PolicyServiceConfig.DEFAULT_AUDIT_TOPIC);
+        // Short audit windows, so the demo shows key uses within seconds.
+        settings.put(TrustServiceConfig.AUDIT_WINDOW_MS_CONFIG, 1_000L);
         return settings;
+    }
+
+    /** Creates the KEKs of the quick start's topics, as the administrator, through the key service. */
+    private void createTopicKeys() {
+        try (KmsAdmin admin = KmsConfig.admin(clientSettings(ADMIN))) {
+            List<String> existing = admin.list().stream().map(info -> info.ref().alias()).distinct().toList();
+            for (String topic : KEYED_TOPICS) {
+                String alias = "ciphertrail/topic/" + topic;
+                if (!existing.contains(alias)) {
+                    admin.create(alias);
+                }
+            }
+        }
+    }
+
+    /**
+     * Settings for one identity: mutual TLS to the broker, and the key service as its KMS, reached with the
+     * same certificate. No KMS secret is in them: what the identity may do with keys is the key policy's say.
+     */
+    Map<String, Object> clientSettings(String identity) {
+        Map<String, Object> settings = new HashMap<>(kafka.clientProperties(identity));
+        settings.put(KmsConfig.TYPE_CONFIG, "remote");
+        settings.put(RemoteKmsProvider.URLS_CONFIG, keyServiceUrl());
+        return settings;
+    }
+
+    String keyServiceUrl() {
+        return "https://" + EmbeddedSecureKafka.CLIENT_HOST + ":" + keyService.port();
     }
 
     /** The demo producer may write and the demo consumer read any topic; STRICT mode still refuses them over plaintext. */
@@ -137,6 +247,15 @@ final class LocalPlatform implements AutoCloseable {
             acls.add(new AclBinding(anyTopic, allow(CONSUMER, operation)));
         }
         acls.add(new AclBinding(new ResourcePattern(ResourceType.GROUP, "*", PatternType.LITERAL), allow(CONSUMER, AclOperation.READ)));
+        // The reader may fetch the payments topic: the broker would hand it the records, the key service no key.
+        ResourcePattern payments = new ResourcePattern(ResourceType.TOPIC, "payments", PatternType.LITERAL);
+        acls.add(new AclBinding(payments, allow(READER, AclOperation.READ)));
+        acls.add(new AclBinding(payments, allow(READER, AclOperation.DESCRIBE)));
+        acls.add(new AclBinding(new ResourcePattern(ResourceType.GROUP, "*", PatternType.LITERAL), allow(READER, AclOperation.READ)));
+        // The key service writes its key-use audit events as itself.
+        ResourcePattern audit = new ResourcePattern(ResourceType.TOPIC, PolicyServiceConfig.DEFAULT_AUDIT_TOPIC, PatternType.LITERAL);
+        acls.add(new AclBinding(audit, allow(KEY_SERVICE, AclOperation.WRITE)));
+        acls.add(new AclBinding(audit, allow(KEY_SERVICE, AclOperation.DESCRIBE)));
         try (Admin admin = kafka.admin()) {
             admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -168,12 +287,12 @@ final class LocalPlatform implements AutoCloseable {
         return service;
     }
 
+    TrustService keyService() {
+        return keyService;
+    }
+
     @Override
     public void close() {
-        try {
-            service.close();
-        } finally {
-            kafka.close();
-        }
+        stop(keyService, service, kafka);
     }
 }

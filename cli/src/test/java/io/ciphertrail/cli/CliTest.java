@@ -62,6 +62,7 @@ class CliTest {
 
     @Test
     void producedLinesArriveThroughTheGateAndTheirTraceShowsTheWholePath() {
+        assertThat(run("keys", "create", "--topic", "shipments", "--home", home.toString()).exit()).isZero();
         Run produce = runWithInput("first order\nsecond order\n", "produce", "--topic", "shipments.ingress", "--print-trace", "--home", home.toString());
         assertThat(produce.exit()).as(produce.err()).isZero();
         assertThat(produce.err()).contains("Sent 2 records to shipments.ingress (encrypted for shipments)");
@@ -77,6 +78,11 @@ class CliTest {
         assertThat(trace.exit()).as(trace.err()).isZero();
         assertThat(trace.out()).contains("produced     shipments.ingress-0@0").contains("accepted").contains("forwarded    to shipments")
                 .contains("now at       shipments-0@0").contains("consumed by  group shipping");
+        // Key uses reach the audit topic once the key service's audit window (1 s in 'up') ends.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(run("trace", traces[0], "--home", home.toString()).out())
+                        .contains("ciphertrail/topic/shipments v1 (its uses, from the key service's audit trail)")
+                        .contains("GENERATE_DATA_KEY by User:demo-producer ALLOWED").contains("UNWRAP by User:demo-consumer ALLOWED"));
 
         Run audit = run("audit", "tail", "--home", home.toString());
         assertThat(audit.out()).contains("RECORD_FORWARDED  trace=" + traces[1]);
@@ -119,6 +125,19 @@ class CliTest {
         assertThat(run("keys", "shred", "--topic", "ledger", "--version", "1", "--yes", "--home", home.toString()).exit()).isZero();
         assertThat(run("keys", "list", "--home", home.toString()).out())
                 .containsPattern("ciphertrail/topic/ledger\\s+1\\s+DESTROYED").containsPattern("ciphertrail/topic/ledger\\s+2\\s+ACTIVE");
+    }
+
+    @Test
+    void keysGoThroughTheKeyServiceAsTheAdministratorAndNoOneElse() {
+        Run refused = run("keys", "create", "--topic", "sneaky", "--as", "demo-producer", "--home", home.toString());
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).contains("KMS_ACCESS_DENIED").contains("User:demo-producer")
+                .contains("ask for ADMIN on ciphertrail/topic/sneaky in the key policy");
+        Run created = run("keys", "create", "--topic", "sneaky", "--home", home.toString());
+        assertThat(created.out()).contains("Created ciphertrail/topic/sneaky v1");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(run("audit", "tail", "-n", "500", "--home", home.toString()).out())
+                        .contains("KEY_USE_DENIED  principal=User:demo-producer").contains("operation=CREATE key=ciphertrail/topic/sneaky"));
     }
 
     @Test
