@@ -1,5 +1,6 @@
 package io.ciphertrail.trust;
 
+import io.ciphertrail.core.io.ServiceMain;
 import io.ciphertrail.core.kms.Kms;
 import io.ciphertrail.core.kms.KmsAdmin;
 import io.ciphertrail.core.kms.KmsConfig;
@@ -11,16 +12,10 @@ import io.ciphertrail.trust.http.TrustMetrics;
 import io.ciphertrail.trust.http.TrustServer;
 import io.ciphertrail.trust.keys.KeyService;
 import io.ciphertrail.trust.policy.KeyPolicySource;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.SslConfigs;
 import org.slf4j.Logger;
@@ -43,14 +38,12 @@ public final class TrustService implements AutoCloseable {
     private final KeyUseAudit audit;
     private final Kms kms;
     private final KmsAdmin admin;
-    private final KeyPolicySource policy;
 
-    private TrustService(TrustServer server, KeyUseAudit audit, Kms kms, KmsAdmin admin, KeyPolicySource policy) {
+    private TrustService(TrustServer server, KeyUseAudit audit, Kms kms, KmsAdmin admin) {
         this.server = server;
         this.audit = audit;
         this.kms = kms;
         this.admin = admin;
-        this.policy = policy;
     }
 
     /** Checks the settings, opens the backend and the key policy, and starts listening. */
@@ -100,7 +93,7 @@ public final class TrustService implements AutoCloseable {
             LOG.info("Key service listening on https://{}:{} (mutual TLS){}; KEKs in {}; key policy {}", host, server.port(),
                     server.managementPort() < 0 ? "" : ", health and metrics on http://" + config.getString(TrustServiceConfig.MANAGEMENT_HOST_CONFIG)
                             + ":" + server.managementPort(), kms, policy.file());
-            return new TrustService(server, audit, kms, admin, policy);
+            return new TrustService(server, audit, kms, admin);
         } catch (RuntimeException e) {
             if (audit != null) {
                 audit.close();
@@ -155,32 +148,6 @@ public final class TrustService implements AutoCloseable {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        if (args.length != 1) {
-            System.err.println("usage: ciphertrail-trust-service <trust.properties>");
-            System.exit(2);
-        }
-        Properties properties = new Properties();
-        try (Reader reader = Files.newBufferedReader(Path.of(args[0]))) {
-            properties.load(reader);
-        } catch (IOException e) {
-            System.err.println("Cannot read " + args[0] + ": " + e.getMessage());
-            System.exit(2);
-        }
-        Map<String, Object> settings = new HashMap<>();
-        properties.forEach((key, value) -> settings.put(key.toString(), value));
-        TrustService service;
-        try {
-            service = start(settings);
-        } catch (RuntimeException e) {
-            System.err.println("The trust service did not start: " + e.getMessage());
-            System.exit(1);
-            return;
-        }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            service.close();
-            stopped.countDown();
-        }, "trust-service-shutdown"));
-        stopped.await();
+        ServiceMain.run("trust service", args, TrustService::start);
     }
 }
