@@ -101,7 +101,7 @@ final class DemoCommand implements Callable<Integer> {
                 step("Encrypted events through the policy gate, with trace IDs", this::encryptedThroughTheGate);
                 step("Plaintext client refused and audited", this::plaintextRefused);
                 step("Unencrypted event quarantined", this::unencryptedQuarantined);
-                step("Keys follow identity: a reader without a key grant reads nothing", this::keyAccessDenied);
+                step("A reader without a key grant reads nothing", this::keyAccessDenied);
                 step("Key rotated, old events still readable", this::keyRotated);
                 step("No demo plaintext in the broker's log segments", this::segmentsScanned);
             } finally {
