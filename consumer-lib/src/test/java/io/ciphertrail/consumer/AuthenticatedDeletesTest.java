@@ -2,7 +2,6 @@ package io.ciphertrail.consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import io.ciphertrail.core.envelope.DeleteProof;
 import io.ciphertrail.core.envelope.EnvelopeConfig;
@@ -13,8 +12,6 @@ import io.ciphertrail.producer.SecureProducer;
 import io.ciphertrail.producer.SecureSerializer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +19,6 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -65,12 +61,7 @@ class AuthenticatedDeletesTest {
         try (SecureConsumer<String, String> consumer = new SecureConsumer<>(clients.consumerConfigs("billing-service", "dlq-" + topic,
                 SecureConsumerConfig.FAILURE_POLICY_CONFIG, "DEAD_LETTER", SecureConsumerConfig.DEAD_LETTER_TOPIC_CONFIG, deadLetters),
                 new StringDeserializer(), new StringDeserializer())) {
-            consumer.assign(List.of(new TopicPartition(topic, 0)));
-            List<ConsumerRecord<String, String>> records = new ArrayList<>();
-            await().atMost(Duration.ofSeconds(30)).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-                return records.size() >= 2;
-            });
+            List<ConsumerRecord<String, String>> records = SecureClients.read(consumer, topic, 2);
             assertThat(records).extracting(ConsumerRecord::key).containsExactly("customer-1", "customer-4");
             assertThat(consumer.metrics().entrySet()).anyMatch(e -> e.getKey().name().equals("record-failures-total")
                     && "UNAUTHENTICATED_DELETE".equals(e.getKey().tags().get("reason")) && ((Double) e.getValue().metricValue()) == 2.0);

@@ -9,7 +9,6 @@ import io.ciphertrail.embedded.WithSecureKafka;
 import io.ciphertrail.producer.SecureProducer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -18,7 +17,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -56,12 +54,7 @@ class CompactedDeletesTest {
 
         try (SecureConsumer<String, String> consumer = new SecureConsumer<>(clients.consumerConfigs("billing-service", "g-" + topic),
                 new StringDeserializer(), new StringDeserializer())) {
-            consumer.assign(List.of(new TopicPartition(topic, 0)));
-            List<ConsumerRecord<String, String>> records = new ArrayList<>();
-            await().atMost(Duration.ofSeconds(30)).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-                return records.size() >= 2;
-            });
+            List<ConsumerRecord<String, String>> records = SecureClients.read(consumer, topic, 2);
             assertThat(records).extracting(ConsumerRecord::key, ConsumerRecord::value).containsExactly(
                     org.assertj.core.groups.Tuple.tuple("account-1", null), org.assertj.core.groups.Tuple.tuple("account-2", "balance 7"));
             assertThat(records.get(0).headers().lastHeader(DeleteProof.HEADER)).isNotNull();

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -81,14 +82,19 @@ final class SecureClients {
     List<ConsumerRecord<byte[], byte[]>> rawRecords(String topic, int atLeast) {
         try (KafkaConsumer<byte[], byte[]> raw = new KafkaConsumer<>(consumerConfigs("operator", "raw-" + UUID.randomUUID()),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            raw.assign(List.of(new TopicPartition(topic, 0)));
-            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-            await().atMost(Duration.ofSeconds(30)).until(() -> {
-                raw.poll(Duration.ofMillis(200)).forEach(records::add);
-                return records.size() >= atLeast;
-            });
-            return records;
+            return read(raw, topic, atLeast);
         }
+    }
+
+    /** Reads partition 0 of {@code topic} (no group rebalance to wait for) until at least {@code atLeast} records came. */
+    static <K, V> List<ConsumerRecord<K, V>> read(Consumer<K, V> consumer, String topic, int atLeast) {
+        consumer.assign(List.of(new TopicPartition(topic, 0)));
+        List<ConsumerRecord<K, V>> records = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            return records.size() >= atLeast;
+        });
+        return records;
     }
 
     /** A raw record's key as text. */
