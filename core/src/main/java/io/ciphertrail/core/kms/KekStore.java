@@ -30,7 +30,7 @@ public abstract class KekStore implements AutoCloseable {
     private static final String DESTROYED = ".destroyed";
     private static final HexFormat HEX = HexFormat.of();
     /** Bytes of a key check value. */
-    public static final int CHECK_VALUE_LENGTH = 8;
+    static final int CHECK_VALUE_LENGTH = 8;
     /**
      * The block a check value encrypts: 16 ASCII bytes, distinct from every block key derivation encrypts
      * (those end in 0x01 or 0x02), so the check value reveals nothing derived keys are made of.
@@ -118,7 +118,7 @@ public abstract class KekStore implements AutoCloseable {
      * KEK of the constant block {@code "ciphertrail-kcv1"} (ASCII). It tells two keys apart without revealing
      * either, and is computed where the key lives (inside a token, for PKCS#11).
      */
-    public synchronized byte[] checkValue(KekRef ref) {
+    synchronized byte[] checkValue(KekRef ref) {
         SecretKey key = key(ref);
         byte[] cached = checkValues.get(ref);
         if (cached == null) {
