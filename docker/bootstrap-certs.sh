@@ -39,9 +39,12 @@ ciphertrail.http.host=0.0.0.0
 ciphertrail.http.port=8080
 PROPERTIES
 
-# The key service's backend key store password: made once, kept across runs like the CA.
+# The key service's backend key store and its password: made once, on the first run, kept like the CA.
+# A later run whose store went missing does not make an empty one (restore it from backup instead).
+new_kek_store=false
 if [ ! -f /secrets/key-service/kms-password ]; then
   (umask 077; head -c 32 /dev/urandom | base64 | tr -d '\n/+=' > /secrets/key-service/kms-password)
+  new_kek_store=true
 fi
 password=$(cat /secrets/key-service/store-password)
 cat > /secrets/key-service/trust.properties <<PROPERTIES
@@ -65,6 +68,9 @@ ciphertrail.kms.type=local
 ciphertrail.kms.local.keystore.path=/var/lib/ciphertrail/kms/keks.p12
 ciphertrail.kms.local.password.file=/secrets/key-service/kms-password
 PROPERTIES
+if $new_kek_store; then
+  ct keys init --config /secrets/key-service/trust.properties
+fi
 
 # The Kafka image runs as uid 1000 (appuser); it reads its node's stores and password file.
 chown -R 1000:1000 /secrets/kafka-1 /secrets/kafka-2 /secrets/kafka-3

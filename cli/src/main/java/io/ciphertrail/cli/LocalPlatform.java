@@ -1,6 +1,7 @@
 package io.ciphertrail.cli;
 
 import io.ciphertrail.broker.authorizer.SecureTransportAuthorizer;
+import io.ciphertrail.core.envelope.EnvelopeConfig;
 import io.ciphertrail.core.io.SecureFiles;
 import io.ciphertrail.core.kms.KmsAdmin;
 import io.ciphertrail.core.kms.KmsConfig;
@@ -9,6 +10,7 @@ import io.ciphertrail.core.kms.remote.RemoteKmsProvider;
 import io.ciphertrail.core.pki.CertificateAuthority;
 import io.ciphertrail.core.pki.CertificateSpec;
 import io.ciphertrail.core.pki.TlsFiles;
+import io.ciphertrail.core.tls.TlsConfig;
 import io.ciphertrail.embedded.EmbeddedSecureKafka;
 import io.ciphertrail.embedded.SecureKafkaCluster;
 import io.ciphertrail.policy.PolicyService;
@@ -21,7 +23,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,10 +39,16 @@ import org.apache.kafka.common.resource.ResourceType;
 /**
  * The platform {@code ciphertrail up} runs on this machine: a real TLS-only broker with the
  * SecureTransportAuthorizer in STRICT mode (plus a PLAINTEXT listener that exists only to be refused),
- * the key service in front of a local key store (clients reach it with their own certificates and get
- * only what the key policy grants their identity), the CA and workload certificates, and the policy
- * service (which holds no key access at all). Everything lives in a {@link Home}, so a restart finds it
+ * the key service in front of a local KEK store (clients reach it with their own certificates and get only
+ * what the key policy grants their identity), the CA and workload certificates, and the policy service
+ * (which holds no key access at all). Everything lives in an owner-only {@link Home}, so a restart finds it
  * where it was.
+ *
+ * <p>Least privilege: the demo producer may write only the ingress topic of a route and the demo consumer read
+ * only its egress topic ({@link #openRoute}); key use follows the key policy; KEKs are made by the administrator's
+ * path only (through the key service: the demo topics' at start, others with {@code ciphertrail keys create}),
+ * never by a client; the KEK store is created once, with the home, and a home whose store went missing refuses
+ * to start instead of starting an empty one.
  */
 final class LocalPlatform implements AutoCloseable {
     static final String ADMIN = SecureKafkaCluster.ADMIN_IDENTITY;
@@ -53,8 +60,11 @@ final class LocalPlatform implements AutoCloseable {
     static final String KEY_SERVICE = "key-service";
     /** Identities that get a ready client property file on every start. */
     static final List<String> CLIENT_IDENTITIES = List.of(ADMIN, PRODUCER, CONSUMER, READER);
-    /** Topics whose KEKs {@code up} creates, so the quick start runs without an administrator's step. */
-    static final List<String> KEYED_TOPICS = List.of("orders", "payments");
+    /** The route the demo and the quick start use, opened on every start. */
+    static final String DEMO_INGRESS = "orders.ingress";
+    static final String DEMO_EGRESS = "orders";
+    /** Written by the producer, readable at the broker by the reader, whose key policy grants it nothing. */
+    static final String PAYMENTS = "payments";
 
     static final int DEFAULT_TLS_PORT = 9093;
     static final int DEFAULT_PLAINTEXT_PORT = 9092;
@@ -86,6 +96,7 @@ final class LocalPlatform implements AutoCloseable {
             # User:demo-reader may read the payments topic at the broker (an ACL mistake, say), but no rule
             # names it here: it gets KMS_ACCESS_DENIED and no plaintext.
             """;
+
 
     private static final String DEFAULT_POLICIES = """
             # Written by 'ciphertrail up' on first start; edit it and run 'ciphertrail policy apply' (or restart).
@@ -121,10 +132,9 @@ final class LocalPlatform implements AutoCloseable {
 
     /** Starts the platform, preferring the given ports and falling back to free ones. */
     static LocalPlatform start(Home home, int tlsPort, int plaintextPort, int httpPort, int keysPort) {
+        home.prepare();
         CertificateAuthority ca = CertificateAuthority.loadOrCreate(home.ca(), "Ciphertrail Local CA");
-        if (!Files.exists(home.kmsPassword())) {
-            SecureFiles.writeOwnerOnly(home.kmsPassword(), TlsFiles.newPassword().getBytes(StandardCharsets.US_ASCII));
-        }
+        prepareKms(home);
         EmbeddedSecureKafka kafka = EmbeddedSecureKafka.builder()
                 .directory(home.kafka())
                 .certificateAuthority(ca)
@@ -139,14 +149,18 @@ final class LocalPlatform implements AutoCloseable {
         PolicyService service = null;
         TrustService keyService = null;
         try {
-            grantDemoAcls(kafka);
+            Map<String, Object> admin = kafka.clientProperties(ADMIN);
+            grantBaseAcls(admin);
+            openRoute(admin, DEMO_INGRESS, DEMO_EGRESS);
+            openPayments(admin);
             if (!Files.exists(home.policies())) {
                 Files.writeString(home.policies(), DEFAULT_POLICIES);
             }
             if (!Files.exists(home.keyPolicy())) {
                 Files.writeString(home.keyPolicy(), DEFAULT_KEY_POLICY);
             }
-            // The policy service first: it creates the audit topic the key service publishes to.
+            // The policy service first: it creates the audit topic the key service publishes to. It gets no KMS
+            // settings at all: it checks envelopes without ever holding a key.
             Map<String, Object> serviceSettings = new HashMap<>(kafka.clientProperties(SERVICE));
             serviceSettings.put("application.id", "ciphertrail-policy-service");
             serviceSettings.put("state.dir", home.serviceState().toString());
@@ -159,7 +173,9 @@ final class LocalPlatform implements AutoCloseable {
             for (String identity : CLIENT_IDENTITIES) {
                 ClientSettings.write(home.clientProperties(identity), identity, platform.clientSettings(identity));
             }
-            platform.createTopicKeys();
+            Map<String, Object> keyAdmin = platform.clientSettings(ADMIN);
+            ensureKek(keyAdmin, DEMO_EGRESS);
+            ensureKek(keyAdmin, PAYMENTS);
             return platform;
         } catch (IOException e) {
             stop(keyService, service, kafka);
@@ -167,6 +183,28 @@ final class LocalPlatform implements AutoCloseable {
         } catch (RuntimeException e) {
             stop(keyService, service, kafka);
             throw e;
+        }
+    }
+
+    /**
+     * Creates the KEK store with a new home (its password file marks that the home was set up). A set-up home
+     * whose store is gone does not start: an empty store in its place would hand out different keys under the
+     * old names, and the records written before would read as broken.
+     */
+    private static void prepareKms(Home home) {
+        boolean password = Files.exists(home.kmsPassword());
+        boolean store = Files.exists(home.kmsKeyStore());
+        if (!password && !store) {
+            SecureFiles.writeOwnerOnly(home.kmsPassword(), TlsFiles.newPassword().getBytes(StandardCharsets.US_ASCII));
+            KmsConfig.initialize(kmsSettings(home));
+        } else if (!store) {
+            throw new IllegalStateException("The KEK store " + home.kmsKeyStore() + " is missing, but this home was set up"
+                    + " before (" + home.kmsPassword() + " exists). Put the key store back (from a backup); records written"
+                    + " before are readable only with its keys. To start over with new keys anyway (those records stay"
+                    + " unreadable), run: ciphertrail keys init --home " + home.root());
+        } else if (!password) {
+            throw new IllegalStateException("The KEK store password file " + home.kmsPassword() + " is missing; put it back"
+                    + " (from a backup): the key store " + home.kmsKeyStore() + " cannot be opened without it");
         }
     }
 
@@ -193,9 +231,7 @@ final class LocalPlatform implements AutoCloseable {
         Map<String, Object> settings = new HashMap<>(tls.kafkaSslProperties());
         settings.put("bootstrap.servers", kafka.bootstrapServers());
         settings.put("security.protocol", "SSL");
-        settings.put(KmsConfig.TYPE_CONFIG, "local");
-        settings.put(LocalKmsProvider.KEYSTORE_PATH_CONFIG, home.kmsKeyStore().toString());
-        settings.put(LocalKmsProvider.PASSWORD_FILE_CONFIG, home.kmsPassword().toString());
+        settings.putAll(kmsSettings(home));
         settings.put(TrustServiceConfig.PORT_CONFIG, port);
         settings.put(TrustServiceConfig.MANAGEMENT_PORT_CONFIG, 0);
         settings.put(TrustServiceConfig.KEY_POLICY_FILE_CONFIG, home.keyPolicy().toString());
@@ -204,19 +240,6 @@ final class LocalPlatform implements AutoCloseable {
         // Short audit windows, so the demo shows key uses within seconds.
         settings.put(TrustServiceConfig.AUDIT_WINDOW_MS_CONFIG, 1_000L);
         return settings;
-    }
-
-    /** Creates the KEKs of the quick start's topics, as the administrator, through the key service. */
-    private void createTopicKeys() {
-        try (KmsAdmin admin = KmsConfig.admin(clientSettings(ADMIN))) {
-            List<String> existing = admin.list().stream().map(info -> info.ref().alias()).distinct().toList();
-            for (String topic : KEYED_TOPICS) {
-                String alias = "ciphertrail/topic/" + topic;
-                if (!existing.contains(alias)) {
-                    admin.create(alias);
-                }
-            }
-        }
     }
 
     /**
@@ -234,29 +257,66 @@ final class LocalPlatform implements AutoCloseable {
         return "https://" + EmbeddedSecureKafka.CLIENT_HOST + ":" + keyService.port();
     }
 
-    /** The demo producer may write and the demo consumer read any topic; STRICT mode still refuses them over plaintext. */
-    private static void grantDemoAcls(SecureKafkaCluster kafka) {
-        List<AclBinding> acls = new ArrayList<>();
-        ResourcePattern anyTopic = new ResourcePattern(ResourceType.TOPIC, "*", PatternType.LITERAL);
-        for (AclOperation operation : List.of(AclOperation.WRITE, AclOperation.DESCRIBE)) {
-            acls.add(new AclBinding(anyTopic, allow(PRODUCER, operation)));
+    /** The key service's backend: the home's KEK store. Only the key service (and {@code keys init}) opens it. */
+    static Map<String, Object> kmsSettings(Home home) {
+        return Map.of(KmsConfig.TYPE_CONFIG, "local",
+                LocalKmsProvider.KEYSTORE_PATH_CONFIG, home.kmsKeyStore().toString(),
+                LocalKmsProvider.PASSWORD_FILE_CONFIG, home.kmsPassword().toString());
+    }
+
+    /** The KEK of {@code topic}, created by the administrator's path when it has none yet. */
+    private static void ensureKek(Map<String, Object> adminSettings, String topic) {
+        String alias = new EnvelopeConfig(adminSettings).kekAlias(topic);
+        try (KmsAdmin keys = KmsConfig.admin(adminSettings)) {
+            if (keys.list().stream().noneMatch(info -> info.ref().alias().equals(alias))) {
+                keys.create(alias);
+            }
         }
-        acls.add(new AclBinding(new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL),
-                allow(PRODUCER, AclOperation.IDEMPOTENT_WRITE)));
-        for (AclOperation operation : List.of(AclOperation.READ, AclOperation.DESCRIBE)) {
-            acls.add(new AclBinding(anyTopic, allow(CONSUMER, operation)));
-        }
-        acls.add(new AclBinding(new ResourcePattern(ResourceType.GROUP, "*", PatternType.LITERAL), allow(CONSUMER, AclOperation.READ)));
-        // The reader may fetch the payments topic: the broker would hand it the records, the key service no key.
-        ResourcePattern payments = new ResourcePattern(ResourceType.TOPIC, "payments", PatternType.LITERAL);
-        acls.add(new AclBinding(payments, allow(READER, AclOperation.READ)));
-        acls.add(new AclBinding(payments, allow(READER, AclOperation.DESCRIBE)));
-        acls.add(new AclBinding(new ResourcePattern(ResourceType.GROUP, "*", PatternType.LITERAL), allow(READER, AclOperation.READ)));
-        // The key service writes its key-use audit events as itself.
-        ResourcePattern audit = new ResourcePattern(ResourceType.TOPIC, PolicyServiceConfig.DEFAULT_AUDIT_TOPIC, PatternType.LITERAL);
-        acls.add(new AclBinding(audit, allow(KEY_SERVICE, AclOperation.WRITE)));
-        acls.add(new AclBinding(audit, allow(KEY_SERVICE, AclOperation.DESCRIBE)));
-        try (Admin admin = kafka.admin()) {
+    }
+
+    /**
+     * Creates a route's topics if missing and grants the demo identities exactly what the route needs: the
+     * producer writes its ingress topic, the consumer reads its egress topic (the gate, a super user, moves
+     * records between them). STRICT mode still refuses both over plaintext.
+     */
+    static void openRoute(Map<String, Object> adminSettings, String ingress, String egress) {
+        Topics.ensure(adminSettings, ingress, egress);
+        createAcls(adminSettings, List.of(
+                new AclBinding(topic(ingress), allow(PRODUCER, AclOperation.WRITE)),
+                new AclBinding(topic(egress), allow(CONSUMER, AclOperation.READ))));
+    }
+
+    /**
+     * The payments topic: the producer writes it, and the reader may fetch it at the broker (an ACL granted by
+     * mistake, say): the broker hands it the records, the key service no key.
+     */
+    private static void openPayments(Map<String, Object> adminSettings) {
+        Topics.ensure(adminSettings, PAYMENTS);
+        createAcls(adminSettings, List.of(
+                new AclBinding(topic(PAYMENTS), allow(PRODUCER, AclOperation.WRITE)),
+                new AclBinding(topic(PAYMENTS), allow(READER, AclOperation.READ))));
+    }
+
+    /**
+     * What the demo identities need on any route: idempotent writes and consumer groups; and the key service
+     * writes its key-use audit events to the audit topic as itself.
+     */
+    private static void grantBaseAcls(Map<String, Object> adminSettings) {
+        ResourcePattern groups = new ResourcePattern(ResourceType.GROUP, "*", PatternType.LITERAL);
+        createAcls(adminSettings, List.of(
+                new AclBinding(new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL),
+                        allow(PRODUCER, AclOperation.IDEMPOTENT_WRITE)),
+                new AclBinding(groups, allow(CONSUMER, AclOperation.READ)),
+                new AclBinding(groups, allow(READER, AclOperation.READ)),
+                new AclBinding(topic(PolicyServiceConfig.DEFAULT_AUDIT_TOPIC), allow(KEY_SERVICE, AclOperation.WRITE))));
+    }
+
+    private static ResourcePattern topic(String name) {
+        return new ResourcePattern(ResourceType.TOPIC, name, PatternType.LITERAL);
+    }
+
+    private static void createAcls(Map<String, Object> adminSettings, List<AclBinding> acls) {
+        try (Admin admin = Admin.create(TlsConfig.secureClientConfigs(adminSettings))) {
             admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("Cannot grant the demo identities their ACLs: " + e.getMessage(), e);

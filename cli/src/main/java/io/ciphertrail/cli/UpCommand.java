@@ -16,10 +16,11 @@ import picocli.CommandLine.Spec;
             "Starts the platform locally on a real TLS-only Kafka broker.",
             "",
             "A KRaft broker that accepts only mutual TLS, with the SecureTransportAuthorizer in STRICT mode (its",
-            "PLAINTEXT listener exists only to show that it is refused), the key service (KEKs in a local key store,",
-            "each identity allowed only what the key policy grants it, every key use audited), the CA and client",
-            "certificates, and the policy service. Everything lives under the home directory and survives restarts.",
-            "Ctrl-C stops cleanly."})
+            "PLAINTEXT listener exists only to show that it is refused), the key service (KEKs in a local key store",
+            "created with the home, each identity allowed only what the key policy grants it, every key use audited;",
+            "the orders and payments KEKs at start, others with 'ciphertrail keys create'), the CA and client",
+            "certificates with least-privilege ACLs, and the policy service. Everything lives under the owner-only",
+            "home directory and survives restarts. Ctrl-C stops cleanly."})
 final class UpCommand implements Callable<Integer> {
 
     @Spec
@@ -83,7 +84,8 @@ final class UpCommand implements Callable<Integer> {
         out.println("Key service:           " + platform.keyServiceUrl() + " (mutual TLS; health and metrics on http://127.0.0.1:"
                 + platform.keyService().managementPort() + ")");
         out.println("Key policy:            " + home.keyPolicy() + " (who may use which key; edits apply without a restart)");
-        out.println("KEK store:             " + home.kmsKeyStore() + " (opened by the key service only; 'ciphertrail keys' as the admin)");
+        out.println("KEK store:             " + home.kmsKeyStore() + " (back it up; opened by the key service only;"
+                + " a topic's KEK: ciphertrail keys create --topic T)");
         out.println("Policies:              " + home.policies());
         out.println("Policy service:        http://127.0.0.1:" + platform.service().httpPort() + "/health and /metrics");
     }

@@ -4,7 +4,6 @@ import io.ciphertrail.core.io.ServiceMain;
 import io.ciphertrail.core.kms.Kms;
 import io.ciphertrail.core.kms.KmsAdmin;
 import io.ciphertrail.core.kms.KmsConfig;
-import io.ciphertrail.core.kms.local.LocalKmsProvider;
 import io.ciphertrail.core.tls.ReloadingSslEngineFactory;
 import io.ciphertrail.core.tls.TlsConfig;
 import io.ciphertrail.trust.audit.KeyUseAudit;
@@ -60,8 +59,6 @@ public final class TrustService implements AutoCloseable {
             throw new ConfigException(KmsConfig.TYPE_CONFIG, "remote", "the key service fronts the KMS that holds the KEKs:"
                     + " set it to local or pkcs11");
         }
-        // Keys are created by administrators, never as a side effect of a client asking for one.
-        backend.put(LocalKmsProvider.AUTO_CREATE_CONFIG, false);
         KeyPolicySource policy = new KeyPolicySource(Path.of(config.getString(TrustServiceConfig.KEY_POLICY_FILE_CONFIG)),
                 Duration.ofMillis(config.getLong(TrustServiceConfig.KEY_POLICY_CHECK_INTERVAL_MS_CONFIG)));
         Optional<Map<String, Object>> kafka = config.publishesAudit()

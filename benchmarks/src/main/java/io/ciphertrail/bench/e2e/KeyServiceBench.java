@@ -209,6 +209,7 @@ public final class KeyServiceBench {
         settings.put(KmsConfig.TYPE_CONFIG, "local");
         settings.put(LocalKmsProvider.KEYSTORE_PATH_CONFIG, dir.resolve("keks.p12").toString());
         settings.put(LocalKmsProvider.PASSWORD_FILE_CONFIG, password.toString());
+        KmsConfig.initialize(settings);
         return settings;
     }
 

@@ -1,6 +1,7 @@
 package io.ciphertrail.core.kms.remote;
 
 import io.ciphertrail.core.kms.InvalidWrappedKeyException;
+import io.ciphertrail.core.kms.KekMismatchException;
 import io.ciphertrail.core.kms.KeyDestroyedException;
 import io.ciphertrail.core.kms.KeyNotUsableException;
 import io.ciphertrail.core.kms.KmsAccessDeniedException;
@@ -17,6 +18,8 @@ import java.util.function.Function;
 public enum KmsError {
     KEY_DESTROYED(410, KeyDestroyedException.class, KeyDestroyedException::new),
     UNKNOWN_KEY(404, UnknownKeyException.class, UnknownKeyException::new),
+    /** The backend holds another key under the alias and version than the one that wrapped the data key. */
+    KEK_MISMATCH(409, KekMismatchException.class, KekMismatchException::new),
     INVALID_WRAPPED_KEY(422, InvalidWrappedKeyException.class, message -> new InvalidWrappedKeyException(message, null)),
     KEY_NOT_USABLE(409, KeyNotUsableException.class, KeyNotUsableException::new),
     KMS_ACCESS_DENIED(403, KmsAccessDeniedException.class, KmsAccessDeniedException::new),

@@ -68,6 +68,14 @@ public final class RemoteKmsProvider implements KmsProvider {
         return remote(configs);
     }
 
+    /** The KEKs live in the key service's backend, which is set up where the service runs, not by its clients. */
+    @Override
+    public String initialize(Map<String, ?> configs) {
+        throw new io.ciphertrail.core.kms.KmsException("The key service keeps the KEKs: set up its backend where it runs,"
+                + " e.g. 'ciphertrail keys init --config <the key service's properties file>' for a key store file"
+                + " (with 'ciphertrail up': 'ciphertrail keys init --home <home>')");
+    }
+
     private static RemoteKms remote(Map<String, ?> configs) {
         AbstractConfig config = new AbstractConfig(CONFIG, configs, false);
         List<URI> urls = urls(config.getList(URLS_CONFIG));
