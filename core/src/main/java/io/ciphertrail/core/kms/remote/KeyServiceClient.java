@@ -142,7 +142,8 @@ final class KeyServiceClient {
                 kind = KmsError.of(null, response.statusCode());
                 message = "HTTP " + response.statusCode();
             }
-            if (kind == KmsError.KMS_UNAVAILABLE) {
+            if (kind == KmsError.KMS_UNAVAILABLE && call.retriable()) {
+                // Another instance may have a working backend. A change the server said it could not make is not retried.
                 throw new Unreachable(message, false);
             }
             RuntimeException refusal = kind.exception(message + " [key service " + instance.base + "]");

@@ -9,6 +9,7 @@ import io.ciphertrail.core.kms.KmsException;
 import io.ciphertrail.core.kms.KmsUnavailableException;
 import io.ciphertrail.core.kms.UnknownKeyException;
 import java.util.function.Function;
+import org.apache.kafka.common.config.ConfigException;
 
 /**
  * The failure kinds that cross the wire, each with its HTTP status and the exception it is on either side,
@@ -56,7 +57,8 @@ public enum KmsError {
                 return kind;
             }
         }
-        return failure instanceof KmsException ? KMS_UNAVAILABLE : INTERNAL;
+        // A backend that cannot work as configured (its key store is missing, say) is unavailable, and says why.
+        return failure instanceof KmsException || failure instanceof ConfigException ? KMS_UNAVAILABLE : INTERNAL;
     }
 
     /** The kind a client reads from an error body, by code or else by status (a newer server's code). */
