@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -25,14 +26,21 @@ import org.apache.kafka.common.header.Headers;
 public final class Gate {
     private final String kekAliasTemplate;
     private final Pattern ingressPattern;
+    private final Predicate<String> reservedTopics;
+
+    public Gate(String kekAliasTemplate, Pattern ingressPattern) {
+        this(kekAliasTemplate, ingressPattern, topic -> false);
+    }
 
     /**
      * @param kekAliasTemplate the KEK alias template producers use ({@code ciphertrail.envelope.kek.alias.template})
      * @param ingressPattern   the topics the gate reads: an egress topic matching it would be a routing loop
+     * @param reservedTopics   the platform's own topics (quarantine, audit, policies, ...), never an egress
      */
-    public Gate(String kekAliasTemplate, Pattern ingressPattern) {
+    public Gate(String kekAliasTemplate, Pattern ingressPattern, Predicate<String> reservedTopics) {
         this.kekAliasTemplate = kekAliasTemplate;
         this.ingressPattern = ingressPattern;
+        this.reservedTopics = reservedTopics;
     }
 
     public Verdict check(String ingressTopic, Headers headers, byte[] key, byte[] value, PolicyBook policies) {
@@ -55,6 +63,11 @@ public final class Gate {
         if (ingressPattern.matcher(route.egressTopic()).matches()) {
             return quarantined(found, new Violation(null, "ROUTING_LOOP", "policy '" + route.policyName() + "' routes to '"
                     + route.egressTopic() + "', which the gate reads itself; fix the policy's 'to'"), List.of(), headers);
+        }
+        if (reservedTopics.test(route.egressTopic())) {
+            return quarantined(found, new Violation(null, "RESERVED_EGRESS", "policy '" + route.policyName() + "' routes to '"
+                    + route.egressTopic() + "', one of the platform's own topics (quarantine, audit, policies, alerts, the service's"
+                    + " internal topics), which no route may write to; fix the policy's 'to'"), List.of(), headers);
         }
 
         List<Violation> warnings = new ArrayList<>();
