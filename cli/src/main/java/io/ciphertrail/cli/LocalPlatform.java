@@ -10,6 +10,8 @@ import io.ciphertrail.embedded.EmbeddedSecureKafka;
 import io.ciphertrail.embedded.SecureKafkaCluster;
 import io.ciphertrail.policy.PolicyService;
 import io.ciphertrail.policy.PolicyServiceConfig;
+import io.ciphertrail.policy.quarantine.QuarantineTopic;
+import io.ciphertrail.policy.rules.PolicyTopic;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -43,6 +45,10 @@ final class LocalPlatform implements AutoCloseable {
     static final String SERVICE = "policy-service";
     /** Identities that get a ready client property file on every start. */
     static final List<String> CLIENT_IDENTITIES = List.of(ADMIN, PRODUCER, CONSUMER);
+
+    /** Topics only the brokers and the platform's own identities may write to. */
+    static final List<String> PLATFORM_TOPICS = List.of(PolicyServiceConfig.DEFAULT_AUDIT_TOPIC, QuarantineTopic.DEFAULT_NAME,
+            PolicyTopic.DEFAULT_NAME, PolicyServiceConfig.DEFAULT_ALERTS_TOPIC, PolicyServiceConfig.DEFAULT_BLOCKS_TOPIC);
 
     static final int DEFAULT_TLS_PORT = 9093;
     static final int DEFAULT_PLAINTEXT_PORT = 9092;
@@ -92,6 +98,7 @@ final class LocalPlatform implements AutoCloseable {
                 .start();
         try {
             grantDemoAcls(kafka);
+            reservePlatformTopics(kafka);
             for (String identity : CLIENT_IDENTITIES) {
                 ClientSettings.write(home.clientProperties(identity), identity, clientSettings(home, kafka, identity));
             }
@@ -141,6 +148,22 @@ final class LocalPlatform implements AutoCloseable {
             admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("Cannot grant the demo identities their ACLs: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Only super users (the broker, the policy service, the administrator) may write to the platform's own topics:
+     * a DENY for everyone else beats any ALLOW, wildcards included. Audit events there are trusted to come from the
+     * brokers, quarantine records to come from the gate, policies and blocks from the platform.
+     */
+    private static void reservePlatformTopics(SecureKafkaCluster kafka) {
+        AccessControlEntry nobodyElse = new AccessControlEntry("User:*", "*", AclOperation.WRITE, AclPermissionType.DENY);
+        List<AclBinding> acls = PLATFORM_TOPICS.stream()
+                .map(topic -> new AclBinding(new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL), nobodyElse)).toList();
+        try (Admin admin = kafka.admin()) {
+            admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot reserve the platform's topics to the platform: " + e.getMessage(), e);
         }
     }
 

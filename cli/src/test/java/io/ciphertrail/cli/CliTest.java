@@ -1,11 +1,18 @@
 package io.ciphertrail.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.ciphertrail.core.io.SecureFiles;
 import io.ciphertrail.core.pki.CertificateSigningRequest;
 import io.ciphertrail.core.pki.KeyAlgorithm;
 import io.ciphertrail.core.pki.Pem;
+import io.ciphertrail.policy.delivery.WriteFailures;
+import io.ciphertrail.policy.quarantine.QuarantineHeaders;
+import io.ciphertrail.policy.quarantine.QuarantineReason;
+import io.ciphertrail.policy.quarantine.QuarantineTopic;
+import io.ciphertrail.policy.quarantine.QuarantinedRecord;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -14,6 +21,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -148,5 +165,59 @@ class CliTest {
         assertThat(chain.get(0).getPublicKey()).isEqualTo(keys.getPublic());
         assertThat(run("certs", "inspect", dir.resolve("payments.crt").toString(), "--ca", ca.toString()).out())
                 .contains("CN=payments,O=Ciphertrail").contains("Chain:      valid against");
+    }
+
+    @Test
+    void onlyThePlatformWritesItsOwnTopics() {
+        Map<String, Object> producer = LocalPlatform.clientSettings(platform.home(), platform.kafka(), LocalPlatform.PRODUCER);
+        producer.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        try (KafkaProducer<String, String> forger = new KafkaProducer<>(producer, new StringSerializer(), new StringSerializer())) {
+            for (String topic : LocalPlatform.PLATFORM_TOPICS) {
+                assertThatThrownBy(() -> forger.send(new ProducerRecord<>(topic, "127.0.0.1", "forged")).get(20, TimeUnit.SECONDS))
+                        .as(topic).hasCauseInstanceOf(TopicAuthorizationException.class);
+            }
+        }
+    }
+
+    @Test
+    void quarantineReplayTakesAPartitionAndReplaysOnlyTheGatesOwnCopies() throws Exception {
+        platform.kafka().createTopics(1, "returns.ingress");
+        Map<String, Object> producer = LocalPlatform.clientSettings(platform.home(), platform.kafka(), LocalPlatform.PRODUCER);
+        try (KafkaProducer<String, String> legacy = new KafkaProducer<>(producer, new StringSerializer(), new StringSerializer())) {
+            legacy.send(new ProducerRecord<>("returns.ingress", "cli-plain", "{\"plain\":true}")).get(30, TimeUnit.SECONDS);
+        }
+        Map<String, Object> admin = LocalPlatform.clientSettings(platform.home(), platform.kafka(), LocalPlatform.ADMIN);
+        QuarantinedRecord genuine = await().atMost(Duration.ofSeconds(60)).until(() -> QuarantineTopic.read(admin, QuarantineTopic.DEFAULT_NAME,
+                q -> q.record().key() != null && new String(q.record().key(), StandardCharsets.UTF_8).equals("cli-plain")), l -> !l.isEmpty()).get(0);
+        long forged;
+        try (KafkaProducer<byte[], byte[]> writer = new KafkaProducer<>(admin, new ByteArraySerializer(), new ByteArraySerializer())) {
+            forged = writer.send(new ProducerRecord<>(QuarantineTopic.DEFAULT_NAME, null, (byte[]) null, "injected".getBytes(StandardCharsets.UTF_8),
+                    QuarantineHeaders.withReason(new RecordHeaders(), new QuarantineReason("p", "envelope", "NOT_ENCRYPTED", "x", "returns", 0, 0, 1L))))
+                    .get().offset();
+        }
+        String partition = Integer.toString(genuine.record().partition());
+        Run refused = run("quarantine", "replay", "--partition", "0", "--offset", Long.toString(forged), "--home", home.toString());
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.out()).contains("Refused quarantine 0@" + forged + ": 'returns' is not an ingress topic the gate reads");
+
+        Run shown = run("quarantine", "show", "--partition", partition, "--offset", Long.toString(genuine.record().offset()), "--home", home.toString());
+        assertThat(shown.out()).contains("reason:    NOT_ENCRYPTED").contains("from:      returns.ingress partition 0");
+        Run replayed = run("quarantine", "replay", "--partition", partition, "--offset", Long.toString(genuine.record().offset()),
+                "--home", home.toString());
+        assertThat(replayed.exit()).as(replayed.out() + replayed.err()).isZero();
+        assertThat(replayed.out()).contains("Replayed quarantine " + partition + "@" + genuine.record().offset() + " to returns.ingress");
+    }
+
+    @Test
+    void upTellsWhenThePolicyServiceCannotWriteAndWhenItWritesAgain() {
+        ServiceWatch watch = new ServiceWatch();
+        java.time.Instant at = java.time.Instant.parse("2026-01-01T10:00:00Z");
+        assertThat(watch.update(new WriteFailures.Report(WriteFailures.Status.UP, 0, null, null, 1_000))).isNull();
+        assertThat(watch.update(new WriteFailures.Report(WriteFailures.Status.RETRYING, 1, at,
+                "Cannot write to the quarantine topic 'ciphertrail.quarantine': it does not exist", 1_000)))
+                .contains("a write failed (Cannot write to the quarantine topic 'ciphertrail.quarantine': it does not exist)")
+                .contains("Nothing is skipped").contains("RETRYING");
+        assertThat(watch.update(new WriteFailures.Report(WriteFailures.Status.RETRYING, 1, at, "same", 1_000))).isNull();
+        assertThat(watch.update(new WriteFailures.Report(WriteFailures.Status.UP, 1, at, "same", 1_000))).contains("writing again");
     }
 }
