@@ -55,7 +55,6 @@ final class BlockRegistry implements AutoCloseable {
         props.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "ciphertrail-blocks");
         this.producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
     }
 

@@ -93,9 +93,8 @@ public final class GateProcessor implements Processor<byte[], byte[], byte[], Ga
             if (copy.reference()) {
                 LOG.warn("{}-{}@{} is too large to copy into quarantine ({}); quarantined as a reference, the original stays in {}",
                         source.topic(), source.partition(), source.offset(), violation.code(), source.topic());
-                verdict = verdict.quarantinedFor(new Violation(violation.rule(), violation.ruleName(), QuarantineCopy.TOO_LARGE_TO_COPY,
-                        violation.code() + ": " + violation.detail() + "; quarantined as a reference, the original stays in its topic"));
-                violation = verdict.quarantine().get();
+                violation = new Violation(violation.rule(), violation.ruleName(), copy.reason().code(), copy.reason().detail());
+                verdict = verdict.quarantinedFor(violation);
             }
             context.forward(record.withKey(copy.key()).withHeaders(copy.headers())
                     .withValue(new GateOutput(destinations.quarantineTopic(), copy.value())));

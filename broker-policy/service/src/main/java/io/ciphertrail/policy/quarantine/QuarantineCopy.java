@@ -11,9 +11,10 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * {@value #TOO_LARGE_TO_COPY}: no value; the original key and headers when they fit; where the original is,
  * its size and digests). Quarantine never fails for size, so one record cannot stop the gate.
  *
+ * @param reason    the reason the headers give: the one asked for, or {@value #TOO_LARGE_TO_COPY} for a reference
  * @param reference true for a reference, false for a whole copy
  */
-public record QuarantineCopy(byte[] key, byte[] value, Headers headers, boolean reference) {
+public record QuarantineCopy(byte[] key, byte[] value, Headers headers, QuarantineReason reason, boolean reference) {
     public static final String TOO_LARGE_TO_COPY = "TOO_LARGE_TO_COPY";
 
     /**
@@ -22,7 +23,7 @@ public record QuarantineCopy(byte[] key, byte[] value, Headers headers, boolean 
     public static QuarantineCopy of(byte[] key, byte[] value, Headers original, QuarantineReason reason, int limit) {
         Headers whole = QuarantineHeaders.withReason(original, reason);
         if (RecordSize.of(key, value, whole) <= limit) {
-            return new QuarantineCopy(key, value, whole, false);
+            return new QuarantineCopy(key, value, whole, reason, false);
         }
         int recordBytes = RecordSize.of(key, value, original);
         OriginalReference facts = OriginalReference.of(recordBytes, key, value);
@@ -37,7 +38,7 @@ public record QuarantineCopy(byte[] key, byte[] value, Headers headers, boolean 
         for (int i = 0; i < keys.length; i++) {
             Headers headers = QuarantineHeaders.withReference(kept[i], tooLarge, facts);
             if (RecordSize.of(keys[i], null, headers) <= limit) {
-                return new QuarantineCopy(keys[i], null, headers, true);
+                return new QuarantineCopy(keys[i], null, headers, tooLarge, true);
             }
         }
         throw new OutputUnavailableException("The quarantine topic accepts records of at most " + limit + " bytes, too few even for"

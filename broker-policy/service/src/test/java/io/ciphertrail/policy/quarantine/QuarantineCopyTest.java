@@ -39,6 +39,7 @@ class QuarantineCopyTest {
         int limit = 1_114_112;
         QuarantineCopy copy = QuarantineCopy.of(key, value, own, REASON, limit);
         assertThat(copy.reference()).isTrue();
+        assertThat(copy.reason().code()).isEqualTo(QuarantineCopy.TOO_LARGE_TO_COPY);
         assertThat(copy.value()).isNull();
         assertThat(copy.key()).isEqualTo(key);
         assertThat(RecordSize.of(copy.key(), copy.value(), copy.headers())).isLessThanOrEqualTo(limit);
