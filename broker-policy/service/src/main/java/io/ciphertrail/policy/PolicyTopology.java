@@ -48,8 +48,7 @@ final class PolicyTopology {
                 Consumed.with(Serdes.String(), Serdes.ByteArray()),
                 () -> new PolicyUpdater(policies));
 
-        String aliasTemplate = new EnvelopeConfig(clientConfigs).getString(EnvelopeConfig.KEK_ALIAS_TEMPLATE_CONFIG);
-        Gate gate = new Gate(aliasTemplate, config.ingressPattern(), config.reservedTopics(applicationId));
+        Gate gate = new Gate(new EnvelopeConfig(clientConfigs), config.ingressPattern(), config.reservedTopics(applicationId));
         GateAudit audit = new GateAudit(config.getString(PolicyServiceConfig.AUDIT_TOPIC_CONFIG),
                 "ciphertrail://policy-service/" + applicationId);
         builder.stream(config.ingressPattern(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))

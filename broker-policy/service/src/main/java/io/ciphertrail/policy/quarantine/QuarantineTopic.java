@@ -1,5 +1,6 @@
 package io.ciphertrail.policy.quarantine;
 
+import io.ciphertrail.core.tls.TlsConfig;
 import io.ciphertrail.policy.audit.AuditCodec;
 import io.ciphertrail.policy.delivery.ProducerLimits;
 import io.ciphertrail.policy.delivery.RecordSize;
@@ -127,7 +128,7 @@ public final class QuarantineTopic {
     private static void send(Map<String, Object> clientConfigs, ReplayRules rules, Map<QuarantinedRecord, ConsumerRecord<byte[], byte[]>> originals,
                              String source) {
         int largest = originals.values().stream().mapToInt(r -> RecordSize.of(r.key(), r.value(), r.headers())).max().orElse(0);
-        Map<String, Object> props = new HashMap<>(clientConfigs);
+        Map<String, Object> props = TlsConfig.secureClientConfigs(clientConfigs);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "gzip");
@@ -207,7 +208,7 @@ public final class QuarantineTopic {
     }
 
     private static KafkaConsumer<byte[], byte[]> committedReader(Map<String, Object> clientConfigs) {
-        Map<String, Object> props = new HashMap<>(clientConfigs);
+        Map<String, Object> props = TlsConfig.secureClientConfigs(clientConfigs);
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
