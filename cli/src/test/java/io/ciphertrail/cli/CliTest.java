@@ -296,30 +296,29 @@ class CliTest {
     @Test
     void quarantineReplayTakesAPartitionAndReplaysOnlyTheGatesOwnCopies() throws Exception {
         Map<String, Object> admin = LocalPlatform.clientSettings(platform.home(), platform.kafka(), LocalPlatform.ADMIN);
-        LocalPlatform.openRoute(admin, "returns.ingress", "returns");
         Map<String, Object> producer = LocalPlatform.clientSettings(platform.home(), platform.kafka(), LocalPlatform.PRODUCER);
         try (KafkaProducer<String, String> legacy = new KafkaProducer<>(producer, new StringSerializer(), new StringSerializer())) {
-            legacy.send(new ProducerRecord<>("returns.ingress", "cli-plain", "{\"plain\":true}")).get(30, TimeUnit.SECONDS);
+            legacy.send(new ProducerRecord<>(LocalPlatform.DEMO_INGRESS, "cli-plain", "{\"plain\":true}")).get(30, TimeUnit.SECONDS);
         }
         QuarantinedRecord genuine = await().atMost(Duration.ofSeconds(60)).until(() -> QuarantineTopic.read(admin, QuarantineTopic.DEFAULT_NAME,
                 q -> q.record().key() != null && new String(q.record().key(), StandardCharsets.UTF_8).equals("cli-plain")), l -> !l.isEmpty()).get(0);
         long forged;
         try (KafkaProducer<byte[], byte[]> writer = new KafkaProducer<>(admin, new ByteArraySerializer(), new ByteArraySerializer())) {
             forged = writer.send(new ProducerRecord<>(QuarantineTopic.DEFAULT_NAME, null, (byte[]) null, "injected".getBytes(StandardCharsets.UTF_8),
-                    QuarantineHeaders.withReason(new RecordHeaders(), new QuarantineReason("p", "envelope", "NOT_ENCRYPTED", "x", "returns", 0, 0, 1L))))
+                    QuarantineHeaders.withReason(new RecordHeaders(), new QuarantineReason("p", "envelope", "NOT_ENCRYPTED", "x", LocalPlatform.DEMO_EGRESS, 0, 0, 1L))))
                     .get().offset();
         }
         String partition = Integer.toString(genuine.record().partition());
         Run refused = run("quarantine", "replay", "--partition", "0", "--offset", Long.toString(forged), "--home", home.toString());
         assertThat(refused.exit()).isEqualTo(1);
-        assertThat(refused.out()).contains("Refused quarantine 0@" + forged + ": 'returns' is not an ingress topic the gate reads");
+        assertThat(refused.out()).contains("Refused quarantine 0@" + forged + ": '" + LocalPlatform.DEMO_EGRESS + "' is not an ingress topic the gate reads");
 
         Run shown = run("quarantine", "show", "--partition", partition, "--offset", Long.toString(genuine.record().offset()), "--home", home.toString());
-        assertThat(shown.out()).contains("reason:    NOT_ENCRYPTED").contains("from:      returns.ingress partition 0");
+        assertThat(shown.out()).contains("reason:    NOT_ENCRYPTED").contains("from:      " + LocalPlatform.DEMO_INGRESS + " partition 0");
         Run replayed = run("quarantine", "replay", "--partition", partition, "--offset", Long.toString(genuine.record().offset()),
                 "--home", home.toString());
         assertThat(replayed.exit()).as(replayed.out() + replayed.err()).isZero();
-        assertThat(replayed.out()).contains("Replayed quarantine " + partition + "@" + genuine.record().offset() + " to returns.ingress");
+        assertThat(replayed.out()).contains("Replayed quarantine " + partition + "@" + genuine.record().offset() + " to " + LocalPlatform.DEMO_INGRESS);
     }
 
     @Test
