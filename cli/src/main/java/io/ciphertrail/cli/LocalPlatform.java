@@ -15,6 +15,8 @@ import io.ciphertrail.embedded.EmbeddedSecureKafka;
 import io.ciphertrail.embedded.SecureKafkaCluster;
 import io.ciphertrail.policy.PolicyService;
 import io.ciphertrail.policy.PolicyServiceConfig;
+import io.ciphertrail.policy.quarantine.QuarantineTopic;
+import io.ciphertrail.policy.rules.PolicyTopic;
 import io.ciphertrail.trust.TrustService;
 import io.ciphertrail.trust.TrustServiceConfig;
 import java.io.IOException;
@@ -65,6 +67,10 @@ final class LocalPlatform implements AutoCloseable {
     static final String DEMO_EGRESS = "orders";
     /** Written by the producer, readable at the broker by the reader, whose key policy grants it nothing. */
     static final String PAYMENTS = "payments";
+
+    /** Topics only the brokers and the platform's own identities may write to. */
+    static final List<String> PLATFORM_TOPICS = List.of(PolicyServiceConfig.DEFAULT_AUDIT_TOPIC, QuarantineTopic.DEFAULT_NAME,
+            PolicyTopic.DEFAULT_NAME, PolicyServiceConfig.DEFAULT_ALERTS_TOPIC, PolicyServiceConfig.DEFAULT_BLOCKS_TOPIC);
 
     static final int DEFAULT_TLS_PORT = 9093;
     static final int DEFAULT_PLAINTEXT_PORT = 9092;
@@ -142,7 +148,8 @@ final class LocalPlatform implements AutoCloseable {
                 .plaintextListener(true)
                 .plaintextPort(isFree(plaintextPort) ? plaintextPort : 0)
                 .authorizer(SecureTransportAuthorizer.class.getName())
-                .superUsers("User:" + SERVICE)
+                // The platform's own services: the audit topic's WRITE is reserved to them (and the key service holds the KEKs anyway).
+                .superUsers("User:" + SERVICE, "User:" + KEY_SERVICE)
                 // Short audit windows, so the demo shows refused clients within seconds.
                 .brokerProperty("ciphertrail.authorizer.audit.window.ms", "2000")
                 .start();
@@ -151,6 +158,7 @@ final class LocalPlatform implements AutoCloseable {
         try {
             Map<String, Object> admin = kafka.clientProperties(ADMIN);
             grantBaseAcls(admin);
+            reservePlatformTopics(admin);
             openRoute(admin, DEMO_INGRESS, DEMO_EGRESS);
             openPayments(admin);
             if (!Files.exists(home.policies())) {
@@ -297,18 +305,14 @@ final class LocalPlatform implements AutoCloseable {
                 new AclBinding(topic(PAYMENTS), allow(READER, AclOperation.READ))));
     }
 
-    /**
-     * What the demo identities need on any route: idempotent writes and consumer groups; and the key service
-     * writes its key-use audit events to the audit topic as itself.
-     */
+    /** What the demo identities need on any route: idempotent writes and consumer groups. */
     private static void grantBaseAcls(Map<String, Object> adminSettings) {
         ResourcePattern groups = new ResourcePattern(ResourceType.GROUP, "*", PatternType.LITERAL);
         createAcls(adminSettings, List.of(
                 new AclBinding(new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL),
                         allow(PRODUCER, AclOperation.IDEMPOTENT_WRITE)),
                 new AclBinding(groups, allow(CONSUMER, AclOperation.READ)),
-                new AclBinding(groups, allow(READER, AclOperation.READ)),
-                new AclBinding(topic(PolicyServiceConfig.DEFAULT_AUDIT_TOPIC), allow(KEY_SERVICE, AclOperation.WRITE))));
+                new AclBinding(groups, allow(READER, AclOperation.READ))));
     }
 
     private static ResourcePattern topic(String name) {
@@ -321,6 +325,16 @@ final class LocalPlatform implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("Cannot grant the demo identities their ACLs: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Only super users (the broker, the policy service, the key service, the administrator) may write to the platform's own topics:
+     * a DENY for everyone else beats any ALLOW, wildcards included. Audit events there are trusted to come from the
+     * brokers, quarantine records to come from the gate, policies and blocks from the platform.
+     */
+    private static void reservePlatformTopics(Map<String, Object> adminSettings) {
+        AccessControlEntry nobodyElse = new AccessControlEntry("User:*", "*", AclOperation.WRITE, AclPermissionType.DENY);
+        createAcls(adminSettings, PLATFORM_TOPICS.stream().map(topic -> new AclBinding(topic(topic), nobodyElse)).toList());
     }
 
     private static AccessControlEntry allow(String identity, AclOperation operation) {
