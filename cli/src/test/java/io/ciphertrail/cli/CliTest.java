@@ -296,7 +296,7 @@ class CliTest {
 
     @Test
     void onlyThePlatformWritesItsOwnTopicsWhateverAWildcardGrantAllows() throws Exception {
-        Map<String, Object> admin = LocalPlatform.clientSettings(platform.home(), platform.kafka(), LocalPlatform.ADMIN);
+        Map<String, Object> admin = platform.clientSettings(LocalPlatform.ADMIN);
         Topics.ensure(admin, "wide.ingress");
         try (Admin acls = Admin.create(admin)) {
             acls.createAcls(List.of(new AclBinding(new ResourcePattern(ResourceType.TOPIC, "*", PatternType.LITERAL),
@@ -315,8 +315,8 @@ class CliTest {
 
     @Test
     void quarantineReplayTakesAPartitionAndReplaysOnlyTheGatesOwnCopies() throws Exception {
-        Map<String, Object> admin = LocalPlatform.clientSettings(platform.home(), platform.kafka(), LocalPlatform.ADMIN);
-        Map<String, Object> producer = LocalPlatform.clientSettings(platform.home(), platform.kafka(), LocalPlatform.PRODUCER);
+        Map<String, Object> admin = platform.clientSettings(LocalPlatform.ADMIN);
+        Map<String, Object> producer = platform.clientSettings(LocalPlatform.PRODUCER);
         try (KafkaProducer<String, String> legacy = new KafkaProducer<>(producer, new StringSerializer(), new StringSerializer())) {
             legacy.send(new ProducerRecord<>(LocalPlatform.DEMO_INGRESS, "cli-plain", "{\"plain\":true}")).get(30, TimeUnit.SECONDS);
         }
