@@ -71,6 +71,15 @@ public final class EnvelopeEncryptor implements AutoCloseable {
         return envelope;
     }
 
+    /**
+     * Starts getting the data key for {@code boundTopic} in the background if there is none yet, without
+     * waiting: a sender calls it as early as it knows the topic, so a topic's first record does not wait for
+     * the KMS after everything else it waits for.
+     */
+    public void prepare(String boundTopic) {
+        dataKeys.prepare(boundTopic);
+    }
+
     /** Encrypts a record key deterministically when {@code ciphertrail.envelope.record.key.encryption} is on; otherwise returns it. */
     public byte[] encryptRecordKey(String boundTopic, byte[] key) {
         return recordKeyEncryption ? recordKeys.encrypt(boundTopic, key) : key;

@@ -388,6 +388,22 @@ abstract class EnvelopeContract {
     }
 
     @Test
+    void preparingATopicGetsItsFirstDataKeyInTheBackgroundOnce() {
+        CountingListener counting = new CountingListener();
+        EnvelopeEncryptor encryptor = encryptor(counting, Clock.systemUTC());
+
+        encryptor.prepare(topic);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                .until(() -> counting.calls(KmsOperation.GENERATE) == 1);
+        encryptor.prepare(topic);
+        Headers headers = tracedHeaders();
+        byte[] envelope = encryptor.encrypt(topic, headers, bytes(5));
+
+        assertThat(counting.calls(KmsOperation.GENERATE)).as("the first record used the prepared key").isEqualTo(1);
+        assertThat(decryptor().decrypt(topic, headers, envelope)).isEqualTo(bytes(5));
+    }
+
+    @Test
     void recordKeysWrittenInVersion1KeepDecryptingAndNewOnesAreVersion2() throws Exception {
         String alias = "ciphertrail/topic/" + topic + "/record-key";
         KekRef kek = admin.create(alias);
