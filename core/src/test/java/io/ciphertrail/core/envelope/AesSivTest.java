@@ -45,6 +45,32 @@ class AesSivTest {
     }
 
     @Test
+    void recordKeyVersion2VectorOfTheWireFormatPage() throws Exception {
+        byte[] key = new byte[64];
+        for (int i = 0; i < key.length; i++) {
+            key[i] = (byte) i;
+        }
+        // associated data assembled by hand from docs/wire-format.md
+        java.io.ByteArrayOutputStream aad = new java.io.ByteArrayOutputStream();
+        aad.writeBytes("ciphertrail record key v2".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        for (String part : new String[] {"orders", "ciphertrail/topic/orders/record-key"}) {
+            aad.write(part.length() >>> 8);
+            aad.write(part.length());
+            aad.writeBytes(part.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        aad.writeBytes(new byte[] {0, 0, 0, 1});
+        String encrypted = "c74b0200000001" + HEX.formatHex(new AesSiv(key).encrypt(
+                "customer-42".getBytes(java.nio.charset.StandardCharsets.UTF_8), aad.toByteArray()));
+
+        assertThat(encrypted).isEqualTo("c74b0200000001c921f1270bd01affd1bc777877221c95d45107716936a07ef6b01c");
+        java.nio.file.Path here = java.nio.file.Path.of("").toAbsolutePath();
+        java.nio.file.Path page = java.nio.file.Files.exists(here.resolve("docs/wire-format.md"))
+                ? here.resolve("docs/wire-format.md") : here.getParent().resolve("docs/wire-format.md");
+        String docs = java.nio.file.Files.readString(page).replaceAll("\\s+", "");
+        assertThat(docs).contains(encrypted).contains(HEX.formatHex(aad.toByteArray()));
+    }
+
+    @Test
     void everyLengthRoundTripsWithAes256AndEveryBitFlipFails() throws AEADBadTagException {
         Random random = new Random(5297);
         byte[] key = new byte[64];
