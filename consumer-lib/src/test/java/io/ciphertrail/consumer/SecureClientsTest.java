@@ -163,15 +163,7 @@ class SecureClientsTest {
                 new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(topic));
             List<String> values = new ArrayList<>();
-            RecordDecryptionException failure = null;
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (failure == null && System.nanoTime() < deadline) {
-                try {
-                    consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
-                } catch (RecordDecryptionException e) {
-                    failure = e;
-                }
-            }
+            RecordDecryptionException failure = pollUntilFailure(consumer, values);
             assertThat(values).containsExactly("good-1");
             assertThat(failure).isNotNull();
             assertThat(failure.reason()).isEqualTo("NOT_ENCRYPTED");
@@ -210,15 +202,7 @@ class SecureClientsTest {
                 SecureConsumerConfig.DECRYPT_THREADS_CONFIG, 3), new StringDeserializer(), recording)) {
             consumer.subscribe(List.of(topic));
             List<String> values = new ArrayList<>();
-            RecordDecryptionException failure = null;
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (failure == null && System.nanoTime() < deadline) {
-                try {
-                    consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
-                } catch (RecordDecryptionException e) {
-                    failure = e;
-                }
-            }
+            RecordDecryptionException failure = pollUntilFailure(consumer, values);
             assertThat(values).containsExactlyElementsOf(java.util.stream.IntStream.range(0, 300).mapToObj(i -> "before-" + i).toList());
             assertThat(failure).isNotNull();
             assertThat(failure.offset()).isEqualTo(badOffset);
@@ -269,6 +253,19 @@ class SecureClientsTest {
             assertThat(text(record, DeadLetterHeaders.OFFSET)).isEqualTo(Long.toString(bad.offset()));
             assertThat(text(record, DeadLetterHeaders.DETAIL)).contains("offset " + bad.offset()).doesNotContain(MARKER);
         }
+    }
+
+    /** Polls, collecting values, until a poll throws (the failure) or 60 s pass (null). */
+    private static RecordDecryptionException pollUntilFailure(SecureConsumer<String, String> consumer, List<String> values) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+            } catch (RecordDecryptionException e) {
+                return e;
+            }
+        }
+        return null;
     }
 
     private static String text(ConsumerRecord<?, ?> record, String header) {
