@@ -1,6 +1,7 @@
 package io.ciphertrail.consumer;
 
 import io.ciphertrail.core.envelope.EnvelopeCrypto;
+import io.ciphertrail.core.envelope.EnvelopeDecryptor;
 import io.ciphertrail.core.metrics.CryptoMetrics;
 import io.ciphertrail.core.tls.ClientCertificate;
 import io.ciphertrail.core.tls.TlsPolicy;
@@ -25,6 +26,8 @@ import org.apache.kafka.common.utils.Utils;
 public class SecureDeserializer<T> implements Deserializer<T> {
     private Deserializer<T> inner;
     private EnvelopeCrypto crypto;
+    /** Read once: {@link EnvelopeCrypto#decryptor()} synchronizes, and this is used for every record. */
+    private EnvelopeDecryptor decryptor;
     private CryptoMetrics metrics;
     private boolean isKey;
 
@@ -55,6 +58,7 @@ public class SecureDeserializer<T> implements Deserializer<T> {
         metrics = new CryptoMetrics(isKey ? "key-deserializer" : "deserializer", clientId == null ? "" : clientId.toString(),
                 new ClientCertificate(configs, Clock.systemUTC()));
         crypto = EnvelopeCrypto.create(configs, metrics);
+        decryptor = crypto.decryptor();
     }
 
     @Override
@@ -64,7 +68,7 @@ public class SecureDeserializer<T> implements Deserializer<T> {
 
     @Override
     public T deserialize(String topic, Headers headers, byte[] data) {
-        byte[] plaintext = isKey ? crypto.decryptor().decryptRecordKey(topic, data) : crypto.decryptor().decrypt(topic, headers, data);
+        byte[] plaintext = isKey ? decryptor.decryptRecordKey(topic, data) : decryptor.decrypt(topic, headers, data);
         return inner.deserialize(topic, headers, plaintext);
     }
 

@@ -1,6 +1,7 @@
 package io.ciphertrail.producer;
 
 import io.ciphertrail.core.envelope.EnvelopeCrypto;
+import io.ciphertrail.core.envelope.EnvelopeEncryptor;
 import io.ciphertrail.core.metrics.CryptoMetrics;
 import io.ciphertrail.core.tls.ClientCertificate;
 import io.ciphertrail.core.tls.TlsPolicy;
@@ -25,6 +26,8 @@ import org.apache.kafka.common.utils.Utils;
 public class SecureSerializer<T> implements Serializer<T> {
     private Serializer<T> inner;
     private EnvelopeCrypto crypto;
+    /** Read once: {@link EnvelopeCrypto#encryptor()} synchronizes, and this is used for every record. */
+    private EnvelopeEncryptor encryptor;
     private CryptoMetrics metrics;
     private boolean ownsCrypto;
     private TopicSelection topics;
@@ -43,6 +46,7 @@ public class SecureSerializer<T> implements Serializer<T> {
     SecureSerializer(Serializer<T> inner, EnvelopeCrypto crypto, SecureProducerConfig config, boolean isKey) {
         this.inner = inner;
         this.crypto = crypto;
+        this.encryptor = crypto.encryptor();
         this.topics = new TopicSelection(config);
         this.isKey = isKey;
     }
@@ -67,6 +71,7 @@ public class SecureSerializer<T> implements Serializer<T> {
         metrics = new CryptoMetrics(isKey ? "key-serializer" : "serializer", clientId == null ? "" : clientId.toString(),
                 new ClientCertificate(configs, Clock.systemUTC()));
         crypto = EnvelopeCrypto.create(configs, metrics);
+        encryptor = crypto.encryptor();
         ownsCrypto = true;
         topics = new TopicSelection(config);
     }
@@ -86,9 +91,7 @@ public class SecureSerializer<T> implements Serializer<T> {
             return bytes;
         }
         String boundTopic = topics.boundTopic(topic);
-        return isKey
-                ? crypto.encryptor().encryptRecordKey(boundTopic, bytes)
-                : crypto.encryptor().encrypt(boundTopic, headers, bytes);
+        return isKey ? encryptor.encryptRecordKey(boundTopic, bytes) : encryptor.encrypt(boundTopic, headers, bytes);
     }
 
     @Override
