@@ -5,6 +5,7 @@ import io.ciphertrail.core.envelope.Envelope;
 import io.ciphertrail.core.kms.KekRef;
 import io.ciphertrail.core.kms.KmsAdmin;
 import io.ciphertrail.core.kms.KmsConfig;
+import io.ciphertrail.core.tls.TlsConfig;
 import io.ciphertrail.policy.PolicyServiceConfig;
 import io.ciphertrail.policy.quarantine.QuarantineTopic;
 import io.ciphertrail.policy.quarantine.QuarantinedRecord;
@@ -57,8 +58,8 @@ import picocli.CommandLine.Spec;
             "log segments free of the demo's plaintext. Exits 0 only if every check passed; files stay in the home."})
 final class DemoCommand implements Callable<Integer> {
     private static final int EVENTS = 5;
-    private static final String INGRESS = "orders.ingress";
-    private static final String EGRESS = "orders";
+    private static final String INGRESS = LocalPlatform.DEMO_INGRESS;
+    private static final String EGRESS = LocalPlatform.DEMO_EGRESS;
 
     @Spec
     CommandSpec spec;
@@ -139,7 +140,6 @@ final class DemoCommand implements Callable<Integer> {
         platform = LocalPlatform.start(new Home(home), LocalPlatform.DEFAULT_TLS_PORT, LocalPlatform.DEFAULT_PLAINTEXT_PORT,
                 LocalPlatform.DEFAULT_HTTP_PORT);
         UpCommand.describe(platform, out);
-        Topics.ensure(settings(LocalPlatform.ADMIN), INGRESS, EGRESS);
         producer = settings(LocalPlatform.PRODUCER);
         producer.put(SecureProducerConfig.BOUND_TOPICS_CONFIG, INGRESS + ":" + EGRESS);
         consumer = settings(LocalPlatform.CONSUMER);
@@ -295,7 +295,7 @@ final class DemoCommand implements Callable<Integer> {
 
     /** The KEK version in each event's envelope, read from the egress topic without decrypting. */
     private Map<String, Integer> envelopeVersions(List<String> traceIds) {
-        Map<String, Object> settings = new HashMap<>(settings(LocalPlatform.ADMIN));
+        Map<String, Object> settings = TlsConfig.secureClientConfigs(settings(LocalPlatform.ADMIN));
         settings.put(ConsumerConfig.GROUP_ID_CONFIG, "demo-raw-" + run + "-" + UUID.randomUUID());
         settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.bouncycastle.crypto.InvalidCipherTextException;
 import org.bouncycastle.crypto.engines.AESEngine;
 import org.bouncycastle.crypto.modes.GCMSIVBlockCipher;
@@ -30,19 +31,37 @@ import org.bouncycastle.crypto.params.KeyParameter;
  * Both bind the topic and the KEK alias and version as associated data. The keys come from the topic's
  * own record-key KEK ({@code ciphertrail.envelope.record.key.kek.alias.template}), derived in the KMS.
  * Specification and test vectors: {@code docs/wire-format.md}.
+ *
+ * <p>Derived keys are checked against the KMS again every {@code kek.refresh.ms}, on the background executor
+ * while the current key stays in use (no KMS call on the send or poll path in steady state). When the check finds
+ * the KEK destroyed (shredded) or gone, its derived keys are dropped and further records fail with that reason;
+ * asking again costs one KMS call per second at most, not one per record.
  */
 final class RecordKeyCipher {
     static final byte MAGIC_0 = (byte) 0xC7;
     static final byte MAGIC_1 = 0x4B;
     static final int VERSION = 2;
+    /** KMS purposes of the derived keys: version 2's S2V and CTR keys, version 1's GCM-SIV key. */
+    private static final String[] PURPOSES_V2 = {"record-key-siv-s2v", "record-key-siv-ctr"};
+    private static final String[] PURPOSES_V1 = {"record-key"};
     private static final int HEADER_LENGTH = 7;
     private static final byte[] NONCE = new byte[12];
+    private static final long RETRY_BACKOFF_MILLIS = 1_000;
 
-    private record Resolved(KekRef kek, AesSiv.Bound siv, long checkedAt) {
+    /** A derived key and when the KMS last confirmed its KEK. */
+    private record Derived(KekRef kek, byte[] key, long checkedAt) {
     }
 
-    /** What a record key is bound to: its topic and the KEK version its keys are derived from. */
+    /** A version 1 key's place in the maps, apart from version 2's of the same KEK version. */
+    private record Legacy(KekRef kek) {
+    }
+
+    /** What an AES-SIV key is bound to: its topic and the KEK version it is derived from. */
     private record Binding(String topic, KekRef kek) {
+    }
+
+    /** Why the KMS last refused a KEK, repeated to callers until {@code retryAfter}. */
+    private record Failure(EnvelopeException cause, long retryAfter) {
     }
 
     private final Kms kms;
@@ -50,12 +69,16 @@ final class RecordKeyCipher {
     private final Clock clock;
     private final Executor background;
     private final KmsCalls calls;
-    private final ConcurrentHashMap<String, Resolved> current = new ConcurrentHashMap<>();
-    /** Version 1 keys (AES-GCM-SIV, 32 bytes) by KEK version. */
-    private final ConcurrentHashMap<KekRef, byte[]> derived = new ConcurrentHashMap<>();
-    /** Version 2 keys (AES-SIV), bound to topic and KEK version, ready for use. */
+    private final long refreshMillis;
+    /** The newest version's key per topic, for encrypting. */
+    private final ConcurrentHashMap<String, Derived> current = new ConcurrentHashMap<>();
+    /** Keys by KEK version, for decrypting: version 2's by {@link KekRef}, version 1's by {@link Legacy}. */
+    private final ConcurrentHashMap<Object, Derived> derived = new ConcurrentHashMap<>();
+    /** Version 2's AES-SIV, keyed and bound to its associated data, ready for use. */
     private final ConcurrentHashMap<Binding, AesSiv.Bound> sivs = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, AtomicBoolean> refreshing = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Object, AtomicBoolean> checking = new ConcurrentHashMap<>();
+    /** By topic (encrypting) or KEK version (decrypting). */
+    private final ConcurrentHashMap<Object, Failure> failures = new ConcurrentHashMap<>();
 
     RecordKeyCipher(Kms kms, EnvelopeConfig config, CryptoListener listener, Clock clock, Executor background) {
         this.kms = kms;
@@ -63,26 +86,18 @@ final class RecordKeyCipher {
         this.clock = clock;
         this.background = background;
         this.calls = new KmsCalls(config.kmsTimeout(), listener);
+        this.refreshMillis = config.kekRefresh().toMillis();
     }
 
     byte[] encrypt(String topic, byte[] key) {
         if (key == null) {
             return null;
         }
-        Resolved resolved = current.computeIfAbsent(topic, this::resolve);
-        if (clock.millis() - resolved.checkedAt() >= config.kekRefresh().toMillis()) {
-            AtomicBoolean flag = refreshing.computeIfAbsent(topic, t -> new AtomicBoolean());
-            if (flag.compareAndSet(false, true)) {
-                background.execute(() -> {
-                    try {
-                        current.put(topic, resolve(topic));
-                    } catch (RuntimeException e) {
-                        // keep the current key; the next record past the refresh interval asks again
-                    } finally {
-                        flag.set(false);
-                    }
-                });
-            }
+        Derived resolved = current.get(topic);
+        if (resolved == null) {
+            resolved = current.computeIfAbsent(topic, t -> remembering(t, () -> resolve(t)));
+        } else if (clock.millis() - resolved.checkedAt() >= refreshMillis) {
+            checkLater(topic, () -> current.put(topic, resolve(topic)));
         }
         int version = resolved.kek().version();
         byte[] sealed = new byte[HEADER_LENGTH + AesSiv.BLOCK + key.length];
@@ -93,8 +108,20 @@ final class RecordKeyCipher {
         sealed[4] = (byte) (version >>> 16);
         sealed[5] = (byte) (version >>> 8);
         sealed[6] = (byte) version;
-        resolved.siv().encryptInto(key, sealed, HEADER_LENGTH);
+        siv(topic, resolved).encryptInto(key, sealed, HEADER_LENGTH);
         return sealed;
+    }
+
+    /** AES-SIV under {@code key} (version 2 material) bound to {@code topic}; built once per topic and KEK version. */
+    private AesSiv.Bound siv(String topic, Derived key) {
+        Binding binding = new Binding(topic, key.kek());
+        AesSiv.Bound siv = sivs.get(binding);
+        return siv != null ? siv : sivs.computeIfAbsent(binding, b -> new AesSiv(key.key()).bind(aad(topic, key.kek(), VERSION)));
+    }
+
+    /** True when {@code data} starts like an encrypted record key. */
+    static boolean hasMagic(byte[] data) {
+        return data.length >= 2 && data[0] == MAGIC_0 && data[1] == MAGIC_1;
     }
 
     byte[] decrypt(String topic, byte[] data) {
@@ -119,48 +146,105 @@ final class RecordKeyCipher {
             throw new EnvelopeException(Reason.MALFORMED, topic, "record key KEK version " + version + " is out of range");
         }
         KekRef kek = new KekRef(config.recordKeyKekAlias(topic), (int) version);
+        String[] purposes = data[2] == 1 ? PURPOSES_V1 : PURPOSES_V2;
+        Object slot = data[2] == 1 ? new Legacy(kek) : kek;
+        Derived key = derived.get(slot);
+        if (key == null) {
+            key = derived.computeIfAbsent(slot, k -> remembering(k, () -> derive(topic, kek, purposes)));
+        } else if (clock.millis() - key.checkedAt() >= refreshMillis) {
+            checkLater(slot, () -> derived.put(slot, derive(topic, kek, purposes)));
+        }
         if (data[2] == 1) {
-            byte[] key = derived.computeIfAbsent(kek, k -> derive(topic, k, "record-key"));
-            return process(false, key, aad(topic, kek, 1), Arrays.copyOfRange(data, HEADER_LENGTH, data.length), topic);
+            return process(false, key.key(), aad(topic, kek, 1), Arrays.copyOfRange(data, HEADER_LENGTH, data.length), topic);
         }
         try {
-            return siv(topic, kek).decrypt(data, HEADER_LENGTH, data.length - HEADER_LENGTH);
+            return siv(topic, key).decrypt(data, HEADER_LENGTH, data.length - HEADER_LENGTH);
         } catch (javax.crypto.AEADBadTagException e) {
             throw tampered(topic, e);
         }
     }
 
-    private Resolved resolve(String topic) {
+    private Derived resolve(String topic) {
         String alias = config.recordKeyKekAlias(topic);
         KekRef kek = calls.call(KmsOperation.RESOLVE, topic, () -> kms.resolveAlias(alias));
-        return new Resolved(kek, siv(topic, kek), clock.millis());
+        Derived known = derived.get(kek);
+        if (known != null && clock.millis() - known.checkedAt() < refreshMillis) {
+            return new Derived(kek, known.key(), clock.millis());
+        }
+        Derived fresh = derive(topic, kek, PURPOSES_V2);
+        derived.put(kek, fresh);
+        return fresh;
     }
 
-    /** The AES-256-SIV key for version 2: two keys derived for their purposes, S2V's then CTR's. */
-    private AesSiv.Bound siv(String topic, KekRef kek) {
-        return sivs.computeIfAbsent(new Binding(topic, kek), binding -> {
-            byte[] s2v = derive(topic, kek, "record-key-siv-s2v");
-            byte[] ctr = derive(topic, kek, "record-key-siv-ctr");
-            byte[] key = new byte[s2v.length + ctr.length];
-            System.arraycopy(s2v, 0, key, 0, s2v.length);
-            System.arraycopy(ctr, 0, key, s2v.length, ctr.length);
+    /** The keys the KMS derives from {@code kek} for {@code purposes}, one after the other in one array. */
+    private Derived derive(String topic, KekRef kek, String[] purposes) {
+        ByteArrayOutputStream material = new ByteArrayOutputStream(32 * purposes.length);
+        for (String purpose : purposes) {
+            Dek dek = calls.call(KmsOperation.DERIVE, topic, () -> kms.deriveKey(kek, purpose));
+            byte[] bytes = dek.copyMaterial();
             try {
-                return new AesSiv(key).bind(aad(topic, kek, VERSION));
+                material.writeBytes(bytes);
             } finally {
-                Arrays.fill(s2v, (byte) 0);
-                Arrays.fill(ctr, (byte) 0);
-                Arrays.fill(key, (byte) 0);
+                Arrays.fill(bytes, (byte) 0);
+                dek.destroy();
+            }
+        }
+        return new Derived(kek, material.toByteArray(), clock.millis());
+    }
+
+    /**
+     * Runs a first KMS call for {@code what} on the caller's thread, unless the KMS refused it within the last
+     * second: then that answer is repeated instead of asking again for every record.
+     */
+    private Derived remembering(Object what, Supplier<Derived> call) {
+        Failure failure = failures.get(what);
+        if (failure != null && clock.millis() < failure.retryAfter()) {
+            throw failure.cause();
+        }
+        try {
+            Derived result = call.get();
+            failures.remove(what);
+            return result;
+        } catch (EnvelopeException e) {
+            failures.put(what, new Failure(e, clock.millis() + RETRY_BACKOFF_MILLIS));
+            throw e;
+        }
+    }
+
+    /**
+     * Checks {@code what} with the KMS again on the background executor, once at a time. If its KEK was
+     * destroyed or is gone, every key derived from that alias is dropped, so the next record meets the
+     * failure; any other failure keeps the current key until the next check.
+     */
+    private void checkLater(Object what, Runnable check) {
+        AtomicBoolean flag = checking.computeIfAbsent(what, w -> new AtomicBoolean());
+        if (!flag.compareAndSet(false, true)) {
+            return;
+        }
+        background.execute(() -> {
+            try {
+                check.run();
+            } catch (EnvelopeException e) {
+                if (e.reason() == Reason.KEK_DESTROYED || e.reason() == Reason.UNKNOWN_KEK) {
+                    String alias = what instanceof KekRef kek ? kek.alias()
+                            : what instanceof Legacy legacy ? legacy.kek().alias() : config.recordKeyKekAlias((String) what);
+                    forget(alias);
+                    failures.put(what, new Failure(e, clock.millis() + RETRY_BACKOFF_MILLIS));
+                }
+            } finally {
+                flag.set(false);
             }
         });
     }
 
-    private byte[] derive(String topic, KekRef kek, String purpose) {
-        Dek dek = calls.call(KmsOperation.DERIVE, topic, () -> kms.deriveKey(kek, purpose));
-        try {
-            return dek.copyMaterial();
-        } finally {
-            dek.destroy();
-        }
+    /**
+     * Drops every key derived from {@code alias}. The bytes are not zeroed here: a thread may be encrypting
+     * with them this moment, and zeroes would make it write under an all-zero key; they go with the last reference.
+     */
+    private void forget(String alias) {
+        current.values().removeIf(d -> d.kek().alias().equals(alias));
+        derived.values().removeIf(d -> d.kek().alias().equals(alias));
+        sivs.keySet().removeIf(binding -> binding.kek().alias().equals(alias));
     }
 
     private static byte[] process(boolean encrypt, byte[] key, byte[] aad, byte[] input, String topic) {
@@ -195,7 +279,8 @@ final class RecordKeyCipher {
     }
 
     void close() {
-        derived.values().forEach(key -> Arrays.fill(key, (byte) 0));
+        derived.values().forEach(key -> Arrays.fill(key.key(), (byte) 0));
+        current.values().forEach(key -> Arrays.fill(key.key(), (byte) 0));
         derived.clear();
         sivs.clear();
         current.clear();
