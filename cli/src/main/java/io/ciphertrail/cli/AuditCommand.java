@@ -10,10 +10,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** The audit trail: the broker's authorization events, the gate's record events and the key service's key uses. */
-@Command(name = "audit", mixinStandardHelpOptions = true, description = "Reads the audit trail.", subcommands = AuditCommand.Tail.class)
+@Command(name = "audit", description = "Reads the audit trail.", subcommands = AuditCommand.Tail.class)
 final class AuditCommand {
 
-    @Command(name = "tail", mixinStandardHelpOptions = true,
+    @Command(name = "tail",
             description = "Prints the latest audit events, one line each: refused and insecure requests, records through the gate,"
                     + " and key uses the key service allowed or denied.")
     static final class Tail implements Callable<Integer> {
@@ -35,7 +35,7 @@ final class AuditCommand {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            AuditReader.tail(settings.load(LocalPlatform.ADMIN), topic, lines, follow, event -> {
+            AuditReader.tail(settings.kafka(LocalPlatform.ADMIN), topic, lines, follow, event -> {
                 out.println(AuditLines.line(event));
                 out.flush();
             });

@@ -30,7 +30,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** Certificates: a CA, broker and workload certificates, CSR signing, inspection. */
-@Command(name = "certs", mixinStandardHelpOptions = true,
+@Command(name = "certs",
         description = "Creates a CA, issues broker and workload certificates, signs workload CSRs, inspects certificates.",
         subcommands = {CertsCommand.InitCa.class, CertsCommand.Issue.class, CertsCommand.SignCsr.class, CertsCommand.Inspect.class})
 final class CertsCommand {
@@ -54,7 +54,7 @@ final class CertsCommand {
         }
     }
 
-    @Command(name = "init-ca", mixinStandardHelpOptions = true, description = "Creates a CA: ca.crt and the owner-only ca.key.")
+    @Command(name = "init-ca", description = "Creates a CA: ca.crt and the owner-only ca.key.")
     static final class InitCa extends WithCa implements Callable<Integer> {
         @Option(names = "--name", defaultValue = "Ciphertrail CA", description = "CA common name (default: ${DEFAULT-VALUE}).")
         String name;
@@ -82,7 +82,7 @@ final class CertsCommand {
         }
     }
 
-    @Command(name = "issue", mixinStandardHelpOptions = true,
+    @Command(name = "issue",
             description = {"Issues a certificate and key for an identity, signed by the CA.",
                 "Writes <out>/<identity>.crt and the owner-only <identity>.key (PEM); with --pkcs12 also",
                 "<out>/<identity>/keystore.p12, truststore.p12 and the owner-only store-password file."})
@@ -131,7 +131,7 @@ final class CertsCommand {
         }
     }
 
-    @Command(name = "sign-csr", mixinStandardHelpOptions = true,
+    @Command(name = "sign-csr",
             description = "Signs a workload's PKCS#10 request; the workload keeps its private key. Writes the certificate chain (PEM).")
     static final class SignCsr extends WithCa implements Callable<Integer> {
         @Parameters(paramLabel = "CSR", description = "The request, PEM.")
@@ -155,7 +155,7 @@ final class CertsCommand {
         }
     }
 
-    @Command(name = "inspect", mixinStandardHelpOptions = true,
+    @Command(name = "inspect",
             description = "Shows a certificate's subject, names, issuer, serial and validity, and checks it against the CA when one is found.")
     static final class Inspect extends WithCa implements Callable<Integer> {
         @Parameters(paramLabel = "FILE", description = "A PEM certificate (chain) or a PKCS12 key store.")

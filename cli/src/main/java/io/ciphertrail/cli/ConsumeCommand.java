@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Prints decrypted, verified record values, one per line. */
-@Command(name = "consume", mixinStandardHelpOptions = true,
+@Command(name = "consume",
         description = {
             "Prints decrypted and verified record values, one per line, on standard output.",
             "",
@@ -58,7 +58,7 @@ final class ConsumeCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Map<String, Object> consumerSettings = settings.load(LocalPlatform.CONSUMER);
+        Map<String, Object> consumerSettings = settings.kafka(LocalPlatform.CONSUMER);
         consumerSettings.put(ConsumerConfig.GROUP_ID_CONFIG, group != null ? group : "ciphertrail-cli-" + UUID.randomUUID());
         consumerSettings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, group != null);
         consumerSettings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
@@ -68,7 +68,16 @@ final class ConsumeCommand implements Callable<Integer> {
             Thread main = Thread.currentThread();
             Thread stopper = new Thread(consumer::wakeup, "ciphertrail-consume-stop");
             Runtime.getRuntime().addShutdownHook(stopper);
+            if (consumer.partitionsFor(topic, Duration.ofSeconds(15)).isEmpty()) {
+                throw new IllegalStateException("Topic '" + topic + "' does not exist (or is not visible to this identity);"
+                        + " check the name, or create it by producing to it");
+            }
             consumer.subscribe(List.of(topic));
+            if (maxRecords == null) {
+                err.println("Waiting for records on " + topic + (fromBeginning ? " from the beginning" : " (new ones only; --from-beginning for older)")
+                        + "; Ctrl-C to stop");
+                err.flush();
+            }
             long lastRecord = System.nanoTime();
             try {
                 while (maxRecords == null || progress.count() < maxRecords) {

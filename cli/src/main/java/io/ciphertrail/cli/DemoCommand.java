@@ -53,7 +53,7 @@ import picocli.CommandLine.Spec;
  * The whole platform in under a minute: starts it, then shows each guarantee and checks it really
  * held. Exits 0 only when every step did what it claims.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(name = "demo",
         description = {
             "Starts the platform and shows, and checks, every part of it working:",
             "encrypted events through the policy gate with their trace IDs, a plaintext client refused and audited,",

@@ -16,6 +16,25 @@ record Home(Path root) {
         root = root.toAbsolutePath().normalize();
     }
 
+    /** True for the home commands use when no {@code --home} is given. */
+    boolean isDefault() {
+        return root.equals(Path.of(DEFAULT).toAbsolutePath().normalize());
+    }
+
+    /**
+     * What a suggested command needs to reach this home: {@code " --home DIR"}, or nothing for the default home.
+     * Every hint the command prints goes through here, so copying it never reaches another platform.
+     */
+    static String argument(Path home) {
+        Home layout = new Home(home);
+        String path = layout.root().toString();
+        return layout.isDefault() ? "" : " --home " + (path.matches("[\\w/.,:@%+=-]+") ? path : "\"" + path + "\"");
+    }
+
+    String argument() {
+        return argument(root);
+    }
+
     /**
      * Creates the home and its folders owner-only (narrowing existing ones): broker data, keys, certificates and
      * client settings are nobody else's business on a shared machine.

@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** Key encryption keys in the configured KMS: only these commands (an administrator's) create them, never a client. */
-@Command(name = "keys", mixinStandardHelpOptions = true,
+@Command(name = "keys",
         description = "Creates, rotates, lists and shreds key encryption keys (KEKs) in the configured KMS (ciphertrail.kms.*).",
         subcommands = {KeysCommand.Init.class, KeysCommand.Create.class, KeysCommand.Rotate.class, KeysCommand.List.class,
             KeysCommand.Shred.class})
@@ -31,10 +31,14 @@ final class KeysCommand {
         @Option(names = "--topic", description = "The topic whose KEK is meant (alias from ciphertrail.envelope.kek.alias.template).")
         String topic;
 
-        String alias(Map<String, Object> settings) {
+        /** Wrong usage (exit 2) unless exactly one of ALIAS and --topic is given. */
+        void require(CommandSpec spec) {
             if ((alias == null) == (topic == null)) {
-                throw new IllegalArgumentException("Name the KEK by ALIAS or by --topic (one of them)");
+                throw Errors.usage(spec, "Name the KEK by ALIAS or by --topic (one of them)");
             }
+        }
+
+        String alias(Map<String, Object> settings) {
             return alias != null ? alias : new EnvelopeConfig(settings).kekAlias(topic);
         }
     }
@@ -50,12 +54,17 @@ final class KeysCommand {
             return KmsConfig.admin(configs);
         }
 
+        /** The administrator's settings, once the key service (when that is the KMS) was found listening. */
+        Map<String, Object> configs() {
+            return settings.kms(LocalPlatform.ADMIN);
+        }
+
         PrintWriter out() {
             return spec.commandLine().getOut();
         }
     }
 
-    @Command(name = "init", mixinStandardHelpOptions = true,
+    @Command(name = "init",
             description = {"Creates a new, empty KEK store (the local KMS's key store file): with --home, the one the local",
                 "platform's key service keeps its KEKs in; with --config, the one that file's ciphertrail.kms.* settings name",
                 "(a key service's properties file, for instance).",
@@ -73,14 +82,15 @@ final class KeysCommand {
         }
     }
 
-    @Command(name = "create", mixinStandardHelpOptions = true, description = "Creates version 1 of a KEK.")
+    @Command(name = "create", description = "Creates version 1 of a KEK.")
     static final class Create extends KeyCommand implements Callable<Integer> {
         @Mixin
         Target target;
 
         @Override
         public Integer call() {
-            Map<String, Object> configs = settings.load(LocalPlatform.ADMIN);
+            target.require(spec);
+            Map<String, Object> configs = configs();
             try (KmsAdmin admin = admin(configs)) {
                 out().println("Created " + admin.create(target.alias(configs)));
             }
@@ -88,7 +98,7 @@ final class KeysCommand {
         }
     }
 
-    @Command(name = "rotate", mixinStandardHelpOptions = true,
+    @Command(name = "rotate",
             description = "Adds a KEK version. New data keys are wrapped by it within ciphertrail.envelope.kek.refresh.ms; older records still decrypt.")
     static final class Rotate extends KeyCommand implements Callable<Integer> {
         @Mixin
@@ -96,7 +106,8 @@ final class KeysCommand {
 
         @Override
         public Integer call() {
-            Map<String, Object> configs = settings.load(LocalPlatform.ADMIN);
+            target.require(spec);
+            Map<String, Object> configs = configs();
             try (KmsAdmin admin = admin(configs)) {
                 out().println("Rotated to " + admin.rotate(target.alias(configs)));
             }
@@ -104,14 +115,15 @@ final class KeysCommand {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists every KEK version and its state.")
+    @Command(name = "list", description = "Lists every KEK version and its state.")
     static final class List extends KeyCommand implements Callable<Integer> {
         @Override
         public Integer call() {
-            try (KmsAdmin admin = admin(settings.load(LocalPlatform.ADMIN))) {
+            try (KmsAdmin admin = admin(configs())) {
+                java.util.List<KekInfo> keys = admin.list();
                 PrintWriter out = out();
                 out.printf("%-50s %7s  %-9s  %s%n", "ALIAS", "VERSION", "STATE", "CREATED");
-                for (KekInfo info : admin.list()) {
+                for (KekInfo info : keys) {
                     out.printf("%-50s %7d  %-9s  %s%n", info.ref().alias(), info.ref().version(), info.state(),
                             info.created() == null ? "-" : info.created());
                 }
@@ -120,7 +132,7 @@ final class KeysCommand {
         }
     }
 
-    @Command(name = "shred", mixinStandardHelpOptions = true,
+    @Command(name = "shred",
             description = {"Destroys a KEK version, or every version: what it wrapped can never be decrypted again.",
                 "This cannot be undone, so it needs --yes."})
     static final class Shred extends KeyCommand implements Callable<Integer> {
@@ -143,15 +155,17 @@ final class KeysCommand {
 
         @Override
         public Integer call() {
-            Map<String, Object> configs = settings.load(LocalPlatform.ADMIN);
-            String alias = target.alias(configs);
+            target.require(spec);
             if (scope.version == null && !scope.all) {
-                throw new IllegalArgumentException("Say what to destroy: --version N or --all-versions");
+                throw Errors.usage(spec, "Say what to destroy: --version N or --all-versions");
             }
             if (!yes) {
-                throw new IllegalArgumentException("Shredding " + alias + (scope.all ? " (every version)" : " v" + scope.version)
+                String what = target.alias != null ? target.alias : "the KEK of topic '" + target.topic + "'";
+                throw Errors.usage(spec, "Shredding " + what + (scope.all ? " (every version)" : " v" + scope.version)
                         + " makes its records permanently unreadable; add --yes to confirm");
             }
+            Map<String, Object> configs = configs();
+            String alias = target.alias(configs);
             try (KmsAdmin admin = admin(configs)) {
                 if (scope.all) {
                     admin.destroyAll(alias);

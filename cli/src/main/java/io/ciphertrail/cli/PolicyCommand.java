@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** Gate policies in the policies topic. */
-@Command(name = "policy", mixinStandardHelpOptions = true,
+@Command(name = "policy",
         description = "Publishes and shows the gate's policies (the compacted policies topic; running services apply changes at once).",
         subcommands = {PolicyCommand.Apply.class, PolicyCommand.Show.class})
 final class PolicyCommand {
@@ -32,7 +32,7 @@ final class PolicyCommand {
         CommandSpec spec;
     }
 
-    @Command(name = "apply", mixinStandardHelpOptions = true,
+    @Command(name = "apply",
             description = "Makes the published policies exactly those in FILE (checked first; policies not in it are removed).")
     static final class Apply extends PolicyTopicCommand implements Callable<Integer> {
         @Parameters(paramLabel = "FILE", description = "YAML policy file (format: docs/policy-service.md).")
@@ -48,18 +48,18 @@ final class PolicyCommand {
                 spec.commandLine().getOut().println(file + " is valid: " + policies.size() + " policies");
                 return 0;
             }
-            Set<String> removed = PolicyTopic.apply(settings.load(LocalPlatform.ADMIN), topic, policies);
+            Set<String> removed = PolicyTopic.apply(settings.kafka(LocalPlatform.ADMIN), topic, policies);
             spec.commandLine().getOut().println("Published " + policies.size() + " policies to " + topic
                     + (removed.isEmpty() ? "" : "; removed " + removed));
             return 0;
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Prints the published policies as a policy file.")
+    @Command(name = "show", description = "Prints the published policies as a policy file.")
     static final class Show extends PolicyTopicCommand implements Callable<Integer> {
         @Override
         public Integer call() {
-            List<Policy> policies = new ArrayList<>(PolicyTopic.read(settings.load(LocalPlatform.ADMIN), topic).values());
+            List<Policy> policies = new ArrayList<>(PolicyTopic.read(settings.kafka(LocalPlatform.ADMIN), topic).values());
             spec.commandLine().getOut().print(PolicyFile.toYaml(policies));
             spec.commandLine().getOut().flush();
             return 0;

@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Sends one record per line of standard input through the secure producer. */
-@Command(name = "produce", mixinStandardHelpOptions = true,
+@Command(name = "produce",
         description = {
             "Sends one record per line of standard input, encrypted, with a trace ID.",
             "",

@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Records the gate quarantined: list, show, replay. */
-@Command(name = "quarantine", mixinStandardHelpOptions = true,
+@Command(name = "quarantine",
         description = "Lists and shows quarantined records, and replays them to their ingress topic once the cause is fixed.",
         subcommands = {QuarantineCommand.ListRecords.class, QuarantineCommand.Show.class, QuarantineCommand.Replay.class})
 final class QuarantineCommand {
@@ -39,7 +39,7 @@ final class QuarantineCommand {
         CommandSpec spec;
 
         List<QuarantinedRecord> read(Predicate<QuarantinedRecord> filter) {
-            return QuarantineTopic.read(settings.load(LocalPlatform.ADMIN), topic, filter);
+            return QuarantineTopic.read(settings.kafka(LocalPlatform.ADMIN), topic, filter);
         }
     }
 
@@ -64,7 +64,8 @@ final class QuarantineCommand {
         @Option(names = "--to-offset", paramLabel = "N", description = "With --source: last source offset (inclusive).")
         Long to;
 
-        Predicate<QuarantinedRecord> predicate() {
+        /** The records chosen; wrong usage (exit 2) when no selector is given. */
+        Predicate<QuarantinedRecord> predicate(CommandSpec spec) {
             if (traceId != null) {
                 return q -> q.traceId().equals(Optional.of(traceId));
             }
@@ -76,11 +77,11 @@ final class QuarantineCommand {
                 long high = to == null ? Long.MAX_VALUE : to;
                 return q -> source.equals(q.reason().sourceTopic()) && q.reason().sourceOffset() >= low && q.reason().sourceOffset() <= high;
             }
-            throw new IllegalArgumentException("Choose records with --trace, --offset or --source");
+            throw Errors.usage(spec, "Choose records with --trace, --offset (and --partition) or --source");
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "One line per quarantined record, oldest first.")
+    @Command(name = "list", description = "One line per quarantined record, oldest first.")
     static final class ListRecords extends QuarantineTopicCommand implements Callable<Integer> {
         @Option(names = "--reason", paramLabel = "CODE", description = "Only records quarantined for this reason (e.g. NOT_ENCRYPTED).")
         String reason;
@@ -100,7 +101,7 @@ final class QuarantineCommand {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Everything about quarantined records: reason, origin, headers, sizes.")
+    @Command(name = "show", description = "Everything about quarantined records: reason, origin, headers, sizes.")
     static final class Show extends QuarantineTopicCommand implements Callable<Integer> {
         @Mixin
         Selection selection;
@@ -110,7 +111,7 @@ final class QuarantineCommand {
 
         @Override
         public Integer call() {
-            List<QuarantinedRecord> records = read(selection.predicate());
+            List<QuarantinedRecord> records = read(selection.predicate(spec));
             PrintWriter out = spec.commandLine().getOut();
             if (records.isEmpty()) {
                 out.println("No such quarantined record in " + topic);
@@ -144,7 +145,7 @@ final class QuarantineCommand {
         }
     }
 
-    @Command(name = "replay", mixinStandardHelpOptions = true,
+    @Command(name = "replay",
             description = {"Puts quarantined records back on their ingress topic, exactly as they arrived, keeping their trace ID.",
                 "Only the gate's own copies of records still in a topic the gate reads are replayed: each is checked against",
                 "the original at its topic, partition and offset, and the original is what is written. The gate checks them",
@@ -164,8 +165,8 @@ final class QuarantineCommand {
         public Integer call() {
             ReservedTopics reserved = new ReservedTopics(List.of(topic, auditTopic, PolicyTopic.DEFAULT_NAME,
                     PolicyServiceConfig.DEFAULT_ALERTS_TOPIC, PolicyServiceConfig.DEFAULT_BLOCKS_TOPIC), PolicyServiceConfig.DEFAULT_APPLICATION_ID);
-            QuarantineTopic.ReplayResult result = QuarantineTopic.replay(settings.load(LocalPlatform.ADMIN),
-                    new ReplayRules(topic, auditTopic, ingressPattern, reserved), selection.predicate(),
+            QuarantineTopic.ReplayResult result = QuarantineTopic.replay(settings.kafka(LocalPlatform.ADMIN),
+                    new ReplayRules(topic, auditTopic, ingressPattern, reserved), selection.predicate(spec),
                     "ciphertrail://cli/" + System.getProperty("user.name", "operator"));
             PrintWriter out = spec.commandLine().getOut();
             for (QuarantinedRecord q : result.replayed()) {

@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
  * or quarantined (and replayed), where it now sits in its egress topic, which consumer groups have read
  * past it, and who used the key encryption key its envelope names (the key service's key-use events).
  */
-@Command(name = "trace", mixinStandardHelpOptions = true,
+@Command(name = "trace",
         description = "Shows an event's path from producer to consumer, from its trace ID alone.")
 final class TraceCommand implements Callable<Integer> {
     @Mixin
@@ -56,9 +56,9 @@ final class TraceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!traceId.matches("[0-9a-f]{32}")) {
-            throw new IllegalArgumentException("A trace ID is 32 lower-case hex digits, got '" + traceId + "'");
+            throw Errors.usage(spec, "A trace ID is 32 lower-case hex digits (the middle of a traceparent header), got '" + traceId + "'");
         }
-        Map<String, Object> admin = settings.load(LocalPlatform.ADMIN);
+        Map<String, Object> admin = settings.kafka(LocalPlatform.ADMIN);
         List<AuditEvent> events = new ArrayList<>();
         AuditReader.readAll(admin, auditTopic, traceId.getBytes(StandardCharsets.US_ASCII), event -> {
             if (event.getRecord() != null && traceId.equals(event.getRecord().getTraceId())) {

@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Starts the local platform and waits for Ctrl-C. */
-@Command(name = "up", mixinStandardHelpOptions = true,
+@Command(name = "up",
         description = {
             "Starts the platform locally on a real TLS-only Kafka broker.",
             "",

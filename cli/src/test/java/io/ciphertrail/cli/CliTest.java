@@ -124,7 +124,8 @@ class CliTest {
 
         Run nowhere = run("consume", "--topic", "x", "--home", dir.resolve("nowhere").toString());
         assertThat(nowhere.exit()).isEqualTo(1);
-        assertThat(nowhere.err()).contains("Start the platform first ('ciphertrail up' or 'ciphertrail demo')");
+        assertThat(nowhere.err()).contains("Start the platform first ('ciphertrail up --home " + dir.resolve("nowhere")
+                + "' or 'ciphertrail demo --home " + dir.resolve("nowhere") + "')").startsWith("ciphertrail consume: ");
 
         Run usage = run("consume");
         assertThat(usage.exit()).isEqualTo(2);
@@ -148,7 +149,7 @@ class CliTest {
         assertThat(run("keys", "create", "--topic", "ledger", "--home", home.toString()).out()).contains("Created ciphertrail/topic/ledger v1");
         assertThat(run("keys", "rotate", "ciphertrail/topic/ledger", "--home", home.toString()).out()).contains("Rotated to ciphertrail/topic/ledger v2");
         Run refused = run("keys", "shred", "--topic", "ledger", "--version", "1", "--home", home.toString());
-        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.exit()).isEqualTo(2);
         assertThat(refused.err()).contains("add --yes to confirm");
         assertThat(run("keys", "shred", "--topic", "ledger", "--version", "1", "--yes", "--home", home.toString()).exit()).isZero();
         assertThat(run("keys", "list", "--home", home.toString()).out())
@@ -352,5 +353,75 @@ class CliTest {
                 .contains("Nothing is skipped").contains("RETRYING");
         assertThat(watch.update(new WriteFailures.Report(WriteFailures.Status.RETRYING, 1, at, "same", 1_000))).isNull();
         assertThat(watch.update(new WriteFailures.Report(WriteFailures.Status.UP, 1, at, "same", 1_000))).contains("writing again");
+    }
+
+    @Test
+    void withThePlatformDownCommandsFailWithinSecondsNamingTheBrokersAndTheHome() throws Exception {
+        Home stopped = new Home(dir.resolve("stopped home"));
+        Files.createDirectories(stopped.clients());
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        for (String identity : List.of(LocalPlatform.ADMIN, LocalPlatform.CONSUMER)) {
+            java.util.Properties settings = new java.util.Properties();
+            try (var in = Files.newInputStream(new Home(home).clientProperties(identity))) {
+                settings.load(in);
+            }
+            settings.setProperty("bootstrap.servers", "127.0.0.1:" + port);
+            try (var out = Files.newOutputStream(stopped.clientProperties(identity))) {
+                settings.store(out, null);
+            }
+        }
+        long started = System.nanoTime();
+        for (String[] command : new String[][] {{"policy", "show"}, {"consume", "--topic", "orders"}, {"audit", "tail"},
+            {"quarantine", "list"}, {"trace", "0af7651916cd43dd8448eb211c80319c"}}) {
+            String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(command), java.util.stream.Stream.of("--home", stopped.root().toString()))
+                    .toArray(String[]::new);
+            Run down = run(args);
+            assertThat(down.exit()).as(String.join(" ", command)).isEqualTo(1);
+            assertThat(down.err()).as(String.join(" ", command))
+                    .startsWith("ciphertrail " + String.join(" ", java.util.Arrays.copyOf(command, command[0].equals("consume") || command[0].equals("trace") ? 1 : 2)) + ": ")
+                    .contains("Cannot reach the brokers at 127.0.0.1:" + port + ": 127.0.0.1:" + port + " (connection refused)")
+                    .contains("Start it with 'ciphertrail up --home \"" + stopped.root() + "\"'").doesNotContain("\tat ");
+        }
+        // Kafka clients alone wait a minute per command for metadata.
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void everyCommandHasHelpAndWrongUsageExitsTwoNamingTheWholeCommand() {
+        List<List<String>> commands = new java.util.ArrayList<>();
+        collect(Ciphertrail.commandLine(), List.of(), commands);
+        assertThat(commands).contains(List.of("keys", "shred"), List.of("quarantine", "replay"), List.of("certs", "sign-csr"));
+        for (List<String> command : commands) {
+            String[] args = java.util.stream.Stream.concat(command.stream(), java.util.stream.Stream.of("--help")).toArray(String[]::new);
+            Run help = run(args);
+            assertThat(help.exit()).as(String.join(" ", command)).isZero();
+            assertThat(help.out()).as(String.join(" ", command)).contains("Usage: ciphertrail " + String.join(" ", command));
+        }
+        String h = home.toString();
+        Map<String[], String> wrong = new java.util.LinkedHashMap<>();
+        wrong.put(new String[] {"keys", "shred", "--topic", "x", "--version", "1"}, "ciphertrail keys shred: Shredding the KEK of topic 'x' v1");
+        wrong.put(new String[] {"keys", "shred", "--topic", "x", "--yes"}, "ciphertrail keys shred: Say what to destroy");
+        wrong.put(new String[] {"quarantine", "replay", "--home", h}, "ciphertrail quarantine replay: Choose records with");
+        wrong.put(new String[] {"trace", "not-a-trace", "--home", h}, "ciphertrail trace: A trace ID is 32 lower-case hex digits");
+        wrong.put(new String[] {"keys", "list", "--bogus"}, "ciphertrail keys list: Unknown option: '--bogus'");
+        wrong.forEach((args, message) -> {
+            Run usage = run(args);
+            assertThat(usage.exit()).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(usage.err()).as(String.join(" ", args)).startsWith(message).contains("--help'.").doesNotContain("\tat ");
+        });
+    }
+
+    private static void collect(CommandLine command, List<String> path, List<List<String>> into) {
+        command.getSubcommands().forEach((name, sub) -> {
+            if (!name.equals("help")) {
+                List<String> at = new java.util.ArrayList<>(path);
+                at.add(name);
+                into.add(at);
+                collect(sub, at, into);
+            }
+        });
     }
 }
