@@ -154,6 +154,10 @@ class CliTest {
         assertThat(run("keys", "shred", "--topic", "ledger", "--version", "1", "--yes", "--home", home.toString()).exit()).isZero();
         assertThat(run("keys", "list", "--home", home.toString()).out())
                 .containsPattern("ciphertrail/topic/ledger\\s+1\\s+DESTROYED").containsPattern("ciphertrail/topic/ledger\\s+2\\s+ACTIVE");
+        assertThat(run("keys", "shred", "--topic", "ledger", "--all-versions", "--yes", "--home", home.toString()).exit()).isZero();
+        Run shredded = runWithInput("after the shred\n", "produce", "--topic", "ledger.ingress", "--home", home.toString());
+        assertThat(shredded.exit()).isEqualTo(1);
+        assertThat(shredded.err()).contains("KEK_DESTROYED").doesNotContain("KMS_UNAVAILABLE");
     }
 
     @Test

@@ -28,6 +28,8 @@ import javax.crypto.SecretKey;
 public abstract class KekStore implements AutoCloseable {
     private static final String PREFIX = "ct-kek.";
     private static final String DESTROYED = ".destroyed";
+    /** Starts a destroyed version's marker that carries the version's creation time. */
+    private static final byte[] CREATED_TAG = "ct-kek-created:v1".getBytes(StandardCharsets.US_ASCII);
     private static final HexFormat HEX = HexFormat.of();
     /** Bytes of a key check value. */
     static final int CHECK_VALUE_LENGTH = 8;
@@ -172,7 +174,7 @@ public abstract class KekStore implements AutoCloseable {
             }
             throw new UnknownKeyException("No KEK " + ref + " in " + description());
         }
-        SecretKey marker = newKek();
+        SecretKey marker = marker(createdOrNull(name));
         write(store -> {
             store.deleteEntry(name);
             store.setEntry(name + DESTROYED, new KeyStore.SecretKeyEntry(marker), protection());
@@ -251,9 +253,41 @@ public abstract class KekStore implements AutoCloseable {
             String alias = new String(HEX.parseHex(body.substring(0, dot)), StandardCharsets.UTF_8);
             int version = Integer.parseInt(body.substring(dot + 1));
             return Optional.of(new KekInfo(new KekRef(alias, version),
-                    destroyed ? KekInfo.State.DESTROYED : KekInfo.State.ACTIVE, created(name)));
+                    destroyed ? KekInfo.State.DESTROYED : KekInfo.State.ACTIVE, destroyed ? destroyedVersionCreated(name) : created(name)));
         } catch (IllegalArgumentException e) {
             return Optional.empty();
+        }
+    }
+
+    /**
+     * The marker a destroyed version leaves. The store's own date of the marker is when the version was destroyed, so
+     * where the store keeps dates, the marker carries the version's creation time (no key material: a tag and the time).
+     */
+    private SecretKey marker(Instant created) {
+        if (created == null) {
+            return newKek();
+        }
+        byte[] marker = new byte[32];
+        System.arraycopy(CREATED_TAG, 0, marker, 0, CREATED_TAG.length);
+        java.nio.ByteBuffer.wrap(marker, CREATED_TAG.length, Long.BYTES).putLong(created.toEpochMilli());
+        return new javax.crypto.spec.SecretKeySpec(marker, "AES");
+    }
+
+    /** When a destroyed version was created: from its marker, or (markers written before they carried it) the marker's date. */
+    private Instant destroyedVersionCreated(String name) throws GeneralSecurityException {
+        Key marker = keyStore().getKey(name, password());
+        byte[] encoded = marker == null ? null : marker.getEncoded();
+        if (encoded != null && encoded.length == 32 && Arrays.equals(encoded, 0, CREATED_TAG.length, CREATED_TAG, 0, CREATED_TAG.length)) {
+            return Instant.ofEpochMilli(java.nio.ByteBuffer.wrap(encoded, CREATED_TAG.length, Long.BYTES).getLong());
+        }
+        return created(name);
+    }
+
+    private Instant createdOrNull(String name) {
+        try {
+            return created(name);
+        } catch (GeneralSecurityException e) {
+            return null;
         }
     }
 

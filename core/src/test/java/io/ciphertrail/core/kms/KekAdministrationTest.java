@@ -50,6 +50,26 @@ class KekAdministrationTest {
     }
 
     @Test
+    void aShreddedVersionKeepsItsCreationTimeNotTheTimeItWasDestroyed() throws Exception {
+        Map<String, Object> configs = KmsFixture.local(dir);
+        java.time.Instant created;
+        try (KmsAdmin admin = KmsConfig.admin(configs)) {
+            admin.create("ledger");
+            created = admin.list().get(0).created();
+            // Store dates have millisecond precision; a destroy later than that must not move the date.
+            Thread.sleep(50);
+            admin.destroy(new KekRef("ledger", 1));
+            assertThat(admin.list()).singleElement().satisfies(info -> {
+                assertThat(info.state()).isEqualTo(KekInfo.State.DESTROYED);
+                assertThat(info.created()).isEqualTo(created);
+            });
+        }
+        try (KmsAdmin reopened = KmsConfig.admin(configs)) {
+            assertThat(reopened.list().get(0).created()).isEqualTo(created);
+        }
+    }
+
+    @Test
     void wrongPasswordOpenFileAndMissingSecretAreRefusedClearly() throws Exception {
         Map<String, Object> configs = KmsFixture.local(dir);
         try (KmsAdmin admin = KmsConfig.admin(configs)) {
