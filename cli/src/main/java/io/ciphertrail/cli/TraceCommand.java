@@ -12,7 +12,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,19 +58,19 @@ final class TraceCommand implements Callable<Integer> {
             throw Errors.usage(spec, "A trace ID is 32 lower-case hex digits (the middle of a traceparent header), got '" + traceId + "'");
         }
         Map<String, Object> admin = settings.kafka(LocalPlatform.ADMIN);
-        List<AuditEvent> events = new ArrayList<>();
+        List<AuditEvent> found = new ArrayList<>();
         AuditReader.readAll(admin, auditTopic, traceId.getBytes(StandardCharsets.US_ASCII), event -> {
             if (event.getRecord() != null && traceId.equals(event.getRecord().getTraceId())) {
-                events.add(event);
+                found.add(event);
             }
         });
         PrintWriter out = spec.commandLine().getOut();
+        List<AuditEvent> events = TraceTimeline.order(found);
         if (events.isEmpty()) {
             out.println("No audit events for trace " + traceId + " in " + auditTopic
                     + " (records that did not pass through the policy gate have no trail)");
             return 1;
         }
-        events.sort(Comparator.comparing(AuditEvent::getTime));
         out.println("Trace " + traceId);
         AuditEvent first = events.get(0);
         Optional<ConsumerRecord<byte[], byte[]>> produced = record(admin,
