@@ -26,7 +26,8 @@ final class AuditCommand {
         @Option(names = "--audit-topic", defaultValue = PolicyServiceConfig.DEFAULT_AUDIT_TOPIC, description = "Audit topic (default: ${DEFAULT-VALUE}).")
         String topic;
 
-        @Option(names = {"-n", "--lines"}, defaultValue = "20", description = "How many of the latest events per partition (default: ${DEFAULT-VALUE}).")
+        @Option(names = {"-n", "--lines"}, paramLabel = "N", defaultValue = "20",
+                description = "How many of the latest events to show, from the whole trail, oldest first (default: ${DEFAULT-VALUE}).")
         int lines;
 
         @Option(names = {"-f", "--follow"}, description = "Keep printing new events until Ctrl-C.")
@@ -34,6 +35,9 @@ final class AuditCommand {
 
         @Override
         public Integer call() {
+            if (lines < 0) {
+                throw Errors.usage(spec, "-n takes a number of events, 0 or more; got " + lines);
+            }
             PrintWriter out = spec.commandLine().getOut();
             AuditReader.tail(settings.kafka(LocalPlatform.ADMIN), topic, lines, follow, event -> {
                 out.println(AuditLines.line(event));

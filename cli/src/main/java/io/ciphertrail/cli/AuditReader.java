@@ -4,6 +4,8 @@ import io.ciphertrail.core.tls.TlsConfig;
 import io.ciphertrail.policy.audit.AuditCodec;
 import io.ciphertrail.schemas.audit.AuditEvent;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -38,19 +40,46 @@ final class AuditReader {
         }
     }
 
-    /** The last {@code count} events, then (with {@code follow}) new ones until the process is stopped. */
+    /**
+     * The newest {@code count} events of the whole topic, oldest first, then (with {@code follow}) new ones until the
+     * process is stopped. Reads back from the end of every partition, further each time, until {@code count} events
+     * are found or the partitions' beginnings are reached (records that are not audit events do not count).
+     */
     static void tail(Map<String, Object> settings, String topic, int count, boolean follow, Consumer<AuditEvent> sink) {
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(settings)) {
             List<TopicPartition> partitions = partitions(consumer, topic);
             consumer.assign(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions);
-            for (TopicPartition partition : partitions) {
-                consumer.seek(partition, Math.max(begin.get(partition), end.get(partition) - count));
+            List<AuditEvent> newest = new ArrayList<>();
+            for (long window = Math.max(count, 1); count > 0; window *= 2) {
+                newest.clear();
+                boolean whole = true;
+                for (TopicPartition partition : partitions) {
+                    long from = Math.max(begin.get(partition), end.get(partition) - window);
+                    whole &= from == begin.get(partition);
+                    consumer.seek(partition, from);
+                }
+                while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                    for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                        if (record.offset() < end.get(new TopicPartition(record.topic(), record.partition()))) {
+                            AuditCodec.decode(record.value()).ifPresent(newest::add);
+                        }
+                    }
+                }
+                if (newest.size() >= count || whole) {
+                    break;
+                }
             }
-            while (follow || partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    AuditCodec.decode(record.value()).ifPresent(sink);
+            newest.sort(Comparator.comparing(AuditEvent::getTime));
+            newest.subList(0, Math.max(0, newest.size() - count)).clear();
+            newest.forEach(sink);
+            if (follow) {
+                partitions.forEach(partition -> consumer.seek(partition, end.get(partition)));
+                while (true) {
+                    for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                        AuditCodec.decode(record.value()).ifPresent(sink);
+                    }
                 }
             }
         }

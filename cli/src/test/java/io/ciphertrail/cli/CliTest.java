@@ -428,4 +428,28 @@ class CliTest {
             }
         });
     }
+
+    @Test
+    void auditTailShowsTheNewestEventsOfTheWholeTrailNotPerPartition() throws Exception {
+        Map<String, Object> admin = platform.clientSettings(LocalPlatform.ADMIN);
+        try (Admin topics = Admin.create(admin)) {
+            topics.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("audit.wide", 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        java.time.Instant start = java.time.Instant.parse("2026-01-01T10:00:00Z");
+        try (KafkaProducer<byte[], byte[]> writer = new KafkaProducer<>(admin, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < 9; i++) {
+                var event = io.ciphertrail.schemas.audit.AuditEvent.newBuilder().setId("e" + i).setSource("test").setType("test")
+                        .setTime(start.plusSeconds(i)).setEventType(io.ciphertrail.schemas.audit.AuditEventType.RECORD_ACCEPTED)
+                        .setRecord(io.ciphertrail.schemas.audit.RecordInfo.newBuilder().setTraceId(String.format("%032x", i)).setPolicy("p")
+                                .setSourceTopic("t.ingress").setSourcePartition(0).setSourceOffset(i).build())
+                        .build();
+                writer.send(new ProducerRecord<>("audit.wide", i % 3, null, io.ciphertrail.policy.audit.AuditCodec.encode(event))).get(30, TimeUnit.SECONDS);
+            }
+        }
+        Run tail = run("audit", "tail", "-n", "2", "--audit-topic", "audit.wide", "--home", home.toString());
+        assertThat(tail.exit()).as(tail.err()).isZero();
+        assertThat(tail.out().lines().toList()).hasSize(2);
+        assertThat(tail.out()).contains(String.format("trace=%032x", 7)).contains(String.format("trace=%032x", 8));
+        assertThat(tail.out().indexOf(String.format("%032x", 7))).isLessThan(tail.out().indexOf(String.format("%032x", 8)));
+    }
 }
