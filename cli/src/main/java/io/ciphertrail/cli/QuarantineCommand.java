@@ -2,13 +2,13 @@ package io.ciphertrail.cli;
 
 import io.ciphertrail.policy.PolicyServiceConfig;
 import io.ciphertrail.policy.quarantine.OriginalReference;
+import io.ciphertrail.policy.quarantine.QuarantineReason;
 import io.ciphertrail.policy.quarantine.QuarantineTopic;
 import io.ciphertrail.policy.quarantine.QuarantinedRecord;
 import io.ciphertrail.policy.quarantine.ReplayRules;
 import io.ciphertrail.policy.rules.PolicyTopic;
 import io.ciphertrail.policy.rules.ReservedTopics;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -88,6 +88,9 @@ final class QuarantineCommand {
 
         @Override
         public Integer call() {
+            if (reason != null && !QuarantineReason.CODES.contains(reason)) {
+                throw Errors.usage(spec, "'" + reason + "' is not a quarantine reason; the reasons are " + String.join(", ", QuarantineReason.CODES));
+            }
             List<QuarantinedRecord> records = read(q -> reason == null || reason.equals(q.reason().code()));
             PrintWriter out = spec.commandLine().getOut();
             out.printf("%-10s %-24s %-20s %-10s %-22s %-32s %s%n", "P@OFFSET", "QUARANTINED", "POLICY", "RULE", "REASON", "TRACE", "FROM");
@@ -106,7 +109,8 @@ final class QuarantineCommand {
         @Mixin
         Selection selection;
 
-        @Option(names = "--show-value", description = "Also print the value (an unencrypted record's value is plaintext).")
+        @Option(names = "--show-value", description = {"Also print the value (an unencrypted record's value is plaintext): UTF-8 text with",
+            "control characters escaped (\\n, \\t, \\e, \\xNN, \\uNNNN), or hex when it is not text."})
         boolean showValue;
 
         @Override
@@ -138,7 +142,7 @@ final class QuarantineCommand {
                     out.println("  header:    " + header.key() + " (" + (header.value() == null ? "null" : header.value().length + " bytes") + ")");
                 }
                 if (showValue && q.reference().isEmpty() && q.record().value() != null) {
-                    out.println("  content:   " + new String(q.record().value(), StandardCharsets.UTF_8));
+                    out.println("  content:   " + Printable.of(q.record().value()));
                 }
             }
             return 0;

@@ -323,7 +323,7 @@ class CliTest {
         Map<String, Object> admin = platform.clientSettings(LocalPlatform.ADMIN);
         Map<String, Object> producer = platform.clientSettings(LocalPlatform.PRODUCER);
         try (KafkaProducer<String, String> legacy = new KafkaProducer<>(producer, new StringSerializer(), new StringSerializer())) {
-            legacy.send(new ProducerRecord<>(LocalPlatform.DEMO_INGRESS, "cli-plain", "{\"plain\":true}")).get(30, TimeUnit.SECONDS);
+            legacy.send(new ProducerRecord<>(LocalPlatform.DEMO_INGRESS, "cli-plain", "{\"plain\":true}\u001b]0;owned\u0007\u202e")).get(30, TimeUnit.SECONDS);
         }
         QuarantinedRecord genuine = await().atMost(Duration.ofSeconds(60)).until(() -> QuarantineTopic.read(admin, QuarantineTopic.DEFAULT_NAME,
                 q -> q.record().key() != null && new String(q.record().key(), StandardCharsets.UTF_8).equals("cli-plain")), l -> !l.isEmpty()).get(0);
@@ -340,6 +340,11 @@ class CliTest {
 
         Run shown = run("quarantine", "show", "--partition", partition, "--offset", Long.toString(genuine.record().offset()), "--home", home.toString());
         assertThat(shown.out()).contains("reason:    NOT_ENCRYPTED").contains("from:      " + LocalPlatform.DEMO_INGRESS + " partition 0");
+        Run content = run("quarantine", "show", "--partition", partition, "--offset", Long.toString(genuine.record().offset()), "--show-value",
+                "--home", home.toString());
+        // Control characters would act on the terminal (here: retitle it, or reverse the text after it): escaped instead.
+        assertThat(content.out()).contains("content:   {\"plain\":true}\\e]0;owned\\x07\\u202e").doesNotContain("\u001b").doesNotContain("\u0007")
+                .doesNotContain("\u202e");
         Run replayed = run("quarantine", "replay", "--partition", partition, "--offset", Long.toString(genuine.record().offset()),
                 "--home", home.toString());
         assertThat(replayed.exit()).as(replayed.out() + replayed.err()).isZero();
@@ -410,12 +415,16 @@ class CliTest {
         wrong.put(new String[] {"keys", "shred", "--topic", "x", "--yes"}, "ciphertrail keys shred: Say what to destroy");
         wrong.put(new String[] {"quarantine", "replay", "--home", h}, "ciphertrail quarantine replay: Choose records with");
         wrong.put(new String[] {"trace", "not-a-trace", "--home", h}, "ciphertrail trace: A trace ID is 32 lower-case hex digits");
+        wrong.put(new String[] {"quarantine", "list", "--reason", "NOT_ENCRYPTD", "--home", h},
+                "ciphertrail quarantine list: 'NOT_ENCRYPTD' is not a quarantine reason; the reasons are");
+        wrong.put(new String[] {"audit", "tail", "-n", "-1", "--home", h}, "ciphertrail audit tail: -n takes a number of events");
         wrong.put(new String[] {"keys", "list", "--bogus"}, "ciphertrail keys list: Unknown option: '--bogus'");
         wrong.forEach((args, message) -> {
             Run usage = run(args);
             assertThat(usage.exit()).as(String.join(" ", args)).isEqualTo(2);
             assertThat(usage.err()).as(String.join(" ", args)).startsWith(message).contains("--help'.").doesNotContain("\tat ");
         });
+        assertThat(run("quarantine", "list", "--reason", "NOT_ENCRYPTD", "--home", h).err()).contains("NOT_ENCRYPTED").contains("TAMPERED");
     }
 
     private static void collect(CommandLine command, List<String> path, List<List<String>> into) {
