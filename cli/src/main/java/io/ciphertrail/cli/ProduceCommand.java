@@ -2,31 +2,42 @@ package io.ciphertrail.cli;
 
 import io.ciphertrail.producer.SecureProducer;
 import io.ciphertrail.producer.SecureProducerConfig;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
-/** Sends one record per line of standard input through the secure producer. */
+/** Sends one record per line of standard input through the secure producer, and counts what the brokers acknowledged. */
 @Command(name = "produce",
         description = {
             "Sends one record per line of standard input, encrypted, with a trace ID.",
             "",
             "A topic ending in .ingress is encrypted for the topic without the suffix, which is where the",
-            "policy gate forwards it (override with --encrypt-for)."})
+            "policy gate forwards it (override with --encrypt-for).",
+            "",
+            "Lines end at \\n (\\r\\n too); a lone \\r is part of the line. Text must be UTF-8: a line that is not stops",
+            "the command naming it. Progress and the summary count what the brokers acknowledged. On Ctrl-C or SIGTERM",
+            "the command stops reading, waits for what it sent, and says which line to resend from.",
+            "",
+            "Exit status: 0 every line acknowledged; 1 a line failed or could not be read (the summary names the first",
+            "line not acknowledged); 130 (Ctrl-C) or 143 (SIGTERM) stopped early with every line read acknowledged."})
 final class ProduceCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -43,64 +54,189 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--key-separator", paramLabel = "SEP", description = "Split each line at the first SEP into key and value.")
     String keySeparator;
 
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
+            description = "How each line (and key) becomes bytes: text (UTF-8, the default), base64 or hex (for binary values).")
+    String format;
+
     @Option(names = "--header", paramLabel = "NAME=VALUE", description = "A header for every record; repeatable.")
     List<String> headers = new ArrayList<>();
 
     @Option(names = "--print-trace", description = "Print each record's trace ID on standard output.")
     boolean printTrace;
 
+    /** What the brokers acknowledged of the lines sent, and where a resend starts. */
+    private final AtomicLong acknowledged = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final ConcurrentSkipListSet<Long> unacknowledged = new ConcurrentSkipListSet<>();
+    private final AtomicReference<Exception> failure = new AtomicReference<>();
+    private final AtomicBoolean summarized = new AtomicBoolean();
+    private final Object sending = new Object();
+    private volatile String stoppedBy;
+    private volatile long read;
+    private volatile boolean endOfInput;
+
     @Override
     public Integer call() throws Exception {
+        InputLines.Format lineFormat = format();
+        RecordHeaders recordHeaders = headers();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Map<String, Object> producerSettings = settings.load(LocalPlatform.PRODUCER);
+        Map<String, Object> producerSettings = settings.kafka(LocalPlatform.PRODUCER);
         String bound = encryptFor != null ? encryptFor : topic.endsWith(".ingress") ? topic.substring(0, topic.length() - ".ingress".length()) : topic;
         if (!bound.equals(topic)) {
             producerSettings.put(SecureProducerConfig.BOUND_TOPICS_CONFIG, topic + ":" + bound);
         }
         if (settings.config == null && !bound.equals(topic)) {
-            LocalPlatform.openRoute(settings.load(LocalPlatform.ADMIN), topic, bound);
+            LocalPlatform.openRoute(settings.kafka(LocalPlatform.ADMIN), topic, bound);
         } else if (settings.config == null) {
-            Topics.ensure(settings.load(LocalPlatform.ADMIN), topic);
+            Topics.ensure(settings.kafka(LocalPlatform.ADMIN), topic);
         }
-        Progress progress = new Progress(err, "sent");
-        AtomicReference<Exception> failure = new AtomicReference<>();
-        try (SecureProducer<String, String> producer = new SecureProducer<>(producerSettings, new StringSerializer(), new StringSerializer());
-             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
-            for (String line = in.readLine(); line != null && failure.get() == null; line = in.readLine()) {
-                String key = null;
-                String value = line;
-                if (keySeparator != null && line.contains(keySeparator)) {
-                    key = line.substring(0, line.indexOf(keySeparator));
-                    value = line.substring(line.indexOf(keySeparator) + keySeparator.length());
-                }
-                RecordHeaders recordHeaders = new RecordHeaders();
-                for (String header : headers) {
-                    int equals = header.indexOf('=');
-                    if (equals <= 0) {
-                        throw new IllegalArgumentException("--header takes NAME=VALUE, got: " + header);
+        Progress progress = new Progress(err, "acknowledged");
+        InputLines lines = new InputLines(System.in);
+        RuntimeException badInput = null;
+        try (SecureProducer<byte[], byte[]> producer = new SecureProducer<>(producerSettings, new ByteArraySerializer(), new ByteArraySerializer())) {
+            Map<Signal, SignalHandler> previous = onSignals(producer, bound, err);
+            try {
+                for (byte[] line = lines.next(); line != null && failure.get() == null; line = lines.next()) {
+                    long number = lines.number();
+                    ProducerRecord<byte[], byte[]> record = record(line, number, lineFormat, recordHeaders);
+                    synchronized (sending) {
+                        if (stoppedBy != null) {
+                            break;
+                        }
+                        read = number;
+                        unacknowledged.add(number);
+                        producer.send(record, (metadata, exception) -> {
+                            if (exception != null) {
+                                failed.incrementAndGet();
+                                failure.compareAndSet(null, exception);
+                            } else {
+                                unacknowledged.remove(number);
+                                acknowledged.incrementAndGet();
+                                progress.tick();
+                            }
+                        });
                     }
-                    recordHeaders.add(header.substring(0, equals), header.substring(equals + 1).getBytes(StandardCharsets.UTF_8));
-                }
-                ProducerRecord<String, String> record = new ProducerRecord<>(topic, null, key, value, recordHeaders);
-                producer.send(record, (metadata, exception) -> {
-                    if (exception != null) {
-                        failure.compareAndSet(null, exception);
+                    if (printTrace) {
+                        out.println(SecureProducer.traceId(record).orElse(""));
                     }
-                });
-                if (printTrace) {
-                    out.println(SecureProducer.traceId(record).orElse(""));
                 }
-                progress.tick();
+                endOfInput = failure.get() == null && stoppedBy == null;
+            } catch (InputLines.BadLine e) {
+                badInput = e;
+            } finally {
+                producer.flush();
+                out.flush();
+                previous.forEach(Signal::handle);
             }
-            producer.flush();
         }
-        out.flush();
-        if (failure.get() != null) {
-            throw new IllegalStateException("Sending to '" + topic + "' failed: " + failure.get().getMessage(), failure.get());
+        int status = summary(bound, err, badInput);
+        if (status == Errors.FAILED && failure.get() != null) {
+            throw new IllegalStateException("Sending to '" + topic + "' failed: " + Errors.describe(failure.get()), failure.get());
         }
-        err.printf("Sent %,d records to %s (encrypted for %s)%n", progress.count(), topic, bound);
+        if (badInput != null) {
+            throw badInput;
+        }
+        return status;
+    }
+
+    /**
+     * Ctrl-C and SIGTERM: stop reading, wait for what was sent, print the summary, exit with 128 + the signal's number
+     * (1 when something was not acknowledged). Only the process that owns the terminal gets these, so the handlers are
+     * the command's while it runs.
+     */
+    private Map<Signal, SignalHandler> onSignals(SecureProducer<byte[], byte[]> producer, String bound, PrintWriter err) {
+        Map<Signal, SignalHandler> previous = new java.util.HashMap<>();
+        for (String name : List.of("INT", "TERM")) {
+            try {
+                Signal signal = new Signal(name);
+                previous.put(signal, Signal.handle(signal, caught -> {
+                    synchronized (sending) {
+                        stoppedBy = "SIG" + caught.getName();
+                    }
+                    try {
+                        producer.flush();
+                    } catch (RuntimeException e) {
+                        failure.compareAndSet(null, e);
+                    }
+                    int status = summary(bound, err, null);
+                    System.exit(status == 0 ? 128 + caught.getNumber() : status);
+                }));
+            } catch (IllegalArgumentException e) {
+                // The JVM keeps this signal for itself (e.g. with -Xrs): the default behaviour stays.
+            }
+        }
+        return previous;
+    }
+
+    /** Prints once what was acknowledged and where to resume; the exit status (0, or 1 when a line was not acknowledged). */
+    private int summary(String bound, PrintWriter err, RuntimeException badInput) {
+        if (!summarized.compareAndSet(false, true)) {
+            return unacknowledged.isEmpty() && badInput == null ? 0 : Errors.FAILED;
+        }
+        long acked = acknowledged.get();
+        StringBuilder line = new StringBuilder(String.format("Acknowledged %,d of %,d records sent to %s (encrypted for %s)", acked, read, topic, bound));
+        if (failed.get() > 0) {
+            line.append(String.format("; %,d failed", failed.get()));
+        }
+        Long first = unacknowledged.isEmpty() ? null : unacknowledged.first();
+        if (first == null && badInput instanceof InputLines.BadLine bad) {
+            first = bad.line;
+        }
+        if (first != null) {
+            line.append("; first line not acknowledged: ").append(first).append(" (resend from there: tail -n +").append(first).append(" FILE)");
+        } else if (stoppedBy != null) {
+            line.append("; stopped by ").append(stoppedBy).append(" after line ").append(read)
+                    .append(" (continue from line ").append(read + 1).append(')');
+        } else if (!endOfInput) {
+            line.append("; stopped after line ").append(read);
+        }
+        err.println(line);
         err.flush();
-        return 0;
+        return first == null ? 0 : Errors.FAILED;
+    }
+
+    private ProducerRecord<byte[], byte[]> record(byte[] line, long number, InputLines.Format lineFormat, RecordHeaders recordHeaders) {
+        byte[] key = null;
+        byte[] value = line;
+        int at = keySeparator == null ? -1 : indexOf(line, keySeparator.getBytes(StandardCharsets.UTF_8));
+        if (at >= 0) {
+            key = lineFormat.decode(Arrays.copyOfRange(line, 0, at), number);
+            value = Arrays.copyOfRange(line, at + keySeparator.getBytes(StandardCharsets.UTF_8).length, line.length);
+        }
+        return new ProducerRecord<>(topic, null, key, lineFormat.decode(value, number), new RecordHeaders(recordHeaders.toArray()));
+    }
+
+    private static int indexOf(byte[] line, byte[] separator) {
+        outer:
+        for (int i = 0; i + separator.length <= line.length; i++) {
+            for (int j = 0; j < separator.length; j++) {
+                if (line[i + j] != separator[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    private InputLines.Format format() {
+        try {
+            return InputLines.Format.valueOf(format.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw Errors.usage(spec, "--format takes text, base64 or hex; got '" + format + "'");
+        }
+    }
+
+    private RecordHeaders headers() {
+        RecordHeaders recordHeaders = new RecordHeaders();
+        for (String header : headers) {
+            int equals = header.indexOf('=');
+            if (equals <= 0) {
+                throw Errors.usage(spec, "--header takes NAME=VALUE, got: " + header);
+            }
+            recordHeaders.add(header.substring(0, equals), header.substring(equals + 1).getBytes(StandardCharsets.UTF_8));
+        }
+        return recordHeaders;
     }
 }

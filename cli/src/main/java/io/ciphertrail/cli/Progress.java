@@ -2,13 +2,16 @@ package io.ciphertrail.cli;
 
 import java.io.PrintWriter;
 
-/** A progress line on stderr for long runs, at most every two seconds, so stdout stays clean for pipes. */
+/**
+ * A progress line on stderr for long runs, at most every two seconds, so stdout stays clean for pipes. Thread-safe:
+ * a producer's acknowledgements arrive on its network thread.
+ */
 final class Progress {
     private static final long EVERY_NANOS = 2_000_000_000L;
 
     private final PrintWriter err;
     private final String verb;
-    private final long started = System.nanoTime();
+    private long started = System.nanoTime();
     private long last = started;
     private long count;
 
@@ -17,9 +20,14 @@ final class Progress {
         this.verb = verb;
     }
 
-    void tick() {
+    synchronized void tick() {
         count++;
         long now = System.nanoTime();
+        if (count == 1) {
+            // The rate counts from the first record, not from the connection set-up before it.
+            started = now;
+            last = now;
+        }
         if (now - last >= EVERY_NANOS) {
             last = now;
             err.printf("... %s %,d records (%,.0f/s)%n", verb, count, count / ((now - started) / 1e9));
@@ -27,7 +35,7 @@ final class Progress {
         }
     }
 
-    long count() {
+    synchronized long count() {
         return count;
     }
 }

@@ -93,7 +93,7 @@ class CliTest {
         assertThat(run("keys", "create", "--topic", "shipments", "--home", home.toString()).exit()).isZero();
         Run produce = runWithInput("first order\nsecond order\n", "produce", "--topic", "shipments.ingress", "--print-trace", "--home", home.toString());
         assertThat(produce.exit()).as(produce.err()).isZero();
-        assertThat(produce.err()).contains("Sent 2 records to shipments.ingress (encrypted for shipments)");
+        assertThat(produce.err()).contains("Acknowledged 2 of 2 records sent to shipments.ingress (encrypted for shipments)");
         String[] traces = produce.out().trim().split("\n");
         assertThat(traces).hasSize(2).allMatch(t -> t.matches("[0-9a-f]{32}"));
 
@@ -418,6 +418,7 @@ class CliTest {
         wrong.put(new String[] {"quarantine", "list", "--reason", "NOT_ENCRYPTD", "--home", h},
                 "ciphertrail quarantine list: 'NOT_ENCRYPTD' is not a quarantine reason; the reasons are");
         wrong.put(new String[] {"audit", "tail", "-n", "-1", "--home", h}, "ciphertrail audit tail: -n takes a number of events");
+        wrong.put(new String[] {"produce", "--topic", "x", "--format", "utf16", "--home", h}, "ciphertrail produce: --format takes text, base64 or hex");
         wrong.put(new String[] {"keys", "list", "--bogus"}, "ciphertrail keys list: Unknown option: '--bogus'");
         wrong.forEach((args, message) -> {
             Run usage = run(args);
@@ -460,5 +461,80 @@ class CliTest {
         assertThat(tail.out().lines().toList()).hasSize(2);
         assertThat(tail.out()).contains(String.format("trace=%032x", 7)).contains(String.format("trace=%032x", 8));
         assertThat(tail.out().indexOf(String.format("%032x", 7))).isLessThan(tail.out().indexOf(String.format("%032x", 8)));
+    }
+
+
+    static Run runWithBytes(byte[] input, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine command = Ciphertrail.commandLine();
+        command.setOut(new PrintWriter(out, true));
+        command.setErr(new PrintWriter(err, true));
+        InputStream stdin = System.in;
+        System.setIn(new ByteArrayInputStream(input));
+        try {
+            return new Run(command.execute(args), out.toString(), err.toString());
+        } finally {
+            System.setIn(stdin);
+        }
+    }
+
+    @Test
+    void produceCountsWhatTheBrokersAcknowledgedAndNamesTheLineToResendFrom() {
+        Run refused = runWithInput("one\ntwo\nthree\n", "produce", "--topic", "orders", "--home", home.toString());
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).contains("Acknowledged 0 of").contains("first line not acknowledged: 1 (resend from there: tail -n +1 FILE)")
+                .contains("ciphertrail produce: Sending to 'orders' failed").doesNotContain("\tat ");
+    }
+
+    @Test
+    void produceSendsLinesExactlyAsGivenAndRefusesBytesThatAreNotText() {
+        String h = home.toString();
+        assertThat(run("keys", "create", "--topic", "blobs", "--home", h).exit()).isZero();
+        byte[] invalid = {'f', 'i', 'n', 'e', '\n', 'b', 'a', 'd', ' ', (byte) 0xff, '\n', 'n', 'e', 'v', 'e', 'r', '\n'};
+        Run refused = runWithBytes(invalid, "produce", "--topic", "blobs.ingress", "--home", h);
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).contains("ciphertrail produce: line 2 is not UTF-8 text (byte 5 is 0xff); for binary values use --format base64")
+                .contains("Acknowledged 1 of 1").contains("first line not acknowledged: 2");
+
+        assertThat(runWithInput("aGVsbG8=\n", "produce", "--topic", "blobs.ingress", "--format", "base64", "--home", h).err())
+                .contains("Acknowledged 1 of 1");
+        assertThat(runWithInput("776f726c64\n", "produce", "--topic", "blobs.ingress", "--format", "hex", "--home", h).err())
+                .contains("Acknowledged 1 of 1");
+        Run badHex = runWithInput("77zz\n", "produce", "--topic", "blobs.ingress", "--format", "hex", "--home", h);
+        assertThat(badHex.exit()).isEqualTo(1);
+        assertThat(badHex.err()).contains("line 1 is not hex");
+        Run crlf = runWithInput("carriage\rreturn\r\nlast", "produce", "--topic", "blobs.ingress", "--home", h);
+        assertThat(crlf.err()).contains("Acknowledged 2 of 2");
+
+        Run consumed = run("consume", "--topic", "blobs", "--from-beginning", "--max-records", "5", "--home", h);
+        assertThat(consumed.exit()).as(consumed.err()).isZero();
+        assertThat(consumed.out().split("\n")).containsExactlyInAnyOrder("fine", "hello", "world", "carriage\rreturn", "last");
+    }
+
+    @Test
+    void produceStoppedBySigtermSaysWhatWasAcknowledgedAndWhereToContinue() throws Exception {
+        String h = home.toString();
+        assertThat(run("keys", "create", "--topic", "signals", "--home", h).exit()).isZero();
+        Path stdout = dir.resolve("sigterm.out");
+        Path stderr = dir.resolve("sigterm.err");
+        Process produce = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), Ciphertrail.class.getName(),
+                "produce", "--topic", "signals.ingress", "--print-trace", "--home", h)
+                .redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+        try (var stdin = produce.getOutputStream()) {
+            stdin.write("a\nb\nc\n".getBytes(StandardCharsets.UTF_8));
+            stdin.flush();
+            // Trace IDs on stdout: the lines were sent (the test's logging may write other lines there).
+            await().atMost(Duration.ofSeconds(90)).until(() -> Files.readAllLines(stdout).stream().filter(l -> l.matches("[0-9a-f]{32}")).count() >= 3);
+            produce.destroy();
+            assertThat(produce.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            produce.destroyForcibly();
+        }
+        String err = Files.readString(stderr);
+        assertThat(produce.exitValue()).as(err).isEqualTo(143);
+        assertThat(err).contains("Acknowledged 3 of 3 records sent to signals.ingress")
+                .contains("stopped by SIGTERM after line 3 (continue from line 4)");
     }
 }
