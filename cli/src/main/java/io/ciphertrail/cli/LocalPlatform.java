@@ -123,6 +123,7 @@ final class LocalPlatform implements AutoCloseable {
     private final EmbeddedSecureKafka kafka;
     private final PolicyService service;
     private final TrustService keyService;
+    private HomeLock lock;
 
     private LocalPlatform(Home home, EmbeddedSecureKafka kafka, PolicyService service, TrustService keyService) {
         this.home = home;
@@ -136,8 +137,26 @@ final class LocalPlatform implements AutoCloseable {
         return start(home, tlsPort, plaintextPort, httpPort, DEFAULT_KEYS_PORT);
     }
 
-    /** Starts the platform, preferring the given ports and falling back to free ones. */
+    /**
+     * Starts the platform, preferring the given ports and falling back to free ones. The home's lock comes first and
+     * is held until {@link #close} has stopped every part: a second start of a running home changes nothing.
+     */
     static LocalPlatform start(Home home, int tlsPort, int plaintextPort, int httpPort, int keysPort) {
+        HomeLock lock = HomeLock.acquire(home);
+        try {
+            LocalPlatform platform = startLocked(home, tlsPort, plaintextPort, httpPort, keysPort);
+            platform.lock = lock;
+            lock.describe("pid " + ProcessHandle.current().pid() + ", brokers " + platform.kafka().listeners().entrySet().stream()
+                    .map(l -> l.getKey() + "://" + l.getValue()).collect(java.util.stream.Collectors.joining(" ")) + ", key service "
+                    + platform.keyServiceUrl() + ", policy service http://127.0.0.1:" + platform.service().httpPort());
+            return platform;
+        } catch (RuntimeException | Error e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    private static LocalPlatform startLocked(Home home, int tlsPort, int plaintextPort, int httpPort, int keysPort) {
         home.prepare();
         CertificateAuthority ca = CertificateAuthority.loadOrCreate(home.ca(), "Ciphertrail Local CA");
         prepareKms(home);
@@ -367,6 +386,12 @@ final class LocalPlatform implements AutoCloseable {
 
     @Override
     public void close() {
-        stop(keyService, service, kafka);
+        try {
+            stop(keyService, service, kafka);
+        } finally {
+            if (lock != null) {
+                lock.close();
+            }
+        }
     }
 }

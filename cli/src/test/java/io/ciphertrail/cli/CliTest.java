@@ -537,4 +537,22 @@ class CliTest {
         assertThat(err).contains("Acknowledged 3 of 3 records sent to signals.ingress")
                 .contains("stopped by SIGTERM after line 3 (continue from line 4)");
     }
+
+    @Test
+    void aSecondStartOfARunningHomeIsRefusedAtOnceNamingTheProcessAndPortsAndTouchesNothing() throws Exception {
+        Home layout = new Home(home);
+        Path settings = layout.clientProperties(LocalPlatform.ADMIN);
+        String before = Files.readString(settings);
+        java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(settings);
+        String tls = platform.kafka().bootstrapServers();
+        assertThatThrownBy(() -> LocalPlatform.start(layout, 0, 0, 0)).hasMessageContaining("is already running")
+                .hasMessageContaining("pid " + ProcessHandle.current().pid()).hasMessageContaining(tls)
+                .hasMessageContaining(platform.keyServiceUrl()).hasMessageContaining("nothing was changed");
+        Run up = run("up", "--home", home.toString(), "--port", "0", "--plaintext-port", "0", "--http-port", "0", "--keys-port", "0");
+        assertThat(up.exit()).isEqualTo(1);
+        assertThat(up.err()).contains("ciphertrail up: The platform in " + layout.root() + " is already running");
+        assertThat(Files.readString(settings)).isEqualTo(before);
+        assertThat(Files.getLastModifiedTime(settings)).isEqualTo(modified);
+        assertThat(run("policy", "show", "--home", home.toString()).exit()).as("the running platform still answers").isZero();
+    }
 }
