@@ -12,6 +12,7 @@ import io.ciphertrail.core.pki.KeyStores;
 import io.ciphertrail.core.pki.Pem;
 import io.ciphertrail.core.pki.PkiException;
 import io.ciphertrail.core.pki.TlsFiles;
+import io.ciphertrail.embedded.ClientIdentities;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,7 +33,8 @@ import picocli.CommandLine.Spec;
 /** Certificates: a CA, broker and workload certificates, CSR signing, inspection. */
 @Command(name = "certs",
         description = "Creates a CA, issues broker and workload certificates, signs workload CSRs, inspects certificates.",
-        subcommands = {CertsCommand.InitCa.class, CertsCommand.Issue.class, CertsCommand.SignCsr.class, CertsCommand.Inspect.class})
+        subcommands = {CertsCommand.InitCa.class, CertsCommand.Issue.class, CertsCommand.SignCsr.class, CertsCommand.Inspect.class,
+            CertsCommand.Renew.class})
 final class CertsCommand {
 
     abstract static class WithCa {
@@ -151,6 +153,39 @@ final class CertsCommand {
             Path target = output != null ? output : csr.toAbsolutePath().resolveSibling(request.commonName() + ".crt");
             Pem.writeCertificates(target, List.of(certificate, ca.certificate()));
             out().println("Signed " + request.subject() + " for " + days + " days: " + target);
+            return 0;
+        }
+    }
+
+    @Command(name = "renew",
+            description = {"Issues new certificates for the local platform's identities (default: every one in the home), keeping",
+                "each one's store password, so the client settings 'up' wrote, and copies of them, stay right. Clients",
+                "that reload their stores (Ciphertrail's do) present the new certificate on their next connection.",
+                "'up' keeps certificates across restarts; this is how they are renewed."})
+    static final class Renew extends WithCa implements Callable<Integer> {
+        @Parameters(paramLabel = "IDENTITY", arity = "0..*", description = "Identities to renew, e.g. demo-producer.")
+        List<String> identities = new ArrayList<>();
+
+        @Override
+        public Integer call() {
+            Home layout = new Home(home);
+            Path clients = layout.kafka().resolve("clients");
+            List<String> known = ClientIdentities.identities(clients);
+            if (known.isEmpty()) {
+                throw new IllegalStateException("No platform identities in " + layout.root() + "; start it once with 'ciphertrail up" + layout.argument() + "'");
+            }
+            for (String identity : identities) {
+                if (!known.contains(identity)) {
+                    throw Errors.usage(spec, "No identity '" + identity + "' in " + layout.root() + "; the identities are " + String.join(", ", known));
+                }
+            }
+            CertificateAuthority ca = CertificateAuthority.load(caDirectory());
+            for (String identity : identities.isEmpty() ? known : identities) {
+                TlsFiles files = ClientIdentities.renew(ca, clients, identity);
+                X509Certificate certificate = KeyStores.readKeyStore(files.keyStore(),
+                        files.kafkaSslProperties().get(SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG).toString().toCharArray()).certificate();
+                out().println("Renewed " + identity + ": valid until " + certificate.getNotAfter().toInstant() + " (" + files.keyStore() + ")");
+            }
             return 0;
         }
     }

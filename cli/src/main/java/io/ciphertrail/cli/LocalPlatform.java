@@ -123,10 +123,12 @@ final class LocalPlatform implements AutoCloseable {
     private final EmbeddedSecureKafka kafka;
     private final PolicyService service;
     private final TrustService keyService;
+    private final String policies;
     private HomeLock lock;
 
-    private LocalPlatform(Home home, EmbeddedSecureKafka kafka, PolicyService service, TrustService keyService) {
+    private LocalPlatform(Home home, EmbeddedSecureKafka kafka, PolicyService service, TrustService keyService, String policies) {
         this.home = home;
+        this.policies = policies;
         this.kafka = kafka;
         this.service = service;
         this.keyService = keyService;
@@ -191,12 +193,15 @@ final class LocalPlatform implements AutoCloseable {
             Map<String, Object> serviceSettings = new HashMap<>(kafka.clientProperties(SERVICE));
             serviceSettings.put("application.id", "ciphertrail-policy-service");
             serviceSettings.put("state.dir", home.serviceState().toString());
-            serviceSettings.put(PolicyServiceConfig.POLICIES_FILE_CONFIG, home.policies().toString());
+            PolicyPublication policies = PolicyPublication.decide(admin, home.policies(), home.argument());
+            if (policies.publishFile()) {
+                serviceSettings.put(PolicyServiceConfig.POLICIES_FILE_CONFIG, home.policies().toString());
+            }
             serviceSettings.put(PolicyServiceConfig.HTTP_PORT_CONFIG, isFree(httpPort) ? httpPort : 0);
             serviceSettings.put(PolicyServiceConfig.ALERT_WINDOW_MS_CONFIG, 60_000L);
             service = PolicyService.start(serviceSettings);
             keyService = TrustService.start(keyServiceSettings(home, ca, kafka, isFree(keysPort) ? keysPort : 0));
-            LocalPlatform platform = new LocalPlatform(home, kafka, service, keyService);
+            LocalPlatform platform = new LocalPlatform(home, kafka, service, keyService, policies.summary());
             for (String identity : CLIENT_IDENTITIES) {
                 ClientSettings.write(home.clientProperties(identity), identity, platform.clientSettings(identity));
             }
@@ -278,6 +283,11 @@ final class LocalPlatform implements AutoCloseable {
         settings.put(KmsConfig.TYPE_CONFIG, "remote");
         settings.put(RemoteKmsProvider.URLS_CONFIG, keyServiceUrl());
         return settings;
+    }
+
+    /** Which policies this start put in force, and why. */
+    String policies() {
+        return policies;
     }
 
     String keyServiceUrl() {

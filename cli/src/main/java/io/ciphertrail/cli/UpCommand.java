@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
             "created with the home, each identity allowed only what the key policy grants it, every key use audited;",
             "the orders and payments KEKs at start, others with 'ciphertrail keys create'), the CA and client",
             "certificates with least-privilege ACLs, and the policy service. Everything lives under the owner-only",
-            "home directory and survives restarts. Ctrl-C stops cleanly."})
+            "home directory and survives restarts, client certificates and their passwords included (renew them with",
+            "'ciphertrail certs renew'). Ctrl-C stops cleanly."})
 final class UpCommand implements Callable<Integer> {
 
     @Spec
@@ -109,7 +110,7 @@ final class UpCommand implements Callable<Integer> {
         out.println("Key policy:            " + home.keyPolicy() + " (who may use which key; edits apply without a restart)");
         out.println("KEK store:             " + home.kmsKeyStore() + " (back it up; opened by the key service only;"
                 + " a topic's KEK: ciphertrail keys create --topic T)");
-        out.println("Policies:              " + home.policies());
+        out.println("Policies:              " + platform.policies());
         out.println("Policy service:        http://127.0.0.1:" + platform.service().httpPort() + "/health and /metrics");
     }
 }

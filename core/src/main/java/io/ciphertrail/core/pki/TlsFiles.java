@@ -35,12 +35,21 @@ public final class TlsFiles {
 
     /** Writes {@code keystore.p12} (the identity) and {@code truststore.p12} (the trusted CAs) into {@code directory}. */
     public static TlsFiles write(Path directory, IssuedCertificate identity, List<X509Certificate> trusted) {
-        String password = newPassword();
+        return write(directory, identity, trusted, newPassword());
+    }
+
+    /** As {@link #write(Path, IssuedCertificate, List)}, under a given password (a renewal keeps the old one). */
+    public static TlsFiles write(Path directory, IssuedCertificate identity, List<X509Certificate> trusted, String password) {
         Path keyStore = directory.resolve(KEY_STORE_FILE).toAbsolutePath();
         Path trustStore = directory.resolve(TRUST_STORE_FILE).toAbsolutePath();
         KeyStores.writeKeyStore(keyStore, identity, password.toCharArray());
         KeyStores.writeTrustStore(trustStore, trusted, password.toCharArray());
         return new TlsFiles(keyStore, trustStore, password);
+    }
+
+    /** Stores written before into {@code directory}, under {@code password}. */
+    public static TlsFiles existing(Path directory, String password) {
+        return new TlsFiles(directory.resolve(KEY_STORE_FILE).toAbsolutePath(), directory.resolve(TRUST_STORE_FILE).toAbsolutePath(), password);
     }
 
     /** 256 random bits, URL-safe: fine in a properties file and on a command line. */

@@ -1,0 +1,83 @@
+package io.ciphertrail.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ciphertrail.embedded.ClientIdentities;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Restarting the platform keeps its identities; renewing them is an explicit command that keeps their passwords. */
+class UpRestartTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void identitiesAndTheirPasswordsSurviveARestartAndRenewalKeepsThePassword() throws Exception {
+        Home home = new Home(dir.resolve("home"));
+        Path copied = dir.resolve("admin-copy.properties");
+        Path producerStore;
+        byte[] producerKeyStore;
+        String producerSettings;
+        try (LocalPlatform platform = LocalPlatform.start(home, 0, 0, 0, 0)) {
+            Files.copy(home.clientProperties(LocalPlatform.ADMIN), copied);
+            producerSettings = Files.readString(home.clientProperties(LocalPlatform.PRODUCER));
+            producerStore = home.kafka().resolve("clients").resolve(LocalPlatform.PRODUCER).resolve("keystore.p12");
+            producerKeyStore = Files.readAllBytes(producerStore);
+            assertThat(platform.policies()).startsWith("published the 1 policies of " + home.policies());
+            Path other = dir.resolve("other-policies.yaml");
+            Files.writeString(other, "policies:\n  - {name: invoices-only, from: invoices.ingress, to: invoices, rules: {envelope: ENFORCE}}\n");
+            assertThat(run("policy", "apply", other.toString(), "--home", home.root().toString())).isZero();
+        }
+        try (LocalPlatform again = LocalPlatform.start(home, 0, 0, 0, 0)) {
+            // Policies applied from another file stay in force, and the start says so.
+            assertThat(again.policies()).contains("kept the 1 policies in force [invoices-only]").contains("was not published")
+                    .contains("ciphertrail policy apply " + home.policies() + " --home " + home.root());
+            StringWriter shown = new StringWriter();
+            CommandLine show = Ciphertrail.commandLine();
+            show.setOut(new PrintWriter(shown, true));
+            assertThat(show.execute("policy", "show", "--home", home.root().toString())).isZero();
+            assertThat(shown.toString()).contains("name: invoices-only").doesNotContain("ingress-convention");
+            // The settings name the same stores under the same password; only the broker's address may differ.
+            assertThat(Files.readAllBytes(producerStore)).isEqualTo(producerKeyStore);
+            assertThat(withoutBootstrap(Files.readString(home.clientProperties(LocalPlatform.PRODUCER)))).isEqualTo(withoutBootstrap(producerSettings));
+            Path copy = dir.resolve("admin-copy-now.properties");
+            Files.writeString(copy, withBootstrap(Files.readString(copied), again.kafka().bootstrapServers()));
+            assertThat(run("policy", "show", "--config", copy.toString())).as("a copied client file still works").isZero();
+
+            String beforeRenewal = Files.readString(home.clientProperties(LocalPlatform.PRODUCER));
+            String[] renew = {"certs", "renew", LocalPlatform.PRODUCER, "--home", home.root().toString()};
+            StringWriter out = new StringWriter();
+            CommandLine command = Ciphertrail.commandLine();
+            command.setOut(new PrintWriter(out, true));
+            assertThat(command.execute(renew)).isZero();
+            assertThat(out.toString()).contains("Renewed " + LocalPlatform.PRODUCER + ": valid until");
+            assertThat(Files.readAllBytes(producerStore)).isNotEqualTo(producerKeyStore);
+            assertThat(Files.readString(home.clientProperties(LocalPlatform.PRODUCER))).isEqualTo(beforeRenewal);
+            Path password = producerStore.resolveSibling(ClientIdentities.PASSWORD_FILE);
+            assertThat(Files.readString(home.clientProperties(LocalPlatform.PRODUCER))).contains(Files.readString(password).strip());
+            assertThat(run("certs", "renew", "nobody", "--home", home.root().toString())).isEqualTo(2);
+        }
+    }
+
+    private static int run(String... args) {
+        CommandLine command = Ciphertrail.commandLine();
+        command.setOut(new PrintWriter(new StringWriter(), true));
+        command.setErr(new PrintWriter(new StringWriter(), true));
+        return command.execute(args);
+    }
+
+    private static String withoutBootstrap(String settings) {
+        return settings.lines().filter(line -> !line.startsWith("#") && !line.startsWith("bootstrap.servers")
+                && !line.startsWith("ciphertrail.kms.remote.urls")).sorted().reduce("", (a, b) -> a + b + "\n");
+    }
+
+    private static String withBootstrap(String settings, String bootstrap) {
+        return settings.lines().map(line -> line.startsWith("bootstrap.servers") ? "bootstrap.servers=" + bootstrap.replace(":", "\\:") : line)
+                .reduce("", (a, b) -> a + b + "\n");
+    }
+}
