@@ -120,7 +120,8 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.println();
         out.println((failed ? "Some checks FAILED." : "All checks passed.") + " Everything stays in " + new Home(home).root()
-                + "; './ciphertrail up' starts it again.");
+                + "; the demo stopped the platform: './ciphertrail up" + new Home(home).argument()
+                + "' starts it again, and the commands shown above work then.");
         out.flush();
         return failed ? 1 : 0;
     }
@@ -167,7 +168,8 @@ final class DemoCommand implements Callable<Integer> {
             }
             out.println("   trace " + entry.getKey() + "  ->  " + got);
         }
-        out.println("   Follow one:  ./ciphertrail trace " + sent.keySet().iterator().next());
+        out.println("   Follow one (once './ciphertrail up" + new Home(home).argument() + "' runs):  ./ciphertrail trace "
+                + sent.keySet().iterator().next() + new Home(home).argument());
         return EVENTS + " sent to " + INGRESS + ", forwarded by the gate, decrypted from " + EGRESS + " with the same trace IDs";
     }
 
@@ -272,7 +274,8 @@ final class DemoCommand implements Callable<Integer> {
         out.println("   quarantine offset " + record.record().offset() + ": " + record.reason().code() + " (rule " + record.reason().rule()
                 + ") from " + record.reason().sourceTopic() + "-" + record.reason().sourcePartition() + "@" + record.reason().sourceOffset());
         out.println("   " + record.reason().detail());
-        out.println("   Show it:  ./ciphertrail quarantine show --partition " + record.record().partition() + " --offset " + record.record().offset());
+        out.println("   Show it (once './ciphertrail up" + new Home(home).argument() + "' runs):  ./ciphertrail quarantine show --partition "
+                + record.record().partition() + " --offset " + record.record().offset() + new Home(home).argument());
         return "NOT_ENCRYPTED, kept byte for byte at " + QuarantineTopic.DEFAULT_NAME + "@" + record.record().offset();
     }
 

@@ -3,11 +3,15 @@ package io.ciphertrail.cli;
 import io.ciphertrail.core.pki.CertificateAuthority;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -24,8 +28,13 @@ import picocli.CommandLine.Spec;
             "the orders and payments KEKs at start, others with 'ciphertrail keys create'), the CA and client",
             "certificates with least-privilege ACLs, and the policy service. Everything lives under the owner-only",
             "home directory and survives restarts, client certificates and their passwords included (renew them with",
-            "'ciphertrail certs renew'). Ctrl-C stops cleanly."})
+            "'ciphertrail certs renew'). One platform runs per home: a second start of a running home is refused.",
+            "",
+            "It says it is up once every part is ready (the broker, the key service, the policy gate RUNNING), and keeps",
+            "watching: when one goes down, it says so, stops the rest and exits 1. Ctrl-C stops cleanly."})
 final class UpCommand implements Callable<Integer> {
+    /** How long the parts may take to be ready (the gate's first rebalance, a broker recovering its log). */
+    private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
 
     @Spec
     CommandSpec spec;
@@ -56,43 +65,78 @@ final class UpCommand implements Callable<Integer> {
         out.println("Starting Ciphertrail in " + layout.root() + " ...");
         out.flush();
         LocalPlatform platform = LocalPlatform.start(layout, port, plaintextPort, httpPort, keysPort);
-        CountDownLatch stopped = new CountDownLatch(1);
-        ScheduledExecutorService watcher = watch(platform, out);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            watcher.shutdownNow();
-            out.println("Stopping ...");
-            out.flush();
-            platform.close();
-            out.println("Stopped. Keys, certificates and data stay in " + layout.root());
-            out.flush();
-            stopped.countDown();
-        }, "ciphertrail-up-shutdown"));
-        describe(platform, out);
-        out.println();
-        out.println("Try:  echo 'hello' | ./ciphertrail produce --topic orders.ingress");
-        out.println("      ./ciphertrail consume --topic orders --from-beginning --max-records 1 --print-trace");
-        out.println("Press Ctrl-C to stop.");
-        out.flush();
-        stopped.await();
-        return 0;
-    }
-
-    /** Prints what the policy service reports about writing, as it changes. */
-    private static ScheduledExecutorService watch(LocalPlatform platform, PrintWriter out) {
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicReference<String> down = new AtomicReference<>();
+        AtomicBoolean stopped = new AtomicBoolean();
         ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "ciphertrail-up-watch");
             thread.setDaemon(true);
             return thread;
         });
-        ServiceWatch watch = new ServiceWatch();
+        Runnable stop = () -> {
+            if (stopped.compareAndSet(false, true)) {
+                watcher.shutdownNow();
+                out.println("Stopping ...");
+                out.flush();
+                platform.close();
+                out.println("Stopped. Keys, certificates and data stay in " + layout.root());
+                out.flush();
+            }
+        };
+        Thread hook = new Thread(() -> {
+            stop.run();
+            done.countDown();
+        }, "ciphertrail-up-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            PlatformWatch.awaitReady(platform, out, READY_TIMEOUT);
+        } catch (RuntimeException e) {
+            Runtime.getRuntime().removeShutdownHook(hook);
+            stop.run();
+            throw e;
+        }
+        describe(platform, out);
+        out.println();
+        out.println("Try:  echo 'hello' | ./ciphertrail produce --topic orders.ingress" + layout.argument());
+        out.println("      ./ciphertrail consume --topic orders --from-beginning --max-records 1 --print-trace" + layout.argument());
+        out.println("Press Ctrl-C to stop.");
+        out.flush();
+        watch(platform, out, watcher, problem -> {
+            down.compareAndSet(null, problem);
+            done.countDown();
+        });
+        done.await();
+        if (down.get() == null) {
+            return 0;
+        }
+        spec.commandLine().getErr().println(Errors.prefix(spec.commandLine()) + down.get() + ". Stopping the rest; see the log above,"
+                + " then start again with 'ciphertrail up" + layout.argument() + "'.");
+        spec.commandLine().getErr().flush();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the JVM is stopping anyway
+        }
+        stop.run();
+        return Errors.FAILED;
+    }
+
+    /** Prints what the policy service reports about writing, as it changes, and reports the first part that goes down. */
+    private static void watch(LocalPlatform platform, PrintWriter out, ScheduledExecutorService watcher, Consumer<String> onDown) {
+        ServiceWatch writes = new ServiceWatch();
         watcher.scheduleWithFixedDelay(() -> {
-            String line = watch.update(platform.service().writes());
+            String line = writes.update(platform.service().writes());
             if (line != null) {
                 out.println(line);
                 out.flush();
             }
+            String problem = PlatformWatch.problem(platform);
+            if (problem != null) {
+                out.println("Down: " + problem);
+                out.flush();
+                onDown.accept(problem);
+            }
         }, 1, 1, TimeUnit.SECONDS);
-        return watcher;
     }
 
     /** What is running and where its settings are; shared with the demo. */

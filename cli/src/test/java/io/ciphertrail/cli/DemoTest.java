@@ -21,6 +21,14 @@ class DemoTest {
                 .contains("all decrypted")
                 .contains("0 hits for 11 encrypted events")
                 .doesNotContain("FAILED");
+        // The hints name the home, and say the platform must run: the demo stopped it, and a hint then fails fast saying so.
+        java.util.regex.Matcher trace = java.util.regex.Pattern.compile("Follow one \\(once './ciphertrail up --home \\S+' runs\\):  ./ciphertrail (trace [0-9a-f]{32}) --home ")
+                .matcher(demo.out());
+        assertThat(trace.find()).as(demo.out()).isTrue();
+        CliTest.Run hint = CliTest.run(trace.group(1).split(" ")[0], trace.group(1).split(" ")[1], "--home", home.toString());
+        assertThat(hint.exit()).isEqualTo(1);
+        assertThat(hint.err()).contains("Cannot reach the brokers").contains("Start it with 'ciphertrail up --home " + new Home(home).root());
+        assertThat(demo.out()).contains("the demo stopped the platform: './ciphertrail up --home " + new Home(home).root() + "' starts it again");
         String ca = readCa(home);
 
         // Everything survives a restart: the same CA, the same key store (whose KEK rotates on to v3), the same data.

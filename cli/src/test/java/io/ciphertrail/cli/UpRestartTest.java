@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -61,6 +62,12 @@ class UpRestartTest {
             Path password = producerStore.resolveSibling(ClientIdentities.PASSWORD_FILE);
             assertThat(Files.readString(home.clientProperties(LocalPlatform.PRODUCER))).contains(Files.readString(password).strip());
             assertThat(run("certs", "renew", "nobody", "--home", home.root().toString())).isEqualTo(2);
+
+            // What 'up' watches: ready once the gate runs; down when it stops.
+            PlatformWatch.awaitReady(again, new PrintWriter(new StringWriter(), true), Duration.ofMinutes(2));
+            assertThat(PlatformWatch.problem(again)).isNull();
+            again.service().close();
+            assertThat(PlatformWatch.problem(again)).contains("the policy gate stopped").contains("NOT_RUNNING");
         }
     }
 
