@@ -63,18 +63,7 @@ class CliTest {
     }
 
     static Run runWithInput(String input, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine command = Ciphertrail.commandLine();
-        command.setOut(new PrintWriter(out, true));
-        command.setErr(new PrintWriter(err, true));
-        InputStream stdin = System.in;
-        System.setIn(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
-        try {
-            return new Run(command.execute(args), out.toString(), err.toString());
-        } finally {
-            System.setIn(stdin);
-        }
+        return runWithBytes(input.getBytes(StandardCharsets.UTF_8), args);
     }
 
     @BeforeAll
