@@ -2,6 +2,7 @@ package io.ciphertrail.consumer;
 
 import io.ciphertrail.core.envelope.EnvelopeException;
 import java.nio.ByteBuffer;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
@@ -18,6 +19,10 @@ public class RecordDecryptionException extends RecordDeserializationException {
     /** The reason code used in metrics and dead-letter headers for a failure of the inner deserializer. */
     public static final String DESERIALIZATION_FAILED = "DESERIALIZATION_FAILED";
 
+    /** Causes that a later attempt may not meet: the KMS did not answer, or refused access (a key grant still propagating). */
+    private static final Set<String> TRANSIENT = Set.of(EnvelopeException.Reason.KMS_UNAVAILABLE.name(),
+            EnvelopeException.Reason.ACCESS_DENIED.name());
+
     private final String reason;
 
     RecordDecryptionException(ConsumerRecord<byte[], byte[]> record, String reason, String message, Throwable cause) {
@@ -30,6 +35,14 @@ public class RecordDecryptionException extends RecordDeserializationException {
     /** {@link EnvelopeException.Reason} name, or {@link #DESERIALIZATION_FAILED}. */
     public String reason() {
         return reason;
+    }
+
+    /**
+     * Whether the cause may pass by itself (the KMS unreachable or refusing access), so that reading the
+     * record again later can succeed; every other reason is a property of the record or its key.
+     */
+    public boolean isTransient() {
+        return TRANSIENT.contains(reason);
     }
 
     /**
