@@ -136,7 +136,10 @@ final class LocalPlatform implements AutoCloseable {
         for (AclOperation operation : List.of(AclOperation.READ, AclOperation.DESCRIBE)) {
             acls.add(new AclBinding(anyTopic, allow(CONSUMER, operation)));
         }
-        acls.add(new AclBinding(new ResourcePattern(ResourceType.GROUP, "*", PatternType.LITERAL), allow(CONSUMER, AclOperation.READ)));
+        // Consumer groups and share groups (queues); ALTER_CONFIGS lets 'consume --share-group --from-beginning' start a new queue at its oldest record.
+        for (AclOperation operation : List.of(AclOperation.READ, AclOperation.ALTER_CONFIGS)) {
+            acls.add(new AclBinding(new ResourcePattern(ResourceType.GROUP, "*", PatternType.LITERAL), allow(CONSUMER, operation)));
+        }
         try (Admin admin = kafka.admin()) {
             admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -55,8 +55,8 @@ public final class SecureConsumerConfig extends AbstractConfig {
                             + " not move past the record. DEAD_LETTER: the raw record goes, byte for byte, with reason"
                             + " headers to " + "ciphertrail.consumer.dead.letter.topic" + ", then consumption continues.")
             .define(DEAD_LETTER_TOPIC_CONFIG, Type.STRING, "", Importance.HIGH,
-                    "Topic for records that fail, with the DEAD_LETTER policy. It must exist; the consumer's identity"
-                            + " needs WRITE on it.")
+                    "Topic for records that fail, with a DEAD_LETTER policy (" + FAILURE_POLICY_CONFIG + " or "
+                            + SHARE_FAILURE_POLICY_CONFIG + "). It must exist; the consumer's identity needs WRITE on it.")
             .define(SHARE_FAILURE_POLICY_CONFIG, Type.STRING, ShareFailurePolicy.REJECT.name(),
                     ValidString.in(ShareFailurePolicy.REJECT.name(), ShareFailurePolicy.DEAD_LETTER.name(), ShareFailurePolicy.RELEASE.name()),
                     Importance.HIGH,

@@ -1,0 +1,40 @@
+package io.ciphertrail.cli;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.config.ConfigResource;
+
+/** Settings of share groups (queues) that the commands change. */
+final class ShareGroups {
+    static final String AUTO_OFFSET_RESET = "share.auto.offset.reset";
+
+    private ShareGroups() {
+    }
+
+    /**
+     * Makes a share group that has not read its topics yet start at their oldest record instead of new
+     * ones ({@code share.auto.offset.reset=earliest}). A group that already has a position keeps it.
+     * Needs ALTER_CONFIGS on the group.
+     */
+    static void startAtEarliest(Map<String, Object> clientSettings, String group) {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
+        AlterConfigOp earliest = new AlterConfigOp(new ConfigEntry(AUTO_OFFSET_RESET, "earliest"), AlterConfigOp.OpType.SET);
+        try (Admin admin = Admin.create(clientSettings)) {
+            admin.incrementalAlterConfigs(Map.of(resource, List.of(earliest))).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("Cannot make share group '" + group + "' start at the oldest record ("
+                    + AUTO_OFFSET_RESET + "=earliest): " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage())
+                    + ". This identity needs ALTER_CONFIGS on the group, or an operator sets it once: kafka-configs.sh"
+                    + " --alter --entity-type groups --entity-name " + group + " --add-config " + AUTO_OFFSET_RESET + "=earliest", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted", e);
+        }
+    }
+}
