@@ -1,7 +1,11 @@
 package io.ciphertrail.cli;
 
+import io.ciphertrail.consumer.FailedRecord;
 import io.ciphertrail.consumer.SecureConsumer;
+import io.ciphertrail.consumer.SecureShareConsumer;
+import io.ciphertrail.consumer.Traced;
 import io.ciphertrail.core.envelope.Envelope;
+import io.ciphertrail.core.envelope.EnvelopeDecryptor;
 import io.ciphertrail.core.kms.KekRef;
 import io.ciphertrail.core.kms.KmsAdmin;
 import io.ciphertrail.core.kms.KmsConfig;
@@ -10,6 +14,7 @@ import io.ciphertrail.policy.quarantine.QuarantineTopic;
 import io.ciphertrail.policy.quarantine.QuarantinedRecord;
 import io.ciphertrail.producer.SecureProducer;
 import io.ciphertrail.producer.SecureProducerConfig;
+import io.ciphertrail.producer.SecureSerializer;
 import io.ciphertrail.schemas.audit.AuditEvent;
 import io.ciphertrail.schemas.audit.Decision;
 import java.io.IOException;
@@ -28,8 +33,16 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -37,7 +50,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
@@ -53,12 +68,17 @@ import picocli.CommandLine.Spec;
         description = {
             "Starts the platform and shows, and checks, every part of it working:",
             "encrypted events through the policy gate with their trace IDs, a plaintext client refused and audited,",
-            "an unencrypted event quarantined, a key rotated with old events still readable, and the broker's",
-            "log segments free of the demo's plaintext. Exits 0 only if every check passed; files stay in the home."})
+            "an unencrypted event quarantined, encrypted jobs on a queue shared by two workers (each handled once,",
+            "a tampered one rejected), a key rotated with old events still readable, and the broker's log segments",
+            "free of the demo's plaintext. Exits 0 only if every check passed; files stay in the home."})
 final class DemoCommand implements Callable<Integer> {
     private static final int EVENTS = 5;
     private static final String INGRESS = "orders.ingress";
     private static final String EGRESS = "orders";
+    private static final String JOBS_INGRESS = "jobs.ingress";
+    private static final String JOBS = "jobs";
+    private static final int JOBS_COUNT = 6;
+    private static final int WORKERS = 2;
 
     @Spec
     CommandSpec spec;
@@ -96,6 +116,7 @@ final class DemoCommand implements Callable<Integer> {
                 step("Encrypted events through the policy gate, with trace IDs", this::encryptedThroughTheGate);
                 step("Plaintext client refused and audited", this::plaintextRefused);
                 step("Unencrypted event quarantined", this::unencryptedQuarantined);
+                step("Encrypted jobs on a queue shared by two workers", this::queueSharedByTwoWorkers);
                 step("Key rotated, old events still readable", this::keyRotated);
                 step("No demo plaintext in the broker's log segments", this::segmentsScanned);
             } finally {
@@ -267,6 +288,143 @@ final class DemoCommand implements Callable<Integer> {
         out.println("   " + record.reason().detail());
         out.println("   Show it:  ./ciphertrail quarantine show --offset " + record.record().offset());
         return "NOT_ENCRYPTED, kept byte for byte at " + QuarantineTopic.DEFAULT_NAME + "@" + record.record().offset();
+    }
+
+    /**
+     * A share group (queue) of two workers on the egress topic of a gated route. The gate forwards a
+     * tampered job (it cannot check ciphertext without the key); the worker that gets it rejects it.
+     */
+    private String queueSharedByTwoWorkers() throws Exception {
+        Topics.ensure(settings(LocalPlatform.ADMIN), JOBS_INGRESS, JOBS);
+        String group = "demo-workers-" + run;
+        ShareGroups.startAtCurrentEnd(settings(LocalPlatform.ADMIN), group, JOBS);
+        Map<String, Integer> handledBy = new ConcurrentHashMap<>();
+        List<String> handledTwice = new CopyOnWriteArrayList<>();
+        List<FailedRecord> setAside = new CopyOnWriteArrayList<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        ExecutorService pool = Executors.newFixedThreadPool(WORKERS);
+        List<Future<?>> workers = new ArrayList<>();
+        for (int id = 1; id <= WORKERS; id++) {
+            int worker = id;
+            workers.add(pool.submit(() -> work(worker, group, stop, handledBy, handledTwice, setAside)));
+        }
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (ShareGroups.membersAssigned(settings(LocalPlatform.ADMIN), group, JOBS) < WORKERS && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            out.println("   " + WORKERS + " workers in share group " + group + " on " + JOBS + ", fed by the gate from " + JOBS_INGRESS
+                    + "; sending " + JOBS_COUNT + " jobs and a tampered copy of one");
+            Map<String, String> jobs = sendJobs();
+            String tampered = sendTamperedJob();
+            deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+            while (!(handledBy.keySet().containsAll(jobs.keySet()) && setAside.stream().anyMatch(f -> f.traceId().orElse("").equals(tampered)))
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            stop.set(true);
+            for (Future<?> worker : workers) {
+                worker.get(30, TimeUnit.SECONDS);
+            }
+            if (!handledBy.keySet().containsAll(jobs.keySet())) {
+                throw new AssertionError("only " + jobs.keySet().stream().filter(handledBy::containsKey).count() + " of " + JOBS_COUNT
+                        + " jobs were handled within 45 s");
+            }
+            if (!handledTwice.isEmpty()) {
+                throw new AssertionError("jobs handled twice: " + handledTwice);
+            }
+            FailedRecord rejected = setAside.stream().filter(f -> f.traceId().orElse("").equals(tampered)).findFirst()
+                    .orElseThrow(() -> new AssertionError("the tampered job was not reported within 45 s"));
+            if (!rejected.reason().equals("TAMPERED") || rejected.outcome() != FailedRecord.Outcome.REJECTED) {
+                throw new AssertionError("the tampered job was " + rejected.outcome() + " for " + rejected.reason() + " instead of REJECTED for TAMPERED");
+            }
+            if (handledBy.containsKey(tampered)) {
+                throw new AssertionError("a worker was handed the tampered job");
+            }
+            String split = IntStream.rangeClosed(1, WORKERS)
+                    .mapToObj(w -> Long.toString(handledBy.values().stream().filter(v -> v == w).count()))
+                    .collect(Collectors.joining("/"));
+            out.println("   " + rejected);
+            out.println("   Follow it:  ./ciphertrail trace " + tampered);
+            return JOBS_COUNT + " jobs split " + split + " between " + WORKERS + " workers, each handled once; the tampered one rejected ("
+                    + rejected.reason() + ") at " + rejected.topic() + "-" + rejected.partition() + "@" + rejected.offset();
+        } finally {
+            stop.set(true);
+            pool.shutdownNow();
+        }
+    }
+
+    /** One worker: takes a job at a time, "works" on it briefly, and says which job it handled. */
+    private void work(int worker, String group, AtomicBoolean stop, Map<String, Integer> handledBy, List<String> handledTwice,
+                      List<FailedRecord> setAside) {
+        Map<String, Object> settings = new HashMap<>(consumer);
+        settings.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        settings.put(ConsumerConfig.CLIENT_ID_CONFIG, "demo-worker-" + worker);
+        settings.put(ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit");
+        settings.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+        try (SecureShareConsumer<String, String> queue = new SecureShareConsumer<>(settings, new StringDeserializer(), new StringDeserializer())) {
+            queue.setFailureListener(setAside::add);
+            queue.subscribe(List.of(JOBS));
+            while (!stop.get()) {
+                for (ConsumerRecord<String, String> job : queue.poll(Duration.ofMillis(200))) {
+                    Traced.handle(job, record -> {
+                        String trace = SecureShareConsumer.traceId(record).orElse("-");
+                        if (handledBy.putIfAbsent(trace, worker) != null) {
+                            handledTwice.add(trace);
+                        }
+                        synchronized (out) {
+                            out.println("   worker " + worker + "  " + record.key() + "  trace " + trace
+                                    + "  delivery " + record.deliveryCount().orElse((short) 1));
+                        }
+                    });
+                    Thread.sleep(150);
+                }
+            }
+            queue.commitSync();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Jobs through the gate, encrypted for the queue topic; returns trace ID to job. */
+    private Map<String, String> sendJobs() throws Exception {
+        Map<String, Object> settings = new HashMap<>(producer);
+        settings.put(SecureProducerConfig.BOUND_TOPICS_CONFIG, JOBS_INGRESS + ":" + JOBS);
+        Map<String, String> jobs = new LinkedHashMap<>();
+        try (SecureProducer<String, String> secure = new SecureProducer<>(settings, new StringSerializer(), new StringSerializer())) {
+            for (int i = 1; i <= JOBS_COUNT; i++) {
+                String marker = "card-4111-" + run + "-job-" + i;
+                ProducerRecord<String, String> job = new ProducerRecord<>(JOBS_INGRESS, "job-" + i, "job #" + i + " paid with " + marker);
+                secure.send(job).get(30, TimeUnit.SECONDS);
+                jobs.put(SecureProducer.traceId(job).orElseThrow(), job.value());
+                encryptedMarkers.add(marker);
+            }
+        }
+        return jobs;
+    }
+
+    /**
+     * A job encrypted like the others whose last byte (part of the authentication tag) is then flipped,
+     * as a rogue writer or a damaged disk would: it stays a well-formed envelope for the right topic and
+     * trace, so the gate forwards it; only a holder of the key can tell. Returns its trace ID.
+     */
+    private String sendTamperedJob() throws Exception {
+        Map<String, Object> settings = new HashMap<>(producer);
+        settings.put(SecureProducerConfig.BOUND_TOPICS_CONFIG, JOBS_INGRESS + ":" + JOBS);
+        String marker = "card-4111-" + run + "-job-tampered";
+        RecordHeaders headers = new RecordHeaders();
+        byte[] envelope;
+        try (SecureSerializer<String> serializer = new SecureSerializer<>(new StringSerializer())) {
+            serializer.configure(settings, false);
+            envelope = serializer.serialize(JOBS_INGRESS, headers, "job #" + (JOBS_COUNT + 1) + " paid with " + marker);
+        }
+        envelope[envelope.length - 1] ^= 0x01;
+        encryptedMarkers.add(marker);
+        try (KafkaProducer<byte[], byte[]> rogue = new KafkaProducer<>(producer, new ByteArraySerializer(), new ByteArraySerializer())) {
+            rogue.send(new ProducerRecord<>(JOBS_INGRESS, null, "job-tampered".getBytes(StandardCharsets.UTF_8), envelope, headers))
+                    .get(30, TimeUnit.SECONDS);
+        }
+        return EnvelopeDecryptor.traceId(headers, envelope).orElseThrow();
     }
 
     private String keyRotated() throws Exception {

@@ -8,6 +8,8 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 
 /** Settings of share groups (queues) that the commands change. */
@@ -32,6 +34,38 @@ final class ShareGroups {
                     + AUTO_OFFSET_RESET + "=earliest): " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage())
                     + ". This identity needs ALTER_CONFIGS on the group, or an operator sets it once: kafka-configs.sh"
                     + " --alter --entity-type groups --entity-name " + group + " --add-config " + AUTO_OFFSET_RESET + "=earliest", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted", e);
+        }
+    }
+
+    /**
+     * Creates a share group that starts after what {@code topic} holds now (partition 0), so it receives
+     * only what is written from here on. Needs READ on the group and the topic.
+     */
+    static void startAtCurrentEnd(Map<String, Object> adminSettings, String group, String topic) {
+        TopicPartition partition = new TopicPartition(topic, 0);
+        try (Admin admin = Admin.create(adminSettings)) {
+            long end = admin.listOffsets(Map.of(partition, OffsetSpec.latest())).partitionResult(partition).get(30, TimeUnit.SECONDS).offset();
+            admin.alterShareGroupOffsets(group, Map.of(partition, end)).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("Cannot start share group '" + group + "' at the end of " + topic + ": "
+                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted", e);
+        }
+    }
+
+    /** How many members of the group have partition 0 of {@code topic} assigned; 0 while the group is unknown. */
+    static long membersAssigned(Map<String, Object> adminSettings, String group, String topic) {
+        TopicPartition partition = new TopicPartition(topic, 0);
+        try (Admin admin = Admin.create(adminSettings)) {
+            return admin.describeShareGroups(List.of(group)).describedGroups().get(group).get(30, TimeUnit.SECONDS).members().stream()
+                    .filter(member -> member.assignment().topicPartitions().contains(partition)).count();
+        } catch (ExecutionException | TimeoutException e) {
+            return 0;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted", e);
