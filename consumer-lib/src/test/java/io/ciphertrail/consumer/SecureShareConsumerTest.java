@@ -32,6 +32,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import javax.management.ObjectName;
@@ -40,6 +41,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
@@ -358,6 +360,36 @@ class SecureShareConsumerTest {
         }
         // Each was acknowledged once its copy was: the group delivers none of them again.
         await().atMost(PATIENCE).ignoreExceptions().until(() -> ShareGroups.lag(kafka, group, partition) == 0);
+    }
+
+    @Test
+    void deadLetterTopicThatCannotTakeARecordFailsThePollAndLosesNothing() throws Exception {
+        ShareGroups.configure(kafka, group);
+        plantBadRecords();
+        String missing = topic + ".no-such-dlq";
+        try (SecureShareConsumer<String, String> worker = worker(SecureConsumerConfig.SHARE_FAILURE_POLICY_CONFIG, "DEAD_LETTER",
+                SecureConsumerConfig.DEAD_LETTER_TOPIC_CONFIG, missing, "max.block.ms", 2_000)) {
+            AtomicReference<KafkaException> thrown = new AtomicReference<>();
+            await().atMost(PATIENCE).until(() -> {
+                try {
+                    assertThat(worker.poll(Duration.ofMillis(200))).as("nothing is handed over from a poll that failed").isEmpty();
+                    return false;
+                } catch (KafkaException e) {
+                    thrown.set(e);
+                    return true;
+                }
+            });
+            assertThat(thrown.get()).hasMessageContaining("to dead-letter topic '" + missing + "'")
+                    .hasMessageContaining("record " + topic + "-0@").hasMessageContaining("not acknowledged");
+        }
+        // Everything that poll took was given back: another member gets the good records and meets the bad ones again.
+        failures.clear();
+        try (SecureShareConsumer<String, String> worker = worker()) {
+            List<ConsumerRecord<String, String>> received = pollUntil(worker, false, r -> r.size() >= 2 && failures.size() >= 3);
+            worker.commitSync();
+            assertThat(received).extracting(ConsumerRecord::value).containsExactly("good-1", "good-2");
+            assertThat(failures).allSatisfy(f -> assertThat(f.deliveryCount()).isEqualTo(2));
+        }
     }
 
     @Test
