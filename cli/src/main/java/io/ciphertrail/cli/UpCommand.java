@@ -59,6 +59,7 @@ final class UpCommand implements Callable<Integer> {
         out.println();
         out.println("Try:  echo 'hello' | ./ciphertrail produce --topic orders.ingress");
         out.println("      ./ciphertrail consume --topic orders --from-beginning --max-records 1 --print-trace");
+        out.println("      ./ciphertrail consume --topic orders --share-group workers --from-beginning --print-trace   # a queue: run two");
         out.println("Press Ctrl-C to stop.");
         out.flush();
         stopped.await();
