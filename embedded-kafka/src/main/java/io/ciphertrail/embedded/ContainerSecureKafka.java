@@ -154,6 +154,10 @@ public final class ContainerSecureKafka implements SecureKafkaCluster {
             env.put("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1");
             env.put("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR", "1");
             env.put("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR", "1");
+            env.put("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_NUM_PARTITIONS", "1");
+            env.put("KAFKA_GROUP_SHARE_MIN_HEARTBEAT_INTERVAL_MS", "500");
+            env.put("KAFKA_GROUP_SHARE_HEARTBEAT_INTERVAL_MS", "500");
+            env.put("KAFKA_GROUP_SHARE_ASSIGNMENT_INTERVAL_MS", "100");
             env.put("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0");
             withEnv(env);
             withExposedPorts(CLIENT_PORT);
