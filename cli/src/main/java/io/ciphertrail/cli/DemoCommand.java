@@ -9,6 +9,7 @@ import io.ciphertrail.core.envelope.EnvelopeDecryptor;
 import io.ciphertrail.core.kms.KekRef;
 import io.ciphertrail.core.kms.KmsAdmin;
 import io.ciphertrail.core.kms.KmsConfig;
+import io.ciphertrail.core.tls.TlsConfig;
 import io.ciphertrail.policy.PolicyServiceConfig;
 import io.ciphertrail.policy.quarantine.QuarantineTopic;
 import io.ciphertrail.policy.quarantine.QuarantinedRecord;
@@ -73,8 +74,8 @@ import picocli.CommandLine.Spec;
             "free of the demo's plaintext. Exits 0 only if every check passed; files stay in the home."})
 final class DemoCommand implements Callable<Integer> {
     private static final int EVENTS = 5;
-    private static final String INGRESS = "orders.ingress";
-    private static final String EGRESS = "orders";
+    private static final String INGRESS = LocalPlatform.DEMO_INGRESS;
+    private static final String EGRESS = LocalPlatform.DEMO_EGRESS;
     private static final String JOBS_INGRESS = "jobs.ingress";
     private static final String JOBS = "jobs";
     private static final int JOBS_COUNT = 6;
@@ -160,7 +161,6 @@ final class DemoCommand implements Callable<Integer> {
         platform = LocalPlatform.start(new Home(home), LocalPlatform.DEFAULT_TLS_PORT, LocalPlatform.DEFAULT_PLAINTEXT_PORT,
                 LocalPlatform.DEFAULT_HTTP_PORT);
         UpCommand.describe(platform, out);
-        Topics.ensure(settings(LocalPlatform.ADMIN), INGRESS, EGRESS);
         producer = settings(LocalPlatform.PRODUCER);
         producer.put(SecureProducerConfig.BOUND_TOPICS_CONFIG, INGRESS + ":" + EGRESS);
         consumer = settings(LocalPlatform.CONSUMER);
@@ -295,7 +295,8 @@ final class DemoCommand implements Callable<Integer> {
      * tampered job (it cannot check ciphertext without the key); the worker that gets it rejects it.
      */
     private String queueSharedByTwoWorkers() throws Exception {
-        Topics.ensure(settings(LocalPlatform.ADMIN), JOBS_INGRESS, JOBS);
+        LocalPlatform.openRoute(settings(LocalPlatform.ADMIN), JOBS_INGRESS, JOBS);
+        LocalPlatform.ensureKek(settings(LocalPlatform.ADMIN), JOBS);
         String group = "demo-workers-" + run;
         ShareGroups.startAtCurrentEnd(settings(LocalPlatform.ADMIN), group, JOBS);
         Map<String, Integer> handledBy = new ConcurrentHashMap<>();
@@ -453,7 +454,7 @@ final class DemoCommand implements Callable<Integer> {
 
     /** The KEK version in each event's envelope, read from the egress topic without decrypting. */
     private Map<String, Integer> envelopeVersions(List<String> traceIds) {
-        Map<String, Object> settings = new HashMap<>(settings(LocalPlatform.ADMIN));
+        Map<String, Object> settings = TlsConfig.secureClientConfigs(settings(LocalPlatform.ADMIN));
         settings.put(ConsumerConfig.GROUP_ID_CONFIG, "demo-raw-" + run + "-" + UUID.randomUUID());
         settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -1,5 +1,6 @@
 package io.ciphertrail.cli;
 
+import io.ciphertrail.core.tls.TlsConfig;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -27,7 +28,7 @@ final class ShareGroups {
     static void startAtEarliest(Map<String, Object> clientSettings, String group) {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
         AlterConfigOp earliest = new AlterConfigOp(new ConfigEntry(AUTO_OFFSET_RESET, "earliest"), AlterConfigOp.OpType.SET);
-        try (Admin admin = Admin.create(clientSettings)) {
+        try (Admin admin = Admin.create(TlsConfig.secureClientConfigs(clientSettings))) {
             admin.incrementalAlterConfigs(Map.of(resource, List.of(earliest))).all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("Cannot make share group '" + group + "' start at the oldest record ("
@@ -46,7 +47,7 @@ final class ShareGroups {
      */
     static void startAtCurrentEnd(Map<String, Object> adminSettings, String group, String topic) {
         TopicPartition partition = new TopicPartition(topic, 0);
-        try (Admin admin = Admin.create(adminSettings)) {
+        try (Admin admin = Admin.create(TlsConfig.secureClientConfigs(adminSettings))) {
             long end = admin.listOffsets(Map.of(partition, OffsetSpec.latest())).partitionResult(partition).get(30, TimeUnit.SECONDS).offset();
             admin.alterShareGroupOffsets(group, Map.of(partition, end)).all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
@@ -61,7 +62,7 @@ final class ShareGroups {
     /** How many members of the group have partition 0 of {@code topic} assigned; 0 while the group is unknown. */
     static long membersAssigned(Map<String, Object> adminSettings, String group, String topic) {
         TopicPartition partition = new TopicPartition(topic, 0);
-        try (Admin admin = Admin.create(adminSettings)) {
+        try (Admin admin = Admin.create(TlsConfig.secureClientConfigs(adminSettings))) {
             return admin.describeShareGroups(List.of(group)).describedGroups().get(group).get(30, TimeUnit.SECONDS).members().stream()
                     .filter(member -> member.assignment().topicPartitions().contains(partition)).count();
         } catch (ExecutionException | TimeoutException e) {

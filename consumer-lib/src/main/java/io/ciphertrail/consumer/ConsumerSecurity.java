@@ -47,8 +47,7 @@ final class ConsumerSecurity<K, V> implements AutoCloseable {
             throw e;
         }
         this.crypto = createdCrypto;
-        this.decoder = new RecordDecoder<>(crypto.decryptor(), keyDeserializer, valueDeserializer,
-                !crypto.config().encryptedHeaders().isEmpty());
+        this.decoder = new RecordDecoder<>(crypto.decryptor(), keyDeserializer, valueDeserializer);
     }
 
     /** The caller's settings with the TLS policy applied: what the Kafka client is built from. */

@@ -2,7 +2,6 @@ package io.ciphertrail.consumer;
 
 import io.ciphertrail.core.envelope.EnvelopeException;
 import java.nio.ByteBuffer;
-import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
@@ -19,17 +18,15 @@ public class RecordDecryptionException extends RecordDeserializationException {
     /** The reason code used in metrics and dead-letter headers for a failure of the inner deserializer. */
     public static final String DESERIALIZATION_FAILED = "DESERIALIZATION_FAILED";
 
-    /** Causes that a later attempt may not meet: the KMS did not answer, or refused access (a key grant still propagating). */
-    private static final Set<String> TRANSIENT = Set.of(EnvelopeException.Reason.KMS_UNAVAILABLE.name(),
-            EnvelopeException.Reason.ACCESS_DENIED.name());
-
     private final String reason;
+    private final boolean retriable;
 
-    RecordDecryptionException(ConsumerRecord<byte[], byte[]> record, String reason, String message, Throwable cause) {
+    RecordDecryptionException(ConsumerRecord<byte[], byte[]> record, String reason, boolean retriable, String message, Throwable cause) {
         super(DeserializationExceptionOrigin.VALUE, new TopicPartition(record.topic(), record.partition()), record.offset(),
                 record.timestamp(), record.timestampType(), buffer(record.key()), buffer(record.value()), record.headers(),
                 message, cause);
         this.reason = reason;
+        this.retriable = retriable;
     }
 
     /** {@link EnvelopeException.Reason} name, or {@link #DESERIALIZATION_FAILED}. */
@@ -38,11 +35,13 @@ public class RecordDecryptionException extends RecordDeserializationException {
     }
 
     /**
-     * Whether the cause may pass by itself (the KMS unreachable or refusing access), so that reading the
-     * record again later can succeed; every other reason is a property of the record or its key.
+     * True when the record itself is not at fault (the KMS was unreachable or refused this client), so reading
+     * it again later may succeed. {@link SecureConsumer} stays on it and the next poll tries it again, under
+     * every failure policy, and never dead-letters it; {@link SecureShareConsumer} releases it for another
+     * delivery until the group's last.
      */
-    public boolean isTransient() {
-        return TRANSIENT.contains(reason);
+    public boolean retriable() {
+        return retriable;
     }
 
     /**
@@ -50,11 +49,18 @@ public class RecordDecryptionException extends RecordDeserializationException {
      * only: its message could quote decrypted content.
      */
     static RecordDecryptionException of(ConsumerRecord<byte[], byte[]> record, RuntimeException failure) {
+        return of(record, failure, "");
+    }
+
+    /** As {@link #of(ConsumerRecord, RuntimeException)}, with {@code retryNote} (what the consumer does about it) after a retriable failure's message. */
+    static RecordDecryptionException of(ConsumerRecord<byte[], byte[]> record, RuntimeException failure, String retryNote) {
         if (failure instanceof EnvelopeException envelope) {
             EnvelopeException located = envelope.at(record.partition(), record.offset());
-            return new RecordDecryptionException(record, envelope.reason().name(), located.getMessage(), located);
+            boolean retriable = envelope.reason().retriable();
+            return new RecordDecryptionException(record, envelope.reason().name(), retriable,
+                    located.getMessage() + (retriable ? retryNote : ""), located);
         }
-        return new RecordDecryptionException(record, DESERIALIZATION_FAILED, DESERIALIZATION_FAILED + ": record on topic '"
+        return new RecordDecryptionException(record, DESERIALIZATION_FAILED, false, DESERIALIZATION_FAILED + ": record on topic '"
                 + record.topic() + "' partition " + record.partition() + " offset " + record.offset()
                 + ": the decrypted bytes cannot be read by the configured deserializer (" + failure.getClass().getSimpleName()
                 + "); check that producer and consumer agree on the data format", null);

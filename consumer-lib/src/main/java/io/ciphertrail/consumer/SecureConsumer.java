@@ -42,7 +42,10 @@ import org.slf4j.LoggerFactory;
  * decrypted and verified. A record that fails is never skipped silently: under the {@code FAIL} policy
  * {@link #poll} throws a {@link RecordDecryptionException} naming topic, partition, offset and reason,
  * and the consumer stays on that record; under {@code DEAD_LETTER} the raw record is written to the
- * dead-letter topic (acknowledged) before the consumer moves past it.
+ * dead-letter topic (acknowledged) before the consumer moves past it. A failure that is not the record's
+ * fault (the KMS unreachable, or refusing this client: {@link RecordDecryptionException#retriable()}) is
+ * never dead-lettered: poll throws and the next poll tries the record again, so an outage pauses the
+ * stream instead of diverting it.
  *
  * <pre>{@code
  * try (Consumer<String, String> consumer = new SecureConsumer<>(configs, new StringDeserializer(), new StringDeserializer())) {
@@ -55,6 +58,7 @@ import org.slf4j.LoggerFactory;
  */
 public class SecureConsumer<K, V> implements Consumer<K, V> {
     private static final Logger LOG = LoggerFactory.getLogger(SecureConsumer.class);
+    private static final String RETRY_NOTE = ". Retriable: the consumer stays on this record and tries it again on the next poll";
 
     private final ConsumerSecurity<K, V> security;
     private final KafkaConsumer<byte[], byte[]> delegate;
@@ -106,8 +110,8 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
                 try {
                     records.add(decoder.decode(record));
                 } catch (RuntimeException e) {
-                    RecordDecryptionException located = RecordDecryptionException.of(record, e);
-                    if (deadLetters != null && writeDeadLetter(record, located, raw)) {
+                    RecordDecryptionException located = RecordDecryptionException.of(record, e, RETRY_NOTE);
+                    if (deadLetters != null && !located.retriable() && writeDeadLetter(record, located, raw)) {
                         continue;
                     }
                     delegate.seek(partition, record.offset());

@@ -35,9 +35,9 @@ public final class SecureConsumerConfig extends AbstractConfig {
 
     /**
      * What a share consumer does with a record that fails for a lasting reason (tampered, not encrypted,
-     * encrypted for another topic, its key destroyed, unreadable). A passing cause (the KMS unreachable,
-     * access denied) releases the record for another delivery whatever the policy, until the group's last
-     * allowed delivery, where the policy applies.
+     * encrypted for another topic, its key destroyed, unreadable). A passing cause (the KMS unreachable or
+     * refusing this client: {@link RecordDecryptionException#retriable()}) releases the record for another
+     * delivery whatever the policy, until the group's last allowed delivery, where the policy applies.
      */
     public enum ShareFailurePolicy {
         /** Acknowledge it as REJECT: the broker archives it and no member of the group receives it again. */
@@ -66,7 +66,7 @@ public final class SecureConsumerConfig extends AbstractConfig {
                             + " again (it stays readable at its offset). DEAD_LETTER: write the raw record with reason headers to "
                             + DEAD_LETTER_TOPIC_CONFIG + ", then acknowledge it. RELEASE: give it back for another delivery, up to"
                             + " the group's delivery count limit. Whatever the policy, a passing failure (KMS_UNAVAILABLE,"
-                            + " ACCESS_DENIED) is released for another delivery, and the policy applies only at the last delivery"
+                            + " ACCESS_DENIED, KEK_NOT_USABLE: the KMS out of reach or refusing this client) is released for another delivery, and the policy applies only at the last delivery"
                             + " the group allows (" + SHARE_DELIVERY_COUNT_LIMIT_CONFIG + ").")
             .define(SHARE_DELIVERY_COUNT_LIMIT_CONFIG, Type.INT, 5, ConfigDef.Range.between(2, 25), Importance.MEDIUM,
                     "SecureShareConsumer: the share group's delivery count limit (the group's share.delivery.count.limit,"

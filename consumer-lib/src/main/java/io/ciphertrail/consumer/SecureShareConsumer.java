@@ -189,7 +189,7 @@ public class SecureShareConsumer<K, V> implements ShareConsumer<K, V> {
 
     /** A passing cause gets another delivery while the group allows one; everything else follows the policy. */
     private FailedRecord.Outcome outcome(RecordDecryptionException failure, int delivery) {
-        if (failure.isTransient() && delivery < deliveryCountLimit) {
+        if (failure.retriable() && delivery < deliveryCountLimit) {
             return FailedRecord.Outcome.RELEASED;
         }
         return switch (policy) {

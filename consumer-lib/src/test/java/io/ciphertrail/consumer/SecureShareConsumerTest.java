@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import io.ciphertrail.core.io.SecureFiles;
-import io.ciphertrail.core.kms.KmsAdmin;
 import io.ciphertrail.core.kms.KmsConfig;
 import io.ciphertrail.core.kms.local.LocalKmsProvider;
 import io.ciphertrail.embedded.EmbeddedSecureKafka;
@@ -402,9 +401,7 @@ class SecureShareConsumerTest {
         Path otherKms = kmsDir.resolve("other-" + topic + ".p12");
         Map<String, Object> otherKmsSettings = Map.of(KmsConfig.TYPE_CONFIG, "local", LocalKmsProvider.KEYSTORE_PATH_CONFIG, otherKms.toString(),
                 LocalKmsProvider.PASSWORD_FILE_CONFIG, kmsDir.resolve("kms-password").toString());
-        try (KmsAdmin admin = KmsConfig.admin(otherKmsSettings)) {
-            admin.create("ciphertrail/topic/unrelated");
-        }
+        KmsConfig.initialize(otherKmsSettings);
         List<FailedRecord> first;
         try (SecureShareConsumer<String, String> keyless = worker(release[0], release[1], release[2], release[3],
                 LocalKmsProvider.KEYSTORE_PATH_CONFIG, otherKms.toString())) {

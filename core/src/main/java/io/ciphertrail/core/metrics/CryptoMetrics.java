@@ -80,6 +80,13 @@ public final class CryptoMetrics implements CryptoListener, AutoCloseable {
     }
 
     @Override
+    public void recordPassedThrough(String topic, EnvelopeException.Reason reason) {
+        count("records-passed-through",
+                "Records (or parts of them) handed over unverified under a migration setting, by what they would have failed with",
+                "reason", reason.name());
+    }
+
+    @Override
     public void dataKeyRotated(String topic, KekRef kek) {
         rotations.record();
     }
