@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -28,17 +29,10 @@ final class ShareGroups {
     static void startAtEarliest(Map<String, Object> clientSettings, String group) {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
         AlterConfigOp earliest = new AlterConfigOp(new ConfigEntry(AUTO_OFFSET_RESET, "earliest"), AlterConfigOp.OpType.SET);
-        try (Admin admin = Admin.create(TlsConfig.secureClientConfigs(clientSettings))) {
-            admin.incrementalAlterConfigs(Map.of(resource, List.of(earliest))).all().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("Cannot make share group '" + group + "' start at the oldest record ("
-                    + AUTO_OFFSET_RESET + "=earliest): " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage())
-                    + ". This identity needs ALTER_CONFIGS on the group, or an operator sets it once: kafka-configs.sh"
-                    + " --alter --entity-type groups --entity-name " + group + " --add-config " + AUTO_OFFSET_RESET + "=earliest", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted", e);
-        }
+        withAdmin(clientSettings, cause -> "Cannot make share group '" + group + "' start at the oldest record (" + AUTO_OFFSET_RESET
+                + "=earliest): " + cause + ". This identity needs ALTER_CONFIGS on the group, or an operator sets it once: kafka-configs.sh"
+                + " --alter --entity-type groups --entity-name " + group + " --add-config " + AUTO_OFFSET_RESET + "=earliest",
+                admin -> admin.incrementalAlterConfigs(Map.of(resource, List.of(earliest))).all().get(30, TimeUnit.SECONDS));
     }
 
     /**
@@ -47,26 +41,34 @@ final class ShareGroups {
      */
     static void startAtCurrentEnd(Map<String, Object> adminSettings, String group, String topic) {
         TopicPartition partition = new TopicPartition(topic, 0);
-        try (Admin admin = Admin.create(TlsConfig.secureClientConfigs(adminSettings))) {
+        withAdmin(adminSettings, cause -> "Cannot start share group '" + group + "' at the end of " + topic + ": " + cause, admin -> {
             long end = admin.listOffsets(Map.of(partition, OffsetSpec.latest())).partitionResult(partition).get(30, TimeUnit.SECONDS).offset();
-            admin.alterShareGroupOffsets(group, Map.of(partition, end)).all().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("Cannot start share group '" + group + "' at the end of " + topic + ": "
-                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted", e);
-        }
+            return admin.alterShareGroupOffsets(group, Map.of(partition, end)).all().get(30, TimeUnit.SECONDS);
+        });
     }
 
     /** How many members of the group have partition 0 of {@code topic} assigned; 0 while the group is unknown. */
     static long membersAssigned(Map<String, Object> adminSettings, String group, String topic) {
         TopicPartition partition = new TopicPartition(topic, 0);
-        try (Admin admin = Admin.create(TlsConfig.secureClientConfigs(adminSettings))) {
-            return admin.describeShareGroups(List.of(group)).describedGroups().get(group).get(30, TimeUnit.SECONDS).members().stream()
-                    .filter(member -> member.assignment().topicPartitions().contains(partition)).count();
-        } catch (ExecutionException | TimeoutException e) {
+        try {
+            return withAdmin(adminSettings, cause -> cause, admin -> admin.describeShareGroups(List.of(group)).describedGroups().get(group)
+                    .get(30, TimeUnit.SECONDS).members().stream().filter(member -> member.assignment().topicPartitions().contains(partition)).count());
+        } catch (IllegalStateException notYet) {
             return 0;
+        }
+    }
+
+    @FunctionalInterface
+    private interface AdminCall<T> {
+        T call(Admin admin) throws ExecutionException, TimeoutException, InterruptedException;
+    }
+
+    /** Runs {@code call} with an admin client under the TLS policy; a failure becomes an error built by {@code failure} from its cause. */
+    private static <T> T withAdmin(Map<String, Object> settings, Function<String, String> failure, AdminCall<T> call) {
+        try (Admin admin = Admin.create(TlsConfig.secureClientConfigs(settings))) {
+            return call.call(admin);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException(failure.apply(e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted", e);

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.apache.kafka.clients.admin.Admin;
@@ -166,11 +165,10 @@ class PermissiveModeTest {
                     .values().forEach(client::send);
         }
 
-        Predicate<AuditEvent> share = e -> e.getAuthorization() != null && "PLAINTEXT".equals(e.getAuthorization().getSecurityProtocol())
-                && (e.getAuthorization().getResourceName().startsWith("permissive-queue") || e.getAuthorization().getOperation().equals("CLUSTER_ACTION"));
-        List<AuditEvent> events = AuditTopicReader.await(kafka, share, found -> StrictModeTest.everyShareApiAudited(found, PermissiveModeTest::queueGroup)
-                && found.stream().anyMatch(e -> e.getAuthorization().getResourceName().equals(group)), Duration.ofSeconds(30));
-        assertThat(StrictModeTest.everyShareApiAudited(events, PermissiveModeTest::queueGroup)).as("an event for every share-group API: " + events).isTrue();
+        List<AuditEvent> events = AuditTopicReader.await(kafka, ShareGroupRequests.plaintextEventsOn("permissive-queue"),
+                found -> ShareGroupRequests.everyApiAudited(found, PermissiveModeTest::queueGroup)
+                        && found.stream().anyMatch(e -> e.getAuthorization().getResourceName().equals(group)), Duration.ofSeconds(30));
+        assertThat(ShareGroupRequests.everyApiAudited(events, PermissiveModeTest::queueGroup)).as("an event for every share-group API: " + events).isTrue();
         // The member's own requests: tolerated and audited, on its group and on the topic it read.
         assertThat(events).filteredOn(e -> e.getAuthorization().getResourceName().equals(group)).isNotEmpty()
                 .allSatisfy(e -> assertThat(e.getEventType()).isEqualTo(AuditEventType.INSECURE_REQUEST_ALLOWED));

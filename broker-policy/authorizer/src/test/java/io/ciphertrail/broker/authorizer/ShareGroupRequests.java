@@ -1,9 +1,11 @@
 package io.ciphertrail.broker.authorizer;
 
+import io.ciphertrail.schemas.audit.AuditEvent;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.AlterShareGroupOffsetsRequestData;
@@ -103,5 +105,21 @@ final class ShareGroupRequests {
                 .setGroupId(groupFor.apply(ApiKeys.READ_SHARE_GROUP_STATE_SUMMARY)).setTopics(List.of(new ReadShareGroupStateSummaryRequestData.ReadStateSummaryData()
                         .setTopicId(topicId).setPartitions(List.of(new ReadShareGroupStateSummaryRequestData.PartitionData().setPartition(0)))))));
         return requests;
+    }
+
+    /** Audit events of requests over PLAINTEXT on resources named {@code prefix}... and on the cluster (CLUSTER_ACTION). */
+    static Predicate<AuditEvent> plaintextEventsOn(String prefix) {
+        return e -> e.getAuthorization() != null && "PLAINTEXT".equals(e.getAuthorization().getSecurityProtocol())
+                && (e.getAuthorization().getResourceName().startsWith(prefix) || e.getAuthorization().getOperation().equals("CLUSTER_ACTION"));
+    }
+
+    /** An event for each client API (by its own group) and for all five share-state requests (CLUSTER_ACTION). */
+    static boolean everyApiAudited(List<AuditEvent> events, Function<ApiKeys, String> groupFor) {
+        boolean groups = GROUP_APIS.keySet().stream().allMatch(api -> events.stream()
+                .anyMatch(e -> e.getAuthorization().getResourceName().equals(groupFor.apply(api))
+                        && e.getAuthorization().getRequestType().equals(api.name())));
+        List<AuditEvent> state = events.stream().filter(e -> e.getAuthorization().getOperation().equals("CLUSTER_ACTION")).toList();
+        return groups && AuditTopicReader.countSum(state) >= STATE_APIS.size()
+                && state.stream().allMatch(e -> STATE_APIS.stream().anyMatch(api -> api.name().equals(e.getAuthorization().getRequestType())));
     }
 }

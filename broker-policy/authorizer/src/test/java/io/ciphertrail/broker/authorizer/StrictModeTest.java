@@ -258,11 +258,10 @@ class StrictModeTest {
             }).isInstanceOf(AuthorizationException.class);
         }
 
-        Predicate<AuditEvent> share = e -> e.getAuthorization() != null && "PLAINTEXT".equals(e.getAuthorization().getSecurityProtocol())
-                && (e.getAuthorization().getResourceName().startsWith("strict-queue") || e.getAuthorization().getOperation().equals("CLUSTER_ACTION"));
-        List<AuditEvent> events = AuditTopicReader.await(kafka, share, found -> everyShareApiAudited(found, StrictModeTest::strictQueueGroup)
-                && found.stream().anyMatch(e -> e.getAuthorization().getResourceName().equals("strict-queue")), EVENT_TIMEOUT);
-        assertThat(everyShareApiAudited(events, StrictModeTest::strictQueueGroup)).as("an event for every share-group API: " + events).isTrue();
+        List<AuditEvent> events = AuditTopicReader.await(kafka, ShareGroupRequests.plaintextEventsOn("strict-queue"),
+                found -> ShareGroupRequests.everyApiAudited(found, StrictModeTest::strictQueueGroup)
+                        && found.stream().anyMatch(e -> e.getAuthorization().getResourceName().equals("strict-queue")), EVENT_TIMEOUT);
+        assertThat(ShareGroupRequests.everyApiAudited(events, StrictModeTest::strictQueueGroup)).as("an event for every share-group API: " + events).isTrue();
         assertThat(events).allSatisfy(e -> {
             assertThat(e.getEventType()).isEqualTo(AuditEventType.INSECURE_REQUEST_DENIED);
             assertThat(e.getAuthorization().getDecision()).isEqualTo(Decision.DENIED);
@@ -285,16 +284,6 @@ class StrictModeTest {
 
     private static String strictQueueGroup(ApiKeys api) {
         return "strict-queue-" + api.name().toLowerCase(java.util.Locale.ROOT);
-    }
-
-    /** An event for each client share-group API (by its own group) and all five share-state requests (CLUSTER_ACTION). */
-    static boolean everyShareApiAudited(List<AuditEvent> events, java.util.function.Function<ApiKeys, String> groupFor) {
-        boolean groups = ShareGroupRequests.GROUP_APIS.keySet().stream().allMatch(api -> events.stream()
-                .anyMatch(e -> e.getAuthorization().getResourceName().equals(groupFor.apply(api))
-                        && e.getAuthorization().getRequestType().equals(api.name())));
-        List<AuditEvent> state = events.stream().filter(e -> e.getAuthorization().getOperation().equals("CLUSTER_ACTION")).toList();
-        return groups && AuditTopicReader.countSum(state) >= ShareGroupRequests.STATE_APIS.size()
-                && state.stream().allMatch(e -> ShareGroupRequests.STATE_APIS.stream().anyMatch(api -> api.name().equals(e.getAuthorization().getRequestType())));
     }
 
     @Test
