@@ -12,7 +12,7 @@ import org.apache.kafka.common.serialization.Deserializer;
 
 /**
  * What every secure consumer holds besides its Kafka client: settings that passed the TLS policy, the
- * {@code ciphertrail.*} configuration, metrics, the crypto and record decoder, and (when a failure
+ * {@code ciphertrail.*} configuration, metrics, the crypto and (batch) record decoder, and (when a failure
  * policy needs it) the dead-letter writer. {@link SecureConsumer} and {@link SecureShareConsumer} build
  * it the same way, so both refuse the same settings and decode records the same way.
  */
@@ -21,7 +21,7 @@ final class ConsumerSecurity<K, V> implements AutoCloseable {
     private final SecureConsumerConfig config;
     private final CryptoMetrics metrics;
     private final EnvelopeCrypto crypto;
-    private final RecordDecoder<K, V> decoder;
+    private final BatchDecoder<K, V> decoder;
     private final DeadLetterWriter deadLetters;
 
     /**
@@ -47,7 +47,8 @@ final class ConsumerSecurity<K, V> implements AutoCloseable {
             throw e;
         }
         this.crypto = createdCrypto;
-        this.decoder = new RecordDecoder<>(crypto.decryptor(), keyDeserializer, valueDeserializer);
+        this.decoder = new BatchDecoder<>(new RecordDecoder<>(crypto.decryptor(), keyDeserializer, valueDeserializer),
+                config.decryptThreads());
     }
 
     /** The caller's settings with the TLS policy applied: what the Kafka client is built from. */
@@ -63,7 +64,8 @@ final class ConsumerSecurity<K, V> implements AutoCloseable {
         return metrics;
     }
 
-    RecordDecoder<K, V> decoder() {
+    /** Decrypts a poll's records, on several threads when there are many, for the caller to decode in order. */
+    BatchDecoder<K, V> decoder() {
         return decoder;
     }
 
@@ -75,6 +77,7 @@ final class ConsumerSecurity<K, V> implements AutoCloseable {
     @Override
     public void close() {
         try {
+            decoder.close();
             if (deadLetters != null) {
                 deadLetters.close();
             }

@@ -62,7 +62,7 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
 
     private final ConsumerSecurity<K, V> security;
     private final KafkaConsumer<byte[], byte[]> delegate;
-    private final RecordDecoder<K, V> decoder;
+    private final BatchDecoder<K, V> decoder;
     private final DeadLetterWriter deadLetters;
 
     public SecureConsumer(Map<String, Object> configs, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
@@ -96,19 +96,29 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
      * Polls, decrypts and verifies. Records of a partition are returned up to its first failure; the
      * position is left on the failed record, and the poll that meets it first throws, with every
      * partition rewound to what it had not returned. So the application sees each record once, in order,
-     * and a bad record stops its partition instead of being passed over.
+     * and a bad record stops its partition instead of being passed over. Decryption may run on several
+     * threads ({@code ciphertrail.consumer.decrypt.threads}); the outcome is the same as on one.
      */
     @Override
     public ConsumerRecords<K, V> poll(Duration timeout) {
         ConsumerRecords<byte[], byte[]> raw = delegate.poll(timeout);
         Map<TopicPartition, List<ConsumerRecord<K, V>>> decoded = new LinkedHashMap<>();
         Map<TopicPartition, OffsetAndMetadata> nextOffsets = new HashMap<>(raw.nextOffsets());
+        List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>(raw.count());
+        for (TopicPartition partition : raw.partitions()) {
+            all.addAll(raw.records(partition));
+        }
+        java.util.Iterator<BatchDecoder.Decrypted<K, V>> decrypted = decoder.decrypt(all).iterator();
         RecordDecryptionException failure = null;
         for (TopicPartition partition : raw.partitions()) {
+            List<ConsumerRecord<byte[], byte[]>> partitionRecords = raw.records(partition);
             List<ConsumerRecord<K, V>> records = new ArrayList<>();
-            for (ConsumerRecord<byte[], byte[]> record : raw.records(partition)) {
+            int consumed = 0;
+            for (ConsumerRecord<byte[], byte[]> record : partitionRecords) {
+                BatchDecoder.Decrypted<K, V> next = decrypted.next();
+                consumed++;
                 try {
-                    records.add(decoder.decode(record));
+                    records.add(next.decode());
                 } catch (RuntimeException e) {
                     RecordDecryptionException located = RecordDecryptionException.of(record, e, RETRY_NOTE);
                     if (deadLetters != null && !located.retriable() && writeDeadLetter(record, located, raw)) {
@@ -121,6 +131,9 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
                     }
                     break;
                 }
+            }
+            for (; consumed < partitionRecords.size(); consumed++) {
+                decrypted.next(); // decrypted ahead, never returned: the partition stops at its failure
             }
             if (!records.isEmpty()) {
                 decoded.put(partition, records);

@@ -22,6 +22,7 @@ public final class SecureConsumerConfig extends AbstractConfig {
     public static final String DEAD_LETTER_TOPIC_CONFIG = "ciphertrail.consumer.dead.letter.topic";
     public static final String SHARE_FAILURE_POLICY_CONFIG = "ciphertrail.consumer.share.failure.policy";
     public static final String SHARE_DELIVERY_COUNT_LIMIT_CONFIG = "ciphertrail.consumer.share.delivery.count.limit";
+    public static final String DECRYPT_THREADS_CONFIG = "ciphertrail.consumer.decrypt.threads";
     public static final String KEY_DESERIALIZER_INNER_CONFIG = "ciphertrail.key.deserializer.inner";
     public static final String VALUE_DESERIALIZER_INNER_CONFIG = "ciphertrail.value.deserializer.inner";
 
@@ -73,6 +74,12 @@ public final class SecureConsumerConfig extends AbstractConfig {
                             + " else the brokers' group.share.delivery.count.limit, 5 unless changed). A record that fails for a"
                             + " passing reason on this delivery is handled by " + SHARE_FAILURE_POLICY_CONFIG
                             + " instead of being released, since the broker would archive it.")
+            .define(DECRYPT_THREADS_CONFIG, Type.INT, 2,
+                    ConfigDef.Range.between(1, 64), Importance.LOW,
+                    "Threads that decrypt and verify the records of one poll, the polling thread included: a poll of"
+                            + " many records is split between them while the application still polls from one thread."
+                            + " Records come back in order, the deserializers run on the polling thread, and the failure"
+                            + " policy applies exactly as with 1. Set 1 to decrypt on the polling thread alone.")
             .define(KEY_DESERIALIZER_INNER_CONFIG, Type.CLASS, null, Importance.MEDIUM,
                     "When SecureDeserializer is the key.deserializer: the deserializer for the decrypted key bytes.")
             .define(VALUE_DESERIALIZER_INNER_CONFIG, Type.CLASS, null, Importance.MEDIUM,
@@ -104,6 +111,10 @@ public final class SecureConsumerConfig extends AbstractConfig {
 
     public int shareDeliveryCountLimit() {
         return getInt(SHARE_DELIVERY_COUNT_LIMIT_CONFIG);
+    }
+
+    public int decryptThreads() {
+        return getInt(DECRYPT_THREADS_CONFIG);
     }
 
     public String deadLetterTopic() {

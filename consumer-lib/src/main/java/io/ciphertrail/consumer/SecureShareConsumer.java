@@ -71,7 +71,7 @@ public class SecureShareConsumer<K, V> implements ShareConsumer<K, V> {
 
     private final ConsumerSecurity<K, V> security;
     private final KafkaShareConsumer<byte[], byte[]> delegate;
-    private final RecordDecoder<K, V> decoder;
+    private final BatchDecoder<K, V> decoder;
     private final boolean implicitAcknowledgement;
     private final ShareFailurePolicy policy;
     private final int deliveryCountLimit;
@@ -143,13 +143,14 @@ public class SecureShareConsumer<K, V> implements ShareConsumer<K, V> {
         raw.forEach(records::add);
         Map<TopicPartition, List<ConsumerRecord<K, V>>> decoded = new LinkedHashMap<>();
         List<FailedRecord> failures = new ArrayList<>();
+        List<BatchDecoder.Decrypted<K, V>> decrypted = decoder.decrypt(records);
         int next = 0;
         try {
             for (; next < records.size(); next++) {
                 ConsumerRecord<byte[], byte[]> record = records.get(next);
                 ConsumerRecord<K, V> readable;
                 try {
-                    readable = decoder.decode(record);
+                    readable = decrypted.get(next).decode();
                 } catch (RuntimeException e) {
                     failures.add(setAside(record, e));
                     continue;
