@@ -67,7 +67,7 @@ public final class SecureConsumerConfig extends AbstractConfig {
                             + " again (it stays readable at its offset). DEAD_LETTER: write the raw record with reason headers to "
                             + DEAD_LETTER_TOPIC_CONFIG + ", then acknowledge it. RELEASE: give it back for another delivery, up to"
                             + " the group's delivery count limit. Whatever the policy, a passing failure (KMS_UNAVAILABLE,"
-                            + " ACCESS_DENIED, KEK_NOT_USABLE: the KMS out of reach or refusing this client) is released for another delivery, and the policy applies only at the last delivery"
+                            + " KMS_ACCESS_DENIED, KEK_NOT_USABLE: the KMS out of reach or refusing this client) is released for another delivery, and the policy applies only at the last delivery"
                             + " the group allows (" + SHARE_DELIVERY_COUNT_LIMIT_CONFIG + ").")
             .define(SHARE_DELIVERY_COUNT_LIMIT_CONFIG, Type.INT, 5, ConfigDef.Range.between(2, 25), Importance.MEDIUM,
                     "SecureShareConsumer: the share group's delivery count limit (the group's share.delivery.count.limit,"
