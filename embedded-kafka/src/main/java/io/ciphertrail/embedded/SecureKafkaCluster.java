@@ -9,8 +9,9 @@ import org.apache.kafka.clients.admin.Admin;
 
 /**
  * A running Kafka cluster whose client listener speaks only mutual TLS, with a CA that issues
- * client identities on demand. Implemented in-process ({@link EmbeddedSecureKafka}) and, where a
- * Docker engine exists, in a container ({@link ContainerSecureKafka}).
+ * client identities on demand. Implemented as one node in-process ({@link EmbeddedSecureKafka}), as
+ * several nodes each in a process of its own ({@link MultiNodeSecureKafka}, whose nodes a test can kill,
+ * freeze and restart) and, where a Docker engine exists, in a container ({@link ContainerSecureKafka}).
  */
 public interface SecureKafkaCluster extends AutoCloseable {
 
@@ -55,7 +56,10 @@ public interface SecureKafkaCluster extends AutoCloseable {
         return Admin.create(clientProperties(ADMIN_IDENTITY));
     }
 
-    /** Creates topics with the given partition count (replication factor 1) and waits until they exist. */
+    /**
+     * Creates topics with the given partition count and the cluster's replication factor (one on a single
+     * node, three with two in sync on a cluster of three or more) and waits until they exist.
+     */
     void createTopics(int partitions, String... topics);
 
     /** Where this cluster keeps its files (certificates, client stores, broker data). */
