@@ -7,6 +7,7 @@ import io.ciphertrail.core.kms.local.LocalKmsProvider;
 import io.ciphertrail.core.pki.CertificateAuthority;
 import io.ciphertrail.core.pki.TlsFiles;
 import io.ciphertrail.embedded.EmbeddedSecureKafka;
+import io.ciphertrail.embedded.MultiNodeSecureKafka;
 import io.ciphertrail.embedded.SecureKafkaCluster;
 import io.ciphertrail.policy.PolicyService;
 import io.ciphertrail.policy.PolicyServiceConfig;
@@ -31,10 +32,12 @@ import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
 
 /**
- * The platform {@code ciphertrail up} runs on this machine: a real TLS-only broker with the
- * SecureTransportAuthorizer in STRICT mode (plus a PLAINTEXT listener that exists only to be refused),
- * a local KMS that creates a topic's KEK on first use, the CA and workload certificates, and the policy
- * service. Everything lives in a {@link Home}, so a restart finds it where it was.
+ * The platform {@code ciphertrail up} runs on this machine: a real TLS-only Kafka with the
+ * SecureTransportAuthorizer in STRICT mode on every node (plus a PLAINTEXT listener that exists only to
+ * be refused), a local KMS that creates a topic's KEK on first use, the CA and workload certificates, and
+ * the policy service. Kafka is one node in this JVM, or, with {@code --nodes 3}, three nodes each in a JVM
+ * of its own with every topic on three replicas. Everything lives in a {@link Home}, so a restart finds it
+ * where it was.
  */
 final class LocalPlatform implements AutoCloseable {
     static final String ADMIN = SecureKafkaCluster.ADMIN_IDENTITY;
@@ -47,6 +50,8 @@ final class LocalPlatform implements AutoCloseable {
     static final int DEFAULT_TLS_PORT = 9093;
     static final int DEFAULT_PLAINTEXT_PORT = 9092;
     static final int DEFAULT_HTTP_PORT = 8080;
+    /** A node of {@code up --nodes 3} runs as long as the platform: a modest heap, and the full JIT for steady traffic. */
+    private static final List<String> NODE_JAVA_OPTIONS = List.of("-Xms128m", "-Xmx512m", "-XX:+UseSerialGC");
 
     private static final String DEFAULT_POLICIES = """
             # Written by 'ciphertrail up' on first start; edit it and run 'ciphertrail policy apply' (or restart).
@@ -64,32 +69,30 @@ final class LocalPlatform implements AutoCloseable {
             """;
 
     private final Home home;
-    private final EmbeddedSecureKafka kafka;
+    private final SecureKafkaCluster kafka;
     private final PolicyService service;
 
-    private LocalPlatform(Home home, EmbeddedSecureKafka kafka, PolicyService service) {
+    private LocalPlatform(Home home, SecureKafkaCluster kafka, PolicyService service) {
         this.home = home;
         this.kafka = kafka;
         this.service = service;
     }
 
-    /** Starts the platform, preferring the given ports and falling back to free ones. */
+    /** Starts the platform on one Kafka node in this JVM. */
     static LocalPlatform start(Home home, int tlsPort, int plaintextPort, int httpPort) {
+        return start(home, 1, tlsPort, plaintextPort, httpPort);
+    }
+
+    /**
+     * Starts the platform on {@code nodes} Kafka nodes, preferring the given ports (for the first node) and
+     * falling back to free ones.
+     */
+    static LocalPlatform start(Home home, int nodes, int tlsPort, int plaintextPort, int httpPort) {
         CertificateAuthority ca = CertificateAuthority.loadOrCreate(home.ca(), "Ciphertrail Local CA");
         if (!Files.exists(home.kmsPassword())) {
             SecureFiles.writeOwnerOnly(home.kmsPassword(), TlsFiles.newPassword().getBytes(StandardCharsets.US_ASCII));
         }
-        EmbeddedSecureKafka kafka = EmbeddedSecureKafka.builder()
-                .directory(home.kafka())
-                .certificateAuthority(ca)
-                .sslPort(isFree(tlsPort) ? tlsPort : 0)
-                .plaintextListener(true)
-                .plaintextPort(isFree(plaintextPort) ? plaintextPort : 0)
-                .authorizer(SecureTransportAuthorizer.class.getName())
-                .superUsers("User:" + SERVICE)
-                // Short audit windows, so the demo shows refused clients within seconds.
-                .brokerProperty("ciphertrail.authorizer.audit.window.ms", "2000")
-                .start();
+        SecureKafkaCluster kafka = startKafka(home, ca, nodes, tlsPort, plaintextPort);
         try {
             grantDemoAcls(kafka);
             for (String identity : CLIENT_IDENTITIES) {
@@ -112,6 +115,38 @@ final class LocalPlatform implements AutoCloseable {
             kafka.close();
             throw e;
         }
+    }
+
+    /** Short audit windows, so the demo shows refused clients within seconds. */
+    private static final Map<String, String> BROKER_PROPERTIES = Map.of("ciphertrail.authorizer.audit.window.ms", "2000");
+
+    private static SecureKafkaCluster startKafka(Home home, CertificateAuthority ca, int nodes, int tlsPort, int plaintextPort) {
+        int tls = isFree(tlsPort) ? tlsPort : 0;
+        int plaintext = isFree(plaintextPort) ? plaintextPort : 0;
+        if (nodes > 1) {
+            return MultiNodeSecureKafka.builder()
+                    .nodes(nodes)
+                    .directory(home.cluster())
+                    .certificateAuthority(ca)
+                    .sslPort(tls)
+                    .plaintextListener(true)
+                    .plaintextPort(plaintext)
+                    .authorizer(SecureTransportAuthorizer.class.getName())
+                    .superUsers("User:" + SERVICE)
+                    .brokerProperties(BROKER_PROPERTIES)
+                    .javaOptions(NODE_JAVA_OPTIONS)
+                    .start();
+        }
+        return EmbeddedSecureKafka.builder()
+                .directory(home.kafka())
+                .certificateAuthority(ca)
+                .sslPort(tls)
+                .plaintextListener(true)
+                .plaintextPort(plaintext)
+                .authorizer(SecureTransportAuthorizer.class.getName())
+                .superUsers("User:" + SERVICE)
+                .brokerProperties(BROKER_PROPERTIES)
+                .start();
     }
 
     /** Settings for one identity: mutual TLS to the broker and the local KMS (KEKs created on first use). */
@@ -160,7 +195,7 @@ final class LocalPlatform implements AutoCloseable {
         return home;
     }
 
-    EmbeddedSecureKafka kafka() {
+    SecureKafkaCluster kafka() {
         return kafka;
     }
 
