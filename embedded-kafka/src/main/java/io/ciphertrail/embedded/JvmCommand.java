@@ -9,6 +9,12 @@ import java.util.List;
  * {@link MultiNodeSecureKafka}, and other services that tests and benchmarks run in processes of their own.
  */
 public final class JvmCommand {
+    /**
+     * Logging for such a process, to its standard output (which its starter sends to a log file): INFO,
+     * with Kafka's chattiest client and storage loggers at WARN.
+     */
+    public static final String LOGGING = "-Dlogback.configurationFile=io/ciphertrail/embedded/process-logback.xml";
+
     private JvmCommand() {
     }
 

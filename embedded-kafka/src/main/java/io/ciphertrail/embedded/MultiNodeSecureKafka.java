@@ -57,7 +57,6 @@ public final class MultiNodeSecureKafka implements SecureKafkaCluster {
     private static final Logger LOG = LoggerFactory.getLogger(MultiNodeSecureKafka.class);
     static final Duration NODE_START_TIMEOUT = Duration.ofSeconds(120);
     private static final String CLUSTER_ID_FILE = "cluster.id";
-    private static final String NODE_LOGGING = "io/ciphertrail/embedded/node-logback.xml";
 
     private final Builder settings;
     private final Path directory;
@@ -163,7 +162,7 @@ public final class MultiNodeSecureKafka implements SecureKafkaCluster {
 
     private List<String> command(Path configFile, String clusterId) {
         List<String> options = new ArrayList<>(settings.javaOptions);
-        options.add("-Dlogback.configurationFile=" + NODE_LOGGING);
+        options.add(JvmCommand.LOGGING);
         return JvmCommand.of(options, settings.classPath, EmbeddedKafkaMain.class.getName(), List.of("--node", configFile.toString(),
                 "--cluster-id", clusterId, "--parent-pid", String.valueOf(ProcessHandle.current().pid())));
     }
