@@ -7,6 +7,7 @@ import io.ciphertrail.core.kms.local.LocalKmsProvider;
 import io.ciphertrail.core.pki.CertificateAuthority;
 import io.ciphertrail.core.pki.TlsFiles;
 import io.ciphertrail.embedded.EmbeddedSecureKafka;
+import io.ciphertrail.embedded.LocalKafkaBuilder;
 import io.ciphertrail.embedded.MultiNodeSecureKafka;
 import io.ciphertrail.embedded.SecureKafkaCluster;
 import io.ciphertrail.policy.PolicyService;
@@ -121,28 +122,13 @@ final class LocalPlatform implements AutoCloseable {
     private static final Map<String, String> BROKER_PROPERTIES = Map.of("ciphertrail.authorizer.audit.window.ms", "2000");
 
     private static SecureKafkaCluster startKafka(Home home, CertificateAuthority ca, int nodes, int tlsPort, int plaintextPort) {
-        int tls = isFree(tlsPort) ? tlsPort : 0;
-        int plaintext = isFree(plaintextPort) ? plaintextPort : 0;
-        if (nodes > 1) {
-            return MultiNodeSecureKafka.builder()
-                    .nodes(nodes)
-                    .directory(home.cluster())
-                    .certificateAuthority(ca)
-                    .sslPort(tls)
-                    .plaintextListener(true)
-                    .plaintextPort(plaintext)
-                    .authorizer(SecureTransportAuthorizer.class.getName())
-                    .superUsers("User:" + SERVICE)
-                    .brokerProperties(BROKER_PROPERTIES)
-                    .javaOptions(NODE_JAVA_OPTIONS)
-                    .start();
-        }
-        return EmbeddedSecureKafka.builder()
-                .directory(home.kafka())
-                .certificateAuthority(ca)
-                .sslPort(tls)
+        LocalKafkaBuilder<?> kafka = nodes > 1
+                ? MultiNodeSecureKafka.builder().nodes(nodes).directory(home.cluster()).javaOptions(NODE_JAVA_OPTIONS)
+                : EmbeddedSecureKafka.builder().directory(home.kafka());
+        return kafka.certificateAuthority(ca)
+                .sslPort(isFree(tlsPort) ? tlsPort : 0)
                 .plaintextListener(true)
-                .plaintextPort(plaintext)
+                .plaintextPort(isFree(plaintextPort) ? plaintextPort : 0)
                 .authorizer(SecureTransportAuthorizer.class.getName())
                 .superUsers("User:" + SERVICE)
                 .brokerProperties(BROKER_PROPERTIES)

@@ -115,8 +115,7 @@ public final class ClusterNode {
     public synchronized void kill() {
         requireRunning("cannot be killed");
         LOG.info("Killing node {} (SIGKILL, pid {})", id, process.pid());
-        process.destroyForcibly();
-        awaitExit(Duration.ofSeconds(30));
+        Processes.kill(process);
         paused = false;
     }
 
@@ -152,12 +151,7 @@ public final class ClusterNode {
             resume();
         }
         LOG.info("Stopping node {} (SIGTERM, pid {})", id, process.pid());
-        process.destroy();
-        if (!awaitExit(STOP_TIMEOUT)) {
-            LOG.warn("Node {} did not stop within {} s; killing it", id, STOP_TIMEOUT.toSeconds());
-            process.destroyForcibly();
-            awaitExit(Duration.ofSeconds(30));
-        }
+        Processes.stop(process, STOP_TIMEOUT);
     }
 
     /** Starts the node if it is not running and returns once the controller has admitted it. */
@@ -206,7 +200,7 @@ public final class ClusterNode {
                     throw new IllegalStateException("Node " + id + "'s " + listener + " listener still presents its old"
                             + " certificate 30 s after the reload; see " + log());
                 }
-                sleep(200);
+                Processes.sleep(200);
             }
         }
         LOG.info("Node {} renewed its certificate (serial {}, valid until {})", id,
@@ -309,14 +303,6 @@ public final class ClusterNode {
         }
     }
 
-    private boolean awaitExit(Duration timeout) {
-        try {
-            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while waiting for node " + id + " to exit", e);
-        }
-    }
 
     private void signal(String name) {
         try {
@@ -333,14 +319,6 @@ public final class ClusterNode {
         }
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted", e);
-        }
-    }
 
     @Override
     public String toString() {

@@ -6,10 +6,7 @@ import io.ciphertrail.core.pki.TlsFiles;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -122,14 +119,6 @@ public final class EmbeddedSecureKafka implements SecureKafkaCluster {
     }
 
     @Override
-    public Map<String, String> listeners() {
-        Map<String, String> listeners = new LinkedHashMap<>();
-        listeners.put(ListenerName.SSL.name(), bootstrapServers());
-        plaintextBootstrapServers().ifPresent(address -> listeners.put(ListenerName.PLAINTEXT.name(), address));
-        return Collections.unmodifiableMap(listeners);
-    }
-
-    @Override
     public X509Certificate caCertificate() {
         return ca.certificate();
     }
@@ -142,17 +131,6 @@ public final class EmbeddedSecureKafka implements SecureKafkaCluster {
     @Override
     public Map<String, Object> clientProperties(String identity) {
         return clients.clientProperties(identity, bootstrapServers());
-    }
-
-    @Override
-    public Map<String, Object> plaintextClientProperties() {
-        return Topics.plaintextClientProperties(plaintextBootstrapServers().orElseThrow(() -> new IllegalStateException(
-                "This cluster has no PLAINTEXT listener; start it with builder().plaintextListener(true)")));
-    }
-
-    @Override
-    public void createTopics(int partitions, String... topics) {
-        Topics.create(this, partitions, topics);
     }
 
     @Override
@@ -191,67 +169,10 @@ public final class EmbeddedSecureKafka implements SecureKafkaCluster {
     }
 
     /** How to start a broker. Every option has a default that gives a working mTLS-only broker. */
-    public static final class Builder {
-        private Path directory;
-        private boolean keepDirectory;
-        private CertificateAuthority ca;
-        private boolean plaintextListener;
-        private int sslPort;
-        private int plaintextPort;
-        private String authorizer;
-        private final List<String> superUsers = new ArrayList<>();
+    public static final class Builder extends LocalKafkaBuilder<Builder> {
         private List<String> brokerDnsNames = List.of(CLIENT_HOST);
-        private final Map<String, String> brokerProperties = new LinkedHashMap<>();
 
         private Builder() {
-        }
-
-        /** Keep files here (and across restarts) instead of in a temporary directory deleted on close. */
-        public Builder directory(Path directory) {
-            this.directory = directory;
-            return this;
-        }
-
-        /** Keep the temporary directory after close, to inspect log segments or certificates. */
-        public Builder keepDirectory(boolean keep) {
-            this.keepDirectory = keep;
-            return this;
-        }
-
-        /** Use this CA instead of the one kept in {@code <directory>/ca} (created there on first start). */
-        public Builder certificateAuthority(CertificateAuthority ca) {
-            this.ca = ca;
-            return this;
-        }
-
-        /** Also open a PLAINTEXT listener: only for showing that insecure clients are refused. */
-        public Builder plaintextListener(boolean enabled) {
-            this.plaintextListener = enabled;
-            return this;
-        }
-
-        /** Fixed port for the TLS client listener (default: a free port). */
-        public Builder sslPort(int port) {
-            this.sslPort = port;
-            return this;
-        }
-
-        /** Fixed port for the PLAINTEXT listener, when enabled (default: a free port). */
-        public Builder plaintextPort(int port) {
-            this.plaintextPort = port;
-            return this;
-        }
-
-        /** {@code authorizer.class.name}; the broker and {@link SecureKafkaCluster#ADMIN_IDENTITY} are always super users. */
-        public Builder authorizer(String className) {
-            this.authorizer = className;
-            return this;
-        }
-
-        /** More super users, as principals ({@code User:name}). */
-        public Builder superUsers(String... principals) {
-            this.superUsers.addAll(List.of(principals));
-            return this;
         }
 
         /** DNS names on the broker certificate (default {@code localhost}); {@code 127.0.0.1} is always on it. */
@@ -260,20 +181,15 @@ public final class EmbeddedSecureKafka implements SecureKafkaCluster {
             return this;
         }
 
-        /** Any broker setting, applied last. */
-        public Builder brokerProperty(String key, String value) {
-            this.brokerProperties.put(key, value);
-            return this;
-        }
-
-        public Builder brokerProperties(Map<String, String> properties) {
-            this.brokerProperties.putAll(properties);
-            return this;
-        }
-
         /** Starts the broker and returns once it serves TLS clients. */
+        @Override
         public EmbeddedSecureKafka start() {
             return new EmbeddedSecureKafka(this).start();
+        }
+
+        @Override
+        Builder self() {
+            return this;
         }
     }
 }

@@ -12,7 +12,6 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -312,14 +311,6 @@ public final class MultiNodeSecureKafka implements SecureKafkaCluster {
     }
 
     @Override
-    public Map<String, String> listeners() {
-        Map<String, String> listeners = new LinkedHashMap<>();
-        listeners.put(ListenerName.SSL.name(), bootstrapServers());
-        plaintextBootstrapServers().ifPresent(address -> listeners.put(ListenerName.PLAINTEXT.name(), address));
-        return Collections.unmodifiableMap(listeners);
-    }
-
-    @Override
     public X509Certificate caCertificate() {
         return ca.certificate();
     }
@@ -336,18 +327,6 @@ public final class MultiNodeSecureKafka implements SecureKafkaCluster {
 
     TlsFiles clientTlsFiles(String identity) {
         return clients.tlsFiles(identity);
-    }
-
-    @Override
-    public Map<String, Object> plaintextClientProperties() {
-        return Topics.plaintextClientProperties(plaintextBootstrapServers().orElseThrow(() -> new IllegalStateException(
-                "This cluster has no PLAINTEXT listener; start it with builder().plaintextListener(true)")));
-    }
-
-    /** Creates topics with {@code partitions} partitions, three replicas and two required in sync. */
-    @Override
-    public void createTopics(int partitions, String... topics) {
-        Topics.create(this, partitions, topics);
     }
 
     @Override
@@ -372,17 +351,8 @@ public final class MultiNodeSecureKafka implements SecureKafkaCluster {
     }
 
     /** How to start a cluster. Every option has a default that gives a working three-node mutual TLS cluster. */
-    public static final class Builder {
+    public static final class Builder extends LocalKafkaBuilder<Builder> {
         private int nodes = 3;
-        private Path directory;
-        private boolean keepDirectory;
-        private CertificateAuthority ca;
-        private boolean plaintextListener;
-        private int sslPort;
-        private int plaintextPort;
-        private String authorizer;
-        private final List<String> superUsers = new ArrayList<>();
-        private final Map<String, String> brokerProperties = new LinkedHashMap<>();
         private List<String> javaOptions = List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
         private String classPath = JvmCommand.classPath();
 
@@ -395,65 +365,6 @@ public final class MultiNodeSecureKafka implements SecureKafkaCluster {
                 throw new IllegalArgumentException("A cluster has at least one node, got " + count);
             }
             this.nodes = count;
-            return this;
-        }
-
-        /** Keep files here (and across restarts) instead of in a temporary directory deleted on close. */
-        public Builder directory(Path directory) {
-            this.directory = directory;
-            return this;
-        }
-
-        /** Keep the temporary directory after close, to inspect logs, segments or certificates. */
-        public Builder keepDirectory(boolean keep) {
-            this.keepDirectory = keep;
-            return this;
-        }
-
-        /** Use this CA instead of the one kept in {@code <directory>/ca} (created there on first start). */
-        public Builder certificateAuthority(CertificateAuthority ca) {
-            this.ca = ca;
-            return this;
-        }
-
-        /** Also open a PLAINTEXT listener on every node: only for showing that insecure clients are refused. */
-        public Builder plaintextListener(boolean enabled) {
-            this.plaintextListener = enabled;
-            return this;
-        }
-
-        /** Preferred port of node 1's TLS client listener, used when free (default: a free port). */
-        public Builder sslPort(int port) {
-            this.sslPort = port;
-            return this;
-        }
-
-        /** Preferred port of node 1's PLAINTEXT listener, when enabled (default: a free port). */
-        public Builder plaintextPort(int port) {
-            this.plaintextPort = port;
-            return this;
-        }
-
-        /** {@code authorizer.class.name} on every node; the nodes and {@link SecureKafkaCluster#ADMIN_IDENTITY} are always super users. */
-        public Builder authorizer(String className) {
-            this.authorizer = className;
-            return this;
-        }
-
-        /** More super users, as principals ({@code User:name}). */
-        public Builder superUsers(String... principals) {
-            this.superUsers.addAll(List.of(principals));
-            return this;
-        }
-
-        /** Any broker setting for every node, applied last. */
-        public Builder brokerProperty(String key, String value) {
-            this.brokerProperties.put(key, value);
-            return this;
-        }
-
-        public Builder brokerProperties(Map<String, String> properties) {
-            this.brokerProperties.putAll(properties);
             return this;
         }
 
@@ -470,8 +381,14 @@ public final class MultiNodeSecureKafka implements SecureKafkaCluster {
         }
 
         /** Starts every node side by side and returns once all of them serve. */
+        @Override
         public MultiNodeSecureKafka start() {
             return new MultiNodeSecureKafka(this).start();
+        }
+
+        @Override
+        Builder self() {
+            return this;
         }
     }
 }

@@ -90,20 +90,10 @@ public final class SecureKafkaExtension implements ParameterResolver, ExecutionC
             }
             brokerProperties.put(property.substring(0, equals).trim(), property.substring(equals + 1).trim());
         }
-        String authorizer = settings.authorizer().isEmpty() ? null : settings.authorizer();
-        if (settings.nodes() > 1) {
-            return MultiNodeSecureKafka.builder()
-                    .nodes(settings.nodes())
-                    .plaintextListener(settings.plaintextListener())
-                    .superUsers(settings.superUsers())
-                    .authorizer(authorizer)
-                    .brokerProperties(brokerProperties)
-                    .start();
-        }
-        return EmbeddedSecureKafka.builder()
-                .plaintextListener(settings.plaintextListener())
+        LocalKafkaBuilder<?> builder = settings.nodes() > 1 ? MultiNodeSecureKafka.builder().nodes(settings.nodes()) : EmbeddedSecureKafka.builder();
+        return builder.plaintextListener(settings.plaintextListener())
                 .superUsers(settings.superUsers())
-                .authorizer(authorizer)
+                .authorizer(settings.authorizer().isEmpty() ? null : settings.authorizer())
                 .brokerProperties(brokerProperties)
                 .start();
     }

@@ -2,6 +2,7 @@ package io.ciphertrail.faults;
 
 import io.ciphertrail.core.io.PropertiesFiles;
 import io.ciphertrail.embedded.JvmCommand;
+import io.ciphertrail.embedded.Processes;
 import io.ciphertrail.policy.PolicyService;
 import io.ciphertrail.policy.PolicyServiceConfig;
 import java.io.IOException;
@@ -19,7 +20,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One instance of the policy service in a JVM of its own ({@code java ... PolicyService <name>.properties},
@@ -89,15 +89,19 @@ public final class PolicyServiceProcess implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("Interrupted while waiting for policy service " + name, e);
             }
-            sleep(250);
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while waiting for policy service " + name, e);
+            }
         }
         throw new IllegalStateException("Policy service " + name + " was not RUNNING within " + timeout.toSeconds() + " s (" + last + "); see " + log);
     }
 
     /** Kills the instance with SIGKILL: no commit, no leaving the group, an open transaction left behind. */
     public void kill() {
-        process.destroyForcibly();
-        waitFor(Duration.ofSeconds(30));
+        Processes.kill(process);
     }
 
     public boolean isAlive() {
@@ -119,22 +123,9 @@ public final class PolicyServiceProcess implements AutoCloseable {
     /** Stops the instance cleanly (SIGTERM: it commits and leaves its group), killing it after a minute. */
     @Override
     public void close() {
-        if (process.isAlive()) {
-            process.destroy();
-            if (!waitFor(Duration.ofSeconds(60))) {
-                kill();
-            }
-        }
+        Processes.stop(process, Duration.ofSeconds(60));
     }
 
-    private boolean waitFor(Duration timeout) {
-        try {
-            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
 
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -142,14 +133,6 @@ public final class PolicyServiceProcess implements AutoCloseable {
         }
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted", e);
-        }
-    }
 
     @Override
     public String toString() {

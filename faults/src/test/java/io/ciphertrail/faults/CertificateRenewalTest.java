@@ -21,43 +21,24 @@ class CertificateRenewalTest extends ClusterFaultTest {
 
     @Test
     void aNodeReloadsItsRenewedCertificateWhileClientsRunWithoutAClientError(MultiNodeSecureKafka kafka) throws Exception {
-        LocalKeys keys = prepare(kafka, TOPIC, 3);
-        DeliveryLedger ledger = new DeliveryLedger();
-        long sent;
-        ClusterNode renewedNode;
-        X509Certificate before;
-        X509Certificate renewed;
-        long pid;
-        try (NumberedProducer producer = NumberedProducer.secure(SecureClientSettings.producer(kafka, PRODUCER, keys), TOPIC, ledger, VALUE_SIZE);
-             LiveConsumer consumer = new LiveConsumer(SecureClientSettings.consumer(kafka, CONSUMER, keys), TOPIC, CONSUMER + "-renewal",
-                     ledger, (number, sentAt, arrivedAt) -> { })) {
-            producer.start(500);
-            awaitMore(ledger::acknowledgedCount, 500, "traffic before the renewal");
-            renewedNode = kafka.leaderOf(TOPIC, 0);
-            pid = renewedNode.pid();
-            before = renewedNode.presentedCertificate();
-            renewed = renewedNode.renewCertificate();
-            awaitMore(ledger::acknowledgedCount, 1_000, "traffic after the renewal");
-
+        DeliveryReport report = underLoad(kafka, TOPIC, 500, load -> {
+            ClusterNode node = kafka.leaderOf(TOPIC, 0);
+            long pid = node.pid();
+            X509Certificate before = node.presentedCertificate();
+            X509Certificate renewed = node.renewCertificate();
+            load.awaitAcknowledged(1_000, "traffic after the renewal");
             // A client that connects now gets the new certificate, and trusts it.
-            try (SecureProducer<String, String> fresh = new SecureProducer<>(SecureClientSettings.producer(kafka, PRODUCER, keys),
+            try (SecureProducer<String, String> fresh = new SecureProducer<>(SecureClientSettings.producer(kafka, PRODUCER, load.keys()),
                     new StringSerializer(), new StringSerializer())) {
                 RecordMetadata written = fresh.send(new ProducerRecord<>(TOPIC, 0, "renewed", "written to the renewed node")).get(60, TimeUnit.SECONDS);
                 assertThat(written.partition()).isZero();
             }
-            producer.stop();
-            sent = producer.sent();
-            awaitConsumed(ledger, consumer);
-        }
-        TopicContents.readSecure(SecureClientSettings.consumer(kafka, CONSUMER, keys), TOPIC, ledger);
-        DeliveryReport report = ledger.report();
-
-        assertThat(renewedNode.pid()).as("the node was not restarted").isEqualTo(pid);
-        assertThat(renewed.getSerialNumber()).isNotEqualTo(before.getSerialNumber());
-        assertThat(renewed.getPublicKey()).as("a new key").isNotEqualTo(before.getPublicKey());
-        assertThat(renewed.getSubjectX500Principal()).isEqualTo(before.getSubjectX500Principal());
-        assertThat(renewedNode.presentedCertificate()).as("what new connections get").isEqualTo(renewed);
+            assertThat(renewed.getSerialNumber()).isNotEqualTo(before.getSerialNumber());
+            assertThat(renewed.getPublicKey()).as("a new key").isNotEqualTo(before.getPublicKey());
+            assertThat(renewed.getSubjectX500Principal()).isEqualTo(before.getSubjectX500Principal());
+            assertThat(node.presentedCertificate()).as("what new connections get").isEqualTo(renewed);
+            assertThat(node.pid()).as("the node was not restarted").isEqualTo(pid);
+        });
         assertThat(report.failed()).as("no producer error: " + report.failures()).isZero();
-        assertNothingLostOrDuplicated(report, sent);
     }
 }

@@ -49,6 +49,48 @@ abstract class ClusterFaultTest {
         return keys;
     }
 
+    /** What a fault sees of the traffic it interrupts: the ledger it is counted in, and the keys it is encrypted with. */
+    record Load(DeliveryLedger ledger, LocalKeys keys) {
+        /** Waits until {@code more} records more are acknowledged: traffic goes on. */
+        void awaitAcknowledged(long more, String what) {
+            awaitMore(ledger::acknowledgedCount, more, what);
+        }
+    }
+
+    /** A fault injected while traffic runs. */
+    @FunctionalInterface
+    interface Fault {
+        void inject(Load load) throws Exception;
+    }
+
+    /**
+     * Runs {@code fault} while the secure producer sends numbered records to a new three-partition topic at
+     * {@code perSecond} and a secure consumer group reads them; then reads the whole topic and asserts that
+     * nothing acknowledged was lost, doubled or reordered and that the consumer group got every record.
+     * Returns the counts for further checks.
+     */
+    DeliveryReport underLoad(MultiNodeSecureKafka kafka, String topic, double perSecond, Fault fault) throws Exception {
+        LocalKeys keys = prepare(kafka, topic, 3);
+        DeliveryLedger ledger = new DeliveryLedger();
+        long sent;
+        try (NumberedProducer producer = NumberedProducer.secure(SecureClientSettings.producer(kafka, PRODUCER, keys), topic, ledger, VALUE_SIZE);
+             LiveConsumer consumer = new LiveConsumer(SecureClientSettings.consumer(kafka, CONSUMER, keys), topic, CONSUMER + "-" + topic,
+                     ledger, (number, sentAt, arrivedAt) -> { })) {
+            producer.start(perSecond);
+            awaitMore(ledger::acknowledgedCount, 1_000, "traffic before the fault");
+            fault.inject(new Load(ledger, keys));
+            awaitMore(ledger::acknowledgedCount, 500, "traffic after the fault");
+            producer.stop();
+            sent = producer.sent();
+            awaitConsumed(ledger, consumer);
+        }
+        TopicContents.readSecure(SecureClientSettings.consumer(kafka, CONSUMER, keys), topic, ledger);
+        DeliveryReport report = ledger.report();
+        assertNothingLostOrDuplicated(report, sent);
+        assertThat(report.outOfOrder()).as("per partition, records in the order sent").isEmpty();
+        return report;
+    }
+
     /** Waits until {@code count} grows by {@code more} from now: traffic goes on. */
     static void awaitMore(LongSupplier count, long more, String what) {
         long target = count.getAsLong() + more;

@@ -1,6 +1,5 @@
 package io.ciphertrail.faults;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.ciphertrail.embedded.ClusterNode;
@@ -21,34 +20,18 @@ class NodeIsolationTest extends ClusterFaultTest {
     private static final Duration FROZEN_FOR = Duration.ofSeconds(12);
 
     @Test
-    void aNodeFrozenLongerThanItsSessionRejoinsWithoutLossOrDuplicates(MultiNodeSecureKafka kafka) throws InterruptedException {
-        LocalKeys keys = prepare(kafka, TOPIC, 3);
-        DeliveryLedger ledger = new DeliveryLedger();
-        long sent;
-        try (NumberedProducer producer = NumberedProducer.secure(SecureClientSettings.producer(kafka, PRODUCER, keys), TOPIC, ledger, VALUE_SIZE);
-             LiveConsumer consumer = new LiveConsumer(SecureClientSettings.consumer(kafka, CONSUMER, keys), TOPIC, CONSUMER + "-isolation",
-                     ledger, (number, sentAt, arrivedAt) -> { })) {
-            producer.start(500);
-            awaitMore(ledger::acknowledgedCount, 1_000, "traffic before the partition");
+    void aNodeFrozenLongerThanItsSessionRejoinsWithoutLossOrDuplicates(MultiNodeSecureKafka kafka) throws Exception {
+        underLoad(kafka, TOPIC, 500, load -> {
             ClusterNode isolated = kafka.leaderOf(TOPIC, 0);
             long frozenAt = System.nanoTime();
             isolated.pause();
             await("the cluster fences the frozen node and elects another leader").atMost(Duration.ofMinutes(1))
                     .pollInterval(Duration.ofMillis(250)).until(() -> kafka.leaderOf(TOPIC, 0).id() != isolated.id());
-            awaitMore(ledger::acknowledgedCount, 500, "traffic while the node is cut off");
+            load.awaitAcknowledged(500, "traffic while the node is cut off");
             // The fault itself lasts a fixed time: hold the node frozen for the rest of it.
             Thread.sleep(Math.max(0, FROZEN_FOR.toMillis() - Duration.ofNanos(System.nanoTime() - frozenAt).toMillis()));
             isolated.resume();
             kafka.awaitHealthy(HEAL_TIMEOUT);
-            awaitMore(ledger::acknowledgedCount, 500, "traffic after the node rejoined");
-            producer.stop();
-            sent = producer.sent();
-            awaitConsumed(ledger, consumer);
-        }
-        TopicContents.readSecure(SecureClientSettings.consumer(kafka, CONSUMER, keys), TOPIC, ledger);
-        DeliveryReport report = ledger.report();
-
-        assertNothingLostOrDuplicated(report, sent);
-        assertThat(report.outOfOrder()).as("per partition, records in the order sent").isEmpty();
+        });
     }
 }

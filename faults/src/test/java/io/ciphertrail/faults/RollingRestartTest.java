@@ -13,32 +13,16 @@ import org.junit.jupiter.api.Test;
  * and the consumer reads everything without an error.
  */
 class RollingRestartTest extends ClusterFaultTest {
-    private static final String TOPIC = "rolling";
 
     @Test
-    void aRollingRestartUnderLoadLosesAndDuplicatesNothing(MultiNodeSecureKafka kafka) {
-        LocalKeys keys = prepare(kafka, TOPIC, 3);
-        DeliveryLedger ledger = new DeliveryLedger();
-        long sent;
-        try (NumberedProducer producer = NumberedProducer.secure(SecureClientSettings.producer(kafka, PRODUCER, keys), TOPIC, ledger, VALUE_SIZE);
-             LiveConsumer consumer = new LiveConsumer(SecureClientSettings.consumer(kafka, CONSUMER, keys), TOPIC, CONSUMER + "-rolling",
-                     ledger, (number, sentAt, arrivedAt) -> { })) {
-            producer.start(500);
-            awaitMore(ledger::acknowledgedCount, 1_000, "traffic before the restarts");
+    void aRollingRestartUnderLoadLosesAndDuplicatesNothing(MultiNodeSecureKafka kafka) throws Exception {
+        DeliveryReport report = underLoad(kafka, "rolling", 500, load -> {
             for (ClusterNode node : kafka.nodes()) {
                 node.restart();
                 kafka.awaitHealthy(HEAL_TIMEOUT);
-                awaitMore(ledger::acknowledgedCount, 250, "traffic after restarting node " + node.id());
+                load.awaitAcknowledged(250, "traffic after restarting node " + node.id());
             }
-            producer.stop();
-            sent = producer.sent();
-            awaitConsumed(ledger, consumer);
-        }
-        TopicContents.readSecure(SecureClientSettings.consumer(kafka, CONSUMER, keys), TOPIC, ledger);
-        DeliveryReport report = ledger.report();
-
-        assertNothingLostOrDuplicated(report, sent);
-        assertThat(report.failed()).as("no record failed: " + report).isZero();
-        assertThat(report.outOfOrder()).as("per partition, records in the order sent").isEmpty();
+        });
+        assertThat(report.failed()).as("no record failed: " + report.failures()).isZero();
     }
 }

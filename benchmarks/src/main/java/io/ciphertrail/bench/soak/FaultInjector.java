@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -42,16 +43,8 @@ final class FaultInjector {
         long start = System.currentTimeMillis();
         MultiNodeSecureKafka kafka = platform.kafka();
         String detail = switch (kind) {
-            case LEADER_KILLED -> {
-                int partition = random.nextInt(SoakPlatform.PARTITIONS);
-                ClusterNode node = kafka.leaderOf(SoakPlatform.GATE.ingress(), partition);
-                node.kill();
-                Thread.sleep(DOWN_FOR.toMillis());
-                node.start();
-                kafka.awaitHealthy(SoakPlatform.READY_TIMEOUT);
-                yield "node " + node.id() + " (leader of " + SoakPlatform.GATE.ingress() + "-" + partition + ") killed with SIGKILL, restarted after "
-                        + DOWN_FOR.toSeconds() + " s";
-            }
+            case LEADER_KILLED -> outage(SoakPlatform.GATE.ingress(), ClusterNode::kill, DOWN_FOR, ClusterNode::start,
+                    "killed with SIGKILL, restarted after");
             case ROLLING_RESTART -> {
                 for (ClusterNode node : kafka.nodes()) {
                     node.restart();
@@ -73,17 +66,21 @@ final class FaultInjector {
                 String serial = node.renewCertificate().getSerialNumber().toString(16);
                 yield "node " + node.id() + " reloaded a renewed certificate (serial " + serial.substring(0, Math.min(12, serial.length())) + "...)";
             }
-            case NODE_ISOLATED -> {
-                int partition = random.nextInt(SoakPlatform.PARTITIONS);
-                ClusterNode node = kafka.leaderOf(SoakPlatform.GATE.egress(), partition);
-                node.pause();
-                Thread.sleep(FROZEN_FOR.toMillis());
-                node.resume();
-                kafka.awaitHealthy(SoakPlatform.READY_TIMEOUT);
-                yield "node " + node.id() + " (leader of " + SoakPlatform.GATE.egress() + "-" + partition + ") frozen with SIGSTOP for "
-                        + FROZEN_FOR.toSeconds() + " s, then SIGCONT";
-            }
+            case NODE_ISOLATED -> outage(SoakPlatform.GATE.egress(), ClusterNode::pause, FROZEN_FOR, ClusterNode::resume,
+                    "frozen with SIGSTOP, let run on (SIGCONT) after");
         };
         return new Fault(kind, detail, start, System.currentTimeMillis());
+    }
+
+    /** Takes down the leader of a random partition of {@code topic} for {@code lasting}, then brings it back and waits until all is in sync. */
+    private String outage(String topic, Consumer<ClusterNode> down, Duration lasting, Consumer<ClusterNode> up, String what)
+            throws InterruptedException {
+        int partition = random.nextInt(SoakPlatform.PARTITIONS);
+        ClusterNode node = platform.kafka().leaderOf(topic, partition);
+        down.accept(node);
+        Thread.sleep(lasting.toMillis());
+        up.accept(node);
+        platform.kafka().awaitHealthy(SoakPlatform.READY_TIMEOUT);
+        return "node " + node.id() + " (leader of " + topic + "-" + partition + ") " + what + " " + lasting.toSeconds() + " s";
     }
 }
