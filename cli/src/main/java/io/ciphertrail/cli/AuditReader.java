@@ -1,9 +1,9 @@
 package io.ciphertrail.cli;
 
+import io.ciphertrail.core.tls.TlsConfig;
 import io.ciphertrail.policy.audit.AuditCodec;
 import io.ciphertrail.schemas.audit.AuditEvent;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -58,7 +58,7 @@ final class AuditReader {
 
     /** A consumer of committed records that joins no group and commits nothing. */
     static KafkaConsumer<byte[], byte[]> consumer(Map<String, Object> settings) {
-        Map<String, Object> props = new HashMap<>(settings);
+        Map<String, Object> props = TlsConfig.secureClientConfigs(settings);
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -5,6 +5,7 @@ import io.ciphertrail.core.envelope.Envelope;
 import io.ciphertrail.core.kms.KekRef;
 import io.ciphertrail.core.kms.KmsAdmin;
 import io.ciphertrail.core.kms.KmsConfig;
+import io.ciphertrail.core.tls.TlsConfig;
 import io.ciphertrail.embedded.BrokerSettings;
 import io.ciphertrail.policy.PolicyServiceConfig;
 import io.ciphertrail.policy.quarantine.QuarantineTopic;
@@ -60,8 +61,8 @@ import picocli.CommandLine.Spec;
             "With --nodes 3 it all runs on a three-node cluster, every topic on three replicas."})
 final class DemoCommand implements Callable<Integer> {
     private static final int EVENTS = 5;
-    private static final String INGRESS = "orders.ingress";
-    private static final String EGRESS = "orders";
+    private static final String INGRESS = LocalPlatform.DEMO_INGRESS;
+    private static final String EGRESS = LocalPlatform.DEMO_EGRESS;
     /** A log segment's file name: its base offset in 20 digits (a node's own log, node.log, is not one). */
     private static final Pattern SEGMENT = Pattern.compile("\\d{20}\\.log");
 
@@ -149,7 +150,6 @@ final class DemoCommand implements Callable<Integer> {
         platform = LocalPlatform.start(new Home(home), nodes, LocalPlatform.DEFAULT_TLS_PORT, LocalPlatform.DEFAULT_PLAINTEXT_PORT,
                 LocalPlatform.DEFAULT_HTTP_PORT);
         UpCommand.describe(platform, out);
-        Topics.ensure(settings(LocalPlatform.ADMIN), INGRESS, EGRESS);
         producer = settings(LocalPlatform.PRODUCER);
         producer.put(SecureProducerConfig.BOUND_TOPICS_CONFIG, INGRESS + ":" + EGRESS);
         consumer = settings(LocalPlatform.CONSUMER);
@@ -306,7 +306,7 @@ final class DemoCommand implements Callable<Integer> {
 
     /** The KEK version in each event's envelope, read from the egress topic without decrypting. */
     private Map<String, Integer> envelopeVersions(List<String> traceIds) {
-        Map<String, Object> settings = new HashMap<>(settings(LocalPlatform.ADMIN));
+        Map<String, Object> settings = TlsConfig.secureClientConfigs(settings(LocalPlatform.ADMIN));
         settings.put(ConsumerConfig.GROUP_ID_CONFIG, "demo-raw-" + run + "-" + UUID.randomUUID());
         settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

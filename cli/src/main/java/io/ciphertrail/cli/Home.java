@@ -1,6 +1,8 @@
 package io.ciphertrail.cli;
 
+import io.ciphertrail.core.io.SecureFiles;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The layout of a Ciphertrail home directory ({@code .ciphertrail/} by default): everything the local
@@ -12,6 +14,17 @@ record Home(Path root) {
 
     Home {
         root = root.toAbsolutePath().normalize();
+    }
+
+    /**
+     * Creates the home and its folders owner-only (narrowing existing ones): broker data, keys, certificates and
+     * client settings are nobody else's business on a shared machine.
+     */
+    Home prepare() {
+        for (Path directory : List.of(root, ca(), kafka(), kafka().resolve("data"), clients(), kmsKeyStore().getParent(), serviceState())) {
+            SecureFiles.createOwnerOnlyDirectory(directory);
+        }
+        return this;
     }
 
     /** The CA ({@code ca.crt}, owner-only {@code ca.key}). */

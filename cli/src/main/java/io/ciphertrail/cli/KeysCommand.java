@@ -16,10 +16,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** Key encryption keys in the configured KMS. */
+/** Key encryption keys in the configured KMS: only these commands (an administrator's) create them, never a client. */
 @Command(name = "keys", mixinStandardHelpOptions = true,
         description = "Creates, rotates, lists and shreds key encryption keys (KEKs) in the configured KMS (ciphertrail.kms.*).",
-        subcommands = {KeysCommand.Create.class, KeysCommand.Rotate.class, KeysCommand.List.class, KeysCommand.Shred.class})
+        subcommands = {KeysCommand.Init.class, KeysCommand.Create.class, KeysCommand.Rotate.class, KeysCommand.List.class,
+            KeysCommand.Shred.class})
 final class KeysCommand {
 
     /** A KEK named by alias, or by the topic whose alias the template gives. */
@@ -51,6 +52,19 @@ final class KeysCommand {
 
         PrintWriter out() {
             return spec.commandLine().getOut();
+        }
+    }
+
+    @Command(name = "init", mixinStandardHelpOptions = true,
+            description = {"Creates a new, empty KEK store (the local KMS's key store file).",
+                "Only for a new deployment: it refuses to replace a store that exists. If a store was moved or lost, restore",
+                "it from backup instead; records are readable only with the keys that wrapped them."})
+    static final class Init extends KeyCommand implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            out().println("Created an empty KEK store at " + KmsConfig.initialize(settings.load(LocalPlatform.ADMIN))
+                    + "; create each topic's KEK with 'ciphertrail keys create --topic T'");
+            return 0;
         }
     }
 

@@ -1,11 +1,14 @@
 package io.ciphertrail.cli;
 
 import io.ciphertrail.broker.authorizer.SecureTransportAuthorizer;
+import io.ciphertrail.core.envelope.EnvelopeConfig;
 import io.ciphertrail.core.io.SecureFiles;
+import io.ciphertrail.core.kms.KmsAdmin;
 import io.ciphertrail.core.kms.KmsConfig;
 import io.ciphertrail.core.kms.local.LocalKmsProvider;
 import io.ciphertrail.core.pki.CertificateAuthority;
 import io.ciphertrail.core.pki.TlsFiles;
+import io.ciphertrail.core.tls.TlsConfig;
 import io.ciphertrail.embedded.EmbeddedSecureKafka;
 import io.ciphertrail.embedded.LocalKafkaBuilder;
 import io.ciphertrail.embedded.MultiNodeSecureKafka;
@@ -18,7 +21,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,11 +36,15 @@ import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * The platform {@code ciphertrail up} runs on this machine: a real TLS-only Kafka with the
- * SecureTransportAuthorizer in STRICT mode on every node (plus a PLAINTEXT listener that exists only to
- * be refused), a local KMS that creates a topic's KEK on first use, the CA and workload certificates, and
- * the policy service. Kafka is one node in this JVM, or, with {@code --nodes 3}, three nodes each in a JVM
- * of its own with every topic on three replicas. Everything lives in a {@link Home}, so a restart finds it
- * where it was.
+ * SecureTransportAuthorizer in STRICT mode on every node (plus a PLAINTEXT listener that exists only to be
+ * refused), a local KMS, the CA and workload certificates, and the policy service. Kafka is one node in this
+ * JVM, or, with {@code --nodes 3}, three nodes each in a JVM of its own with every topic on three replicas.
+ * Everything lives in an owner-only {@link Home}, so a restart finds it where it was.
+ *
+ * <p>Least privilege: the demo producer may write only the ingress topic of a route and the demo consumer read
+ * only its egress topic ({@link #openRoute}); KEKs are made by the administrator's path only (the demo route's at
+ * start, others with {@code ciphertrail keys create}), never by a client; the KEK store is created once, with the
+ * home, and a home whose store went missing refuses to start instead of starting an empty one.
  */
 final class LocalPlatform implements AutoCloseable {
     static final String ADMIN = SecureKafkaCluster.ADMIN_IDENTITY;
@@ -47,6 +53,9 @@ final class LocalPlatform implements AutoCloseable {
     static final String SERVICE = "policy-service";
     /** Identities that get a ready client property file on every start. */
     static final List<String> CLIENT_IDENTITIES = List.of(ADMIN, PRODUCER, CONSUMER);
+    /** The route the demo and the quick start use, opened on every start. */
+    static final String DEMO_INGRESS = "orders.ingress";
+    static final String DEMO_EGRESS = "orders";
 
     static final int DEFAULT_TLS_PORT = 9093;
     static final int DEFAULT_PLAINTEXT_PORT = 9092;
@@ -89,16 +98,18 @@ final class LocalPlatform implements AutoCloseable {
      * falling back to free ones.
      */
     static LocalPlatform start(Home home, int nodes, int tlsPort, int plaintextPort, int httpPort) {
+        home.prepare();
         CertificateAuthority ca = CertificateAuthority.loadOrCreate(home.ca(), "Ciphertrail Local CA");
-        if (!Files.exists(home.kmsPassword())) {
-            SecureFiles.writeOwnerOnly(home.kmsPassword(), TlsFiles.newPassword().getBytes(StandardCharsets.US_ASCII));
-        }
+        prepareKms(home);
         SecureKafkaCluster kafka = startKafka(home, ca, nodes, tlsPort, plaintextPort);
         try {
-            grantDemoAcls(kafka);
             for (String identity : CLIENT_IDENTITIES) {
                 ClientSettings.write(home.clientProperties(identity), identity, clientSettings(home, kafka, identity));
             }
+            Map<String, Object> admin = clientSettings(home, kafka, ADMIN);
+            grantBaseAcls(admin);
+            openRoute(admin, DEMO_INGRESS, DEMO_EGRESS);
+            ensureKek(admin, DEMO_EGRESS);
             if (!Files.exists(home.policies())) {
                 Files.writeString(home.policies(), DEFAULT_POLICIES);
             }
@@ -135,30 +146,77 @@ final class LocalPlatform implements AutoCloseable {
                 .start();
     }
 
-    /** Settings for one identity: mutual TLS to the broker and the local KMS (KEKs created on first use). */
+    /**
+     * Creates the KEK store with a new home (its password file marks that the home was set up). A set-up home
+     * whose store is gone does not start: an empty store in its place would hand out different keys under the
+     * old names, and the records written before would read as broken.
+     */
+    private static void prepareKms(Home home) {
+        boolean password = Files.exists(home.kmsPassword());
+        boolean store = Files.exists(home.kmsKeyStore());
+        if (!password && !store) {
+            SecureFiles.writeOwnerOnly(home.kmsPassword(), TlsFiles.newPassword().getBytes(StandardCharsets.US_ASCII));
+            KmsConfig.initialize(kmsSettings(home));
+        } else if (!store) {
+            throw new IllegalStateException("The KEK store " + home.kmsKeyStore() + " is missing, but this home was set up"
+                    + " before (" + home.kmsPassword() + " exists). Put the key store back (from a backup); records written"
+                    + " before are readable only with its keys. To start over with new keys anyway (those records stay"
+                    + " unreadable), run: ciphertrail keys init --home " + home.root());
+        } else if (!password) {
+            throw new IllegalStateException("The KEK store password file " + home.kmsPassword() + " is missing; put it back"
+                    + " (from a backup): the key store " + home.kmsKeyStore() + " cannot be opened without it");
+        }
+    }
+
+    /** Settings for one identity: mutual TLS to the broker and the local KMS. */
     static Map<String, Object> clientSettings(Home home, SecureKafkaCluster kafka, String identity) {
         Map<String, Object> settings = new HashMap<>(kafka.clientProperties(identity));
-        settings.put(KmsConfig.TYPE_CONFIG, "local");
-        settings.put(LocalKmsProvider.KEYSTORE_PATH_CONFIG, home.kmsKeyStore().toString());
-        settings.put(LocalKmsProvider.PASSWORD_FILE_CONFIG, home.kmsPassword().toString());
-        settings.put(LocalKmsProvider.AUTO_CREATE_CONFIG, "true");
+        settings.putAll(kmsSettings(home));
         return settings;
     }
 
-    /** The demo producer may write and the demo consumer read any topic; STRICT mode still refuses them over plaintext. */
-    private static void grantDemoAcls(SecureKafkaCluster kafka) {
-        List<AclBinding> acls = new ArrayList<>();
-        ResourcePattern anyTopic = new ResourcePattern(ResourceType.TOPIC, "*", PatternType.LITERAL);
-        for (AclOperation operation : List.of(AclOperation.WRITE, AclOperation.DESCRIBE)) {
-            acls.add(new AclBinding(anyTopic, allow(PRODUCER, operation)));
+    private static Map<String, Object> kmsSettings(Home home) {
+        return Map.of(KmsConfig.TYPE_CONFIG, "local",
+                LocalKmsProvider.KEYSTORE_PATH_CONFIG, home.kmsKeyStore().toString(),
+                LocalKmsProvider.PASSWORD_FILE_CONFIG, home.kmsPassword().toString());
+    }
+
+    /** The KEK of {@code topic}, created by the administrator's path when it has none yet. */
+    private static void ensureKek(Map<String, Object> adminSettings, String topic) {
+        String alias = new EnvelopeConfig(adminSettings).kekAlias(topic);
+        try (KmsAdmin keys = KmsConfig.admin(adminSettings)) {
+            if (keys.list().stream().noneMatch(info -> info.ref().alias().equals(alias))) {
+                keys.create(alias);
+            }
         }
-        acls.add(new AclBinding(new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL),
-                allow(PRODUCER, AclOperation.IDEMPOTENT_WRITE)));
-        for (AclOperation operation : List.of(AclOperation.READ, AclOperation.DESCRIBE)) {
-            acls.add(new AclBinding(anyTopic, allow(CONSUMER, operation)));
-        }
-        acls.add(new AclBinding(new ResourcePattern(ResourceType.GROUP, "*", PatternType.LITERAL), allow(CONSUMER, AclOperation.READ)));
-        try (Admin admin = kafka.admin()) {
+    }
+
+    /**
+     * Creates a route's topics if missing and grants the demo identities exactly what the route needs: the
+     * producer writes its ingress topic, the consumer reads its egress topic (the gate, a super user, moves
+     * records between them). STRICT mode still refuses both over plaintext.
+     */
+    static void openRoute(Map<String, Object> adminSettings, String ingress, String egress) {
+        Topics.ensure(adminSettings, ingress, egress);
+        createAcls(adminSettings, List.of(
+                new AclBinding(topic(ingress), allow(PRODUCER, AclOperation.WRITE)),
+                new AclBinding(topic(egress), allow(CONSUMER, AclOperation.READ))));
+    }
+
+    /** What the demo identities need on any route: idempotent writes, and consumer groups. */
+    private static void grantBaseAcls(Map<String, Object> adminSettings) {
+        createAcls(adminSettings, List.of(
+                new AclBinding(new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL),
+                        allow(PRODUCER, AclOperation.IDEMPOTENT_WRITE)),
+                new AclBinding(new ResourcePattern(ResourceType.GROUP, "*", PatternType.LITERAL), allow(CONSUMER, AclOperation.READ))));
+    }
+
+    private static ResourcePattern topic(String name) {
+        return new ResourcePattern(ResourceType.TOPIC, name, PatternType.LITERAL);
+    }
+
+    private static void createAcls(Map<String, Object> adminSettings, List<AclBinding> acls) {
+        try (Admin admin = Admin.create(TlsConfig.secureClientConfigs(adminSettings))) {
             admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("Cannot grant the demo identities their ACLs: " + e.getMessage(), e);

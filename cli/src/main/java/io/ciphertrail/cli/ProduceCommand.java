@@ -58,8 +58,10 @@ final class ProduceCommand implements Callable<Integer> {
         if (!bound.equals(topic)) {
             producerSettings.put(SecureProducerConfig.BOUND_TOPICS_CONFIG, topic + ":" + bound);
         }
-        if (settings.config == null) {
-            Topics.ensure(settings.load(LocalPlatform.ADMIN), topic, bound);
+        if (settings.config == null && !bound.equals(topic)) {
+            LocalPlatform.openRoute(settings.load(LocalPlatform.ADMIN), topic, bound);
+        } else if (settings.config == null) {
+            Topics.ensure(settings.load(LocalPlatform.ADMIN), topic);
         }
         Progress progress = new Progress(err, "sent");
         AtomicReference<Exception> failure = new AtomicReference<>();

@@ -1,5 +1,6 @@
 package io.ciphertrail.cli;
 
+import io.ciphertrail.core.tls.TlsConfig;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,7 +18,7 @@ final class Topics {
 
     /** Creates the topics that do not exist yet (one partition, the broker's default replication). */
     static void ensure(Map<String, Object> adminSettings, String... topics) {
-        try (Admin admin = Admin.create(adminSettings)) {
+        try (Admin admin = Admin.create(TlsConfig.secureClientConfigs(adminSettings))) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             for (String topic : topics) {
                 if (!existing.contains(topic)) {

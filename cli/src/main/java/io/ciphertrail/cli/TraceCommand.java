@@ -1,5 +1,6 @@
 package io.ciphertrail.cli;
 
+import io.ciphertrail.core.tls.TlsConfig;
 import io.ciphertrail.core.trace.TraceContext;
 import io.ciphertrail.policy.PolicyServiceConfig;
 import io.ciphertrail.schemas.audit.AuditEvent;
@@ -149,7 +150,7 @@ final class TraceCommand implements Callable<Integer> {
     /** Consumer groups whose committed offset on the partition is past the record. */
     private static List<String> readers(Map<String, Object> settings, TopicPartition partition, long offset) throws Exception {
         List<String> groups = new ArrayList<>();
-        try (Admin admin = Admin.create(settings)) {
+        try (Admin admin = Admin.create(TlsConfig.secureClientConfigs(settings))) {
             for (ConsumerGroupListing listing : admin.listConsumerGroups().all().get(30, TimeUnit.SECONDS)) {
                 Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(listing.groupId())
                         .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);

@@ -19,10 +19,11 @@ import picocli.CommandLine.Spec;
             "Starts the platform locally on a real TLS-only Kafka broker.",
             "",
             "A KRaft broker that accepts only mutual TLS, with the SecureTransportAuthorizer in STRICT mode (its",
-            "PLAINTEXT listener exists only to show that it is refused), the local KMS (a topic's key is created on",
-            "first use), the CA and client certificates, and the policy service. With --nodes 3, Kafka is a cluster",
-            "of three such nodes, each in a process of its own, every topic on three replicas with two in sync.",
-            "Everything lives under the home directory and survives restarts. Ctrl-C stops cleanly."})
+            "PLAINTEXT listener exists only to show that it is refused), the local KMS (its key store is created with",
+            "the home; the orders topic's KEK at start, others with 'ciphertrail keys create'), the CA and client",
+            "certificates with least-privilege ACLs, and the policy service. With --nodes 3, Kafka is a cluster of",
+            "three such nodes, each in a process of its own, every topic on three replicas with two in sync.",
+            "Everything lives under the owner-only home directory and survives restarts. Ctrl-C stops cleanly."})
 final class UpCommand implements Callable<Integer> {
 
     @Spec
@@ -101,7 +102,7 @@ final class UpCommand implements Callable<Integer> {
         out.println("bootstrap.servers=" + platform.kafka().bootstrapServers());
         out.println("Client property files: " + home.clients() + "/{" + String.join(",", LocalPlatform.CLIENT_IDENTITIES) + "}.properties");
         out.println("CA certificate:        " + home.ca().resolve(CertificateAuthority.CERTIFICATE_FILE));
-        out.println("KMS key store:         " + home.kmsKeyStore() + " (a topic's KEK is created on first use)");
+        out.println("KMS key store:         " + home.kmsKeyStore() + " (back it up; a topic's KEK: ciphertrail keys create --topic T)");
         out.println("Policies:              " + home.policies());
         out.println("Policy service:        http://127.0.0.1:" + platform.service().httpPort() + "/health and /metrics");
     }

@@ -1,6 +1,7 @@
 package io.ciphertrail.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ciphertrail.core.io.SecureFiles;
 import io.ciphertrail.core.pki.CertificateSigningRequest;
@@ -13,6 +14,8 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,6 +65,7 @@ class CliTest {
 
     @Test
     void producedLinesArriveThroughTheGateAndTheirTraceShowsTheWholePath() {
+        assertThat(run("keys", "create", "--topic", "shipments", "--home", home.toString()).exit()).isZero();
         Run produce = runWithInput("first order\nsecond order\n", "produce", "--topic", "shipments.ingress", "--print-trace", "--home", home.toString());
         assertThat(produce.exit()).as(produce.err()).isZero();
         assertThat(produce.err()).contains("Sent 2 records to shipments.ingress (encrypted for shipments)");
@@ -119,6 +123,101 @@ class CliTest {
         assertThat(run("keys", "shred", "--topic", "ledger", "--version", "1", "--yes", "--home", home.toString()).exit()).isZero();
         assertThat(run("keys", "list", "--home", home.toString()).out())
                 .containsPattern("ciphertrail/topic/ledger\\s+1\\s+DESTROYED").containsPattern("ciphertrail/topic/ledger\\s+2\\s+ACTIVE");
+    }
+
+    @Test
+    void aTopicWithoutAKekIsRefusedOnProduceNamingTheCommandThatCreatesIt() {
+        Run produce = runWithInput("first\n", "produce", "--topic", "parcels.ingress", "--home", home.toString());
+        assertThat(produce.exit()).isEqualTo(1);
+        assertThat(produce.err()).contains("UNKNOWN_KEK").contains("ciphertrail keys create ciphertrail/topic/parcels");
+        assertThat(run("keys", "list", "--home", home.toString()).out()).doesNotContain("ciphertrail/topic/parcels");
+    }
+
+    /**
+     * The operator scenario: with the platform up, the KEK store is moved away, records are produced, the store is
+     * put back. Nothing makes a new store or key on its own; after an explicit start-over, what was written under
+     * the replacement key reads as KEK_MISMATCH, and what was written before reads again.
+     */
+    @Test
+    void aKeyStoreMovedAwayWhileUpRunsIsNeverSilentlyReplaced() throws Exception {
+        String h = home.toString();
+        assertThat(run("keys", "create", "--topic", "receipts", "--home", h).exit()).isZero();
+        assertThat(runWithInput("before\n", "produce", "--topic", "receipts.ingress", "--home", h).exit()).isZero();
+        Path store = new Home(home).kmsKeyStore();
+        Path moved = dir.resolve("keks.p12.moved");
+        Files.move(store, moved);
+        try {
+            for (Run refused : java.util.List.of(runWithInput("during\n", "produce", "--topic", "receipts.ingress", "--home", h),
+                    run("keys", "list", "--home", h), run("keys", "create", "--topic", "receipts", "--home", h))) {
+                assertThat(refused.exit()).isEqualTo(1);
+                assertThat(refused.err()).contains(store.toString()).contains("restore it").contains("ciphertrail keys init");
+            }
+            assertThat(store).doesNotExist();
+
+            Run init = run("keys", "init", "--home", h);
+            assertThat(init.exit()).as(init.err()).isZero();
+            assertThat(run("keys", "init", "--home", h).err()).contains("already exists");
+            assertThat(run("keys", "create", "--topic", "receipts", "--home", h).exit()).isZero();
+            assertThat(runWithInput("after a new store\n", "produce", "--topic", "receipts.ingress", "--home", h).exit()).isZero();
+        } finally {
+            Files.move(moved, store, StandardCopyOption.REPLACE_EXISTING);
+        }
+        Run consume = run("consume", "--topic", "receipts", "--from-beginning", "--max-records", "2", "--timeout-ms", "20000", "--home", h);
+        assertThat(consume.out()).isEqualTo("before\n");
+        assertThat(consume.exit()).isEqualTo(1);
+        assertThat(consume.err()).contains("KEK_MISMATCH").contains("ciphertrail/topic/receipts v1").contains("Restore the original store")
+                .doesNotContain("TAMPERED");
+    }
+
+    @Test
+    void aHomeWhoseKeyStoreWentMissingDoesNotStartWithAnEmptyOne() throws Exception {
+        Home missing = new Home(dir.resolve("lost-store"));
+        Files.createDirectories(missing.kmsPassword().getParent());
+        Files.writeString(missing.kmsPassword(), "pw");
+        assertThatThrownBy(() -> LocalPlatform.start(missing, 0, 0, 0)).hasMessageContaining(missing.kmsKeyStore().toString())
+                .hasMessageContaining("Put the key store back").hasMessageContaining("ciphertrail keys init --home");
+        assertThat(missing.kmsKeyStore()).doesNotExist();
+    }
+
+    @Test
+    void theLocalPlatformGrantsLeastPrivilegeAndKeepsItsFilesToItsOwner() throws Exception {
+        String h = home.toString();
+        Run producerToEgress = runWithInput("sneaky\n", "produce", "--topic", "orders", "--home", h);
+        assertThat(producerToEgress.exit()).isEqualTo(1);
+        assertThat(producerToEgress.err()).contains("Not authorized").contains("orders");
+        Run consumerOfIngress = run("consume", "--topic", "orders.ingress", "--from-beginning", "--max-records", "1", "--home", h);
+        assertThat(consumerOfIngress.exit()).isEqualTo(1);
+        assertThat(consumerOfIngress.err()).contains("Not authorized").contains("orders.ingress");
+        Home layout = new Home(home);
+        for (Path folder : java.util.List.of(layout.root(), layout.kafka(), layout.kafka().resolve("data"), layout.clients(),
+                layout.kmsKeyStore().getParent(), layout.ca())) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(folder))).as(folder.toString()).isEqualTo("rwx------");
+        }
+    }
+
+    @Test
+    void everyClientTheCommandBuildsGoesThroughTheTlsPolicy() throws Exception {
+        Path unsafe = dir.resolve("unsafe.properties");
+        java.util.Properties settings = new java.util.Properties();
+        try (var in = Files.newInputStream(new Home(home).clientProperties(LocalPlatform.ADMIN))) {
+            settings.load(in);
+        }
+        settings.setProperty("security.providers", "com.example.TrustEverythingProviderCreator");
+        try (var out = Files.newOutputStream(unsafe)) {
+            settings.store(out, null);
+        }
+        Path policies = dir.resolve("same-policies.yaml");
+        Files.copy(new Home(home).policies(), policies, StandardCopyOption.REPLACE_EXISTING);
+        String config = unsafe.toString();
+        for (String[] command : new String[][] {
+            {"quarantine", "list", "--config", config}, {"audit", "tail", "--config", config},
+            {"trace", "0af7651916cd43dd8448eb211c80319c", "--config", config}, {"policy", "show", "--config", config},
+            {"policy", "apply", policies.toString(), "--config", config}, {"produce", "--topic", "orders.ingress", "--config", config},
+            {"consume", "--topic", "orders", "--max-records", "1", "--config", config}}) {
+            Run refused = runWithInput("x\n", command);
+            assertThat(refused.exit()).as(String.join(" ", command) + ": " + refused.out() + refused.err()).isEqualTo(1);
+            assertThat(refused.err()).as(String.join(" ", command)).contains("security.providers").contains("whole JVM");
+        }
     }
 
     @Test

@@ -14,18 +14,25 @@ final class RecordDecoder<K, V> {
     private final Deserializer<V> valueDeserializer;
     private final boolean copyHeaders;
 
-    /** @param copyHeaders decrypt headers in a copy, so the raw record stays intact (encrypted headers in use) */
+    /**
+     * @param copyHeaders decrypt headers in a copy, so the raw record stays intact (for a dead-letter topic); a copy
+     *                    is also made whenever the decryptor may change headers ({@link EnvelopeDecryptor#changesHeaders})
+     */
     RecordDecoder(EnvelopeDecryptor decryptor, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer, boolean copyHeaders) {
         this.decryptor = decryptor;
         this.keyDeserializer = keyDeserializer;
         this.valueDeserializer = valueDeserializer;
-        this.copyHeaders = copyHeaders;
+        this.copyHeaders = copyHeaders || decryptor.changesHeaders();
+    }
+
+    RecordDecoder(EnvelopeDecryptor decryptor, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
+        this(decryptor, keyDeserializer, valueDeserializer, false);
     }
 
     ConsumerRecord<K, V> decode(ConsumerRecord<byte[], byte[]> raw) {
         String topic = raw.topic();
         Headers headers = copyHeaders ? new RecordHeaders(raw.headers().toArray()) : raw.headers();
-        byte[] value = decryptor.decrypt(topic, headers, raw.value());
+        byte[] value = decryptor.decrypt(topic, headers, raw.key(), raw.value());
         if (headers.lastHeader(TraceContext.HEADER) == null) {
             // A hop dropped the header; the trace bound in the (now verified) envelope still identifies the record.
             // Restored in a copy: the raw record stays as it was read, for a dead-letter topic.
@@ -35,7 +42,7 @@ final class RecordDecoder<K, V> {
                 new TraceContext(bound.get(), TraceContext.newTrace().parentId(), "01").writeTo(headers);
             }
         }
-        byte[] key = decryptor.decryptRecordKey(topic, raw.key());
+        byte[] key = decryptor.decryptRecordKey(topic, headers, raw.key());
         return new ConsumerRecord<>(topic, raw.partition(), raw.offset(), raw.timestamp(), raw.timestampType(),
                 raw.serializedKeySize(), raw.serializedValueSize(),
                 keyDeserializer.deserialize(topic, headers, key), valueDeserializer.deserialize(topic, headers, value),

@@ -19,17 +19,27 @@ public class RecordDecryptionException extends RecordDeserializationException {
     public static final String DESERIALIZATION_FAILED = "DESERIALIZATION_FAILED";
 
     private final String reason;
+    private final boolean retriable;
 
-    RecordDecryptionException(ConsumerRecord<byte[], byte[]> record, String reason, String message, Throwable cause) {
+    RecordDecryptionException(ConsumerRecord<byte[], byte[]> record, String reason, boolean retriable, String message, Throwable cause) {
         super(DeserializationExceptionOrigin.VALUE, new TopicPartition(record.topic(), record.partition()), record.offset(),
                 record.timestamp(), record.timestampType(), buffer(record.key()), buffer(record.value()), record.headers(),
                 message, cause);
         this.reason = reason;
+        this.retriable = retriable;
     }
 
     /** {@link EnvelopeException.Reason} name, or {@link #DESERIALIZATION_FAILED}. */
     public String reason() {
         return reason;
+    }
+
+    /**
+     * True when the record itself is not at fault (the KMS was unreachable or refused this client): the consumer
+     * stays on it and the next poll tries it again, under every failure policy; it is never dead-lettered.
+     */
+    public boolean retriable() {
+        return retriable;
     }
 
     /**
@@ -39,9 +49,11 @@ public class RecordDecryptionException extends RecordDeserializationException {
     static RecordDecryptionException of(ConsumerRecord<byte[], byte[]> record, RuntimeException failure) {
         if (failure instanceof EnvelopeException envelope) {
             EnvelopeException located = envelope.at(record.partition(), record.offset());
-            return new RecordDecryptionException(record, envelope.reason().name(), located.getMessage(), located);
+            boolean retriable = envelope.reason().retriable();
+            return new RecordDecryptionException(record, envelope.reason().name(), retriable, located.getMessage()
+                    + (retriable ? ". Retriable: the consumer stays on this record and tries it again on the next poll" : ""), located);
         }
-        return new RecordDecryptionException(record, DESERIALIZATION_FAILED, DESERIALIZATION_FAILED + ": record on topic '"
+        return new RecordDecryptionException(record, DESERIALIZATION_FAILED, false, DESERIALIZATION_FAILED + ": record on topic '"
                 + record.topic() + "' partition " + record.partition() + " offset " + record.offset()
                 + ": the decrypted bytes cannot be read by the configured deserializer (" + failure.getClass().getSimpleName()
                 + "); check that producer and consumer agree on the data format", null);

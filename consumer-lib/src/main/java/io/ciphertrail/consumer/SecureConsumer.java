@@ -46,7 +46,10 @@ import org.apache.kafka.common.utils.Utils;
  * decrypted and verified. A record that fails is never skipped silently: under the {@code FAIL} policy
  * {@link #poll} throws a {@link RecordDecryptionException} naming topic, partition, offset and reason,
  * and the consumer stays on that record; under {@code DEAD_LETTER} the raw record is written to the
- * dead-letter topic (acknowledged) before the consumer moves past it.
+ * dead-letter topic (acknowledged) before the consumer moves past it. A failure that is not the record's
+ * fault (the KMS unreachable, or refusing this client: {@link RecordDecryptionException#retriable()}) is
+ * never dead-lettered: poll throws and the next poll tries the record again, so an outage pauses the
+ * stream instead of diverting it.
  *
  * <pre>{@code
  * try (Consumer<String, String> consumer = new SecureConsumer<>(configs, new StringDeserializer(), new StringDeserializer())) {
@@ -91,8 +94,7 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
         }
         this.crypto = createdCrypto;
         this.deadLetters = createdDeadLetters;
-        this.decoder = new RecordDecoder<>(crypto.decryptor(), keyDeserializer, valueDeserializer,
-                !crypto.config().encryptedHeaders().isEmpty());
+        this.decoder = new RecordDecoder<>(crypto.decryptor(), keyDeserializer, valueDeserializer);
     }
 
     public SecureConsumer(Properties properties, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
@@ -128,7 +130,7 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
                     records.add(decoder.decode(record));
                 } catch (RuntimeException e) {
                     RecordDecryptionException located = RecordDecryptionException.of(record, e);
-                    if (deadLetters != null && writeDeadLetter(record, located, raw)) {
+                    if (deadLetters != null && !located.retriable() && writeDeadLetter(record, located, raw)) {
                         continue;
                     }
                     delegate.seek(partition, record.offset());

@@ -1,11 +1,13 @@
 package io.ciphertrail.consumer;
 
 import io.ciphertrail.core.envelope.EnvelopeCrypto;
+import io.ciphertrail.core.envelope.RecordKeyHandoff;
 import io.ciphertrail.core.metrics.CryptoMetrics;
 import io.ciphertrail.core.tls.ClientCertificate;
 import io.ciphertrail.core.tls.TlsPolicy;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.header.Headers;
@@ -21,6 +23,11 @@ import org.apache.kafka.common.utils.Utils;
  * <p>By class name: {@code value.deserializer=io.ciphertrail.consumer.SecureDeserializer} with
  * {@code ciphertrail.value.deserializer.inner=<your deserializer>}. {@link SecureConsumer} adds the
  * dead-letter policy on top.
+ *
+ * <p>Deletes (null values) are checked against their delete proof, whose record key the value deserializer
+ * learns from the key deserializer of the same record: use this class for keys too. A plain
+ * {@code KafkaConsumer} never calls its value deserializer for a null value, so there only
+ * {@link SecureConsumer} checks deletes; Kafka Streams does call it, so {@link SecureSerde} checks them.
  */
 public class SecureDeserializer<T> implements Deserializer<T> {
     private Deserializer<T> inner;
@@ -64,7 +71,18 @@ public class SecureDeserializer<T> implements Deserializer<T> {
 
     @Override
     public T deserialize(String topic, Headers headers, byte[] data) {
-        byte[] plaintext = isKey ? crypto.decryptor().decryptRecordKey(topic, data) : crypto.decryptor().decrypt(topic, headers, data);
+        byte[] plaintext;
+        if (isKey) {
+            RecordKeyHandoff.offer(headers, data);
+            plaintext = crypto.decryptor().decryptRecordKey(topic, headers, data);
+        } else if (data == null) {
+            Optional<RecordKeyHandoff.Offered> key = RecordKeyHandoff.take(headers);
+            plaintext = key.isPresent()
+                    ? crypto.decryptor().decrypt(topic, headers, key.get().key(), null)
+                    : crypto.decryptor().decrypt(topic, headers, null);
+        } else {
+            plaintext = crypto.decryptor().decrypt(topic, headers, data);
+        }
         return inner.deserialize(topic, headers, plaintext);
     }
 

@@ -261,6 +261,89 @@ class SecureClientsTest {
     }
 
     @Test
+    void aWriterHoldingOnlyAnotherTopicsKeyCannotWriteRecordsThisTopicsReadersAccept() throws Exception {
+        String other = topic + "-a";
+        clients.topics(other);
+        // The writer may use only the other topic's KEK, and maps this topic onto it to write here anyway.
+        try (SecureProducer<String, String> forger = producer("ciphertrail.envelope.kek.alias.mappings",
+                topic + "=ciphertrail/topic/" + other)) {
+            forger.send(new ProducerRecord<>(topic, "refund to the attacker")).get();
+        }
+        try (SecureConsumer<String, String> consumer = new SecureConsumer<>(clients.consumerConfigs("billing-service", "kek-" + topic),
+                new StringDeserializer(), new StringDeserializer())) {
+            consumer.assign(List.of(new TopicPartition(topic, 0)));
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertThatThrownBy(() -> consumer.poll(Duration.ofMillis(500)))
+                            .isInstanceOfSatisfying(RecordDecryptionException.class, e -> {
+                                assertThat(e.reason()).isEqualTo("WRONG_KEK");
+                                assertThat(e.getMessage()).contains("'ciphertrail/topic/" + other + "'")
+                                        .contains("expects 'ciphertrail/topic/" + topic + "'");
+                            }));
+        }
+    }
+
+    @Test
+    void aKmsThatRefusesTheConsumerPausesItUnderDeadLetterInsteadOfDivertingTheStream(@TempDir Path ownKms) throws Exception {
+        SecureClients own = new SecureClients(kafka, ownKms);
+        own.keks(topic);
+        String deadLetters = topic + ".dlq";
+        kafka.createTopics(1, deadLetters);
+        try (SecureProducer<String, String> producer = new SecureProducer<>(own.configs("orders-service"), new StringSerializer(),
+                new StringSerializer())) {
+            producer.send(new ProducerRecord<>(topic, "order-1")).get();
+        }
+        Path store = ownKms.resolve("keks.p12");
+        Path kept = ownKms.resolve("keks.p12.kept");
+        try (SecureConsumer<String, String> consumer = new SecureConsumer<>(own.consumerConfigs("billing-service", "retry-" + topic,
+                SecureConsumerConfig.FAILURE_POLICY_CONFIG, "DEAD_LETTER", SecureConsumerConfig.DEAD_LETTER_TOPIC_CONFIG, deadLetters),
+                new StringDeserializer(), new StringDeserializer())) {
+            // The key store the consumer opened is swapped for one its password does not open: access is denied.
+            Map<String, Object> other = own.kms();
+            Path otherPassword = ownKms.resolve("other-password");
+            io.ciphertrail.core.io.SecureFiles.writeOwnerOnly(otherPassword, "another-password".getBytes(StandardCharsets.UTF_8));
+            other.put("ciphertrail.kms.local.password.file", otherPassword.toString());
+            other.put("ciphertrail.kms.local.keystore.path", ownKms.resolve("other.p12").toString());
+            io.ciphertrail.core.kms.KmsConfig.initialize(other);
+            Files.move(store, kept);
+            Files.copy(ownKms.resolve("other.p12"), store, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            consumer.assign(List.of(new TopicPartition(topic, 0)));
+            RecordDecryptionException[] refused = new RecordDecryptionException[1];
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThatThrownBy(() -> consumer.poll(Duration.ofMillis(500)))
+                    .isInstanceOfSatisfying(RecordDecryptionException.class, e -> refused[0] = e));
+            assertThat(refused[0].reason()).isEqualTo("ACCESS_DENIED");
+            assertThat(refused[0].retriable()).isTrue();
+            assertThat(refused[0].getMessage()).contains("tries it again on the next poll");
+
+            Files.move(kept, store, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            assertThat(consume(consumer, 1)).extracting(ConsumerRecord::value).containsExactly("order-1");
+        }
+        try (KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(clients.consumerConfigs("operator", "read-" + deadLetters),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            reader.subscribe(List.of(deadLetters));
+            assertThat(reader.poll(Duration.ofSeconds(2)).isEmpty()).as("nothing was dead-lettered").isTrue();
+        }
+    }
+
+    @Test
+    void passedThroughRecordsCarryAMarkAndAreCounted() throws Exception {
+        try (SecureProducer<String, String> producer = producer();
+             KafkaProducer<byte[], byte[]> plain = new KafkaProducer<>(clients.configs("legacy-service"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, "verified")).get();
+            plain.send(new ProducerRecord<>(topic, "injected".getBytes(StandardCharsets.UTF_8))).get();
+        }
+        try (SecureConsumer<String, String> consumer = new SecureConsumer<>(clients.consumerConfigs("billing-service", "pass-" + topic,
+                "ciphertrail.envelope.unencrypted.records", "PASSTHROUGH"), new StringDeserializer(), new StringDeserializer())) {
+            consumer.assign(List.of(new TopicPartition(topic, 0)));
+            List<ConsumerRecord<String, String>> records = consume(consumer, 2);
+            assertThat(records).extracting(ConsumerRecord::value).containsExactly("verified", "injected");
+            assertThat(records.get(0).headers().lastHeader("ciphertrail.passthrough")).isNull();
+            assertThat(records.get(1).headers().lastHeader("ciphertrail.passthrough").value()).isEqualTo("value".getBytes(StandardCharsets.UTF_8));
+            assertThat(consumer.metrics().entrySet()).anyMatch(e -> e.getKey().name().equals("records-passed-through-total")
+                    && "NOT_ENCRYPTED".equals(e.getKey().tags().get("reason")) && ((Double) e.getValue().metricValue()) == 1.0);
+        }
+    }
+
+    @Test
     void producerRefusesToWeakenDurabilityUnlessAllowedOutright() {
         assertThatThrownBy(this::weakProducer)
                 .hasMessageContaining("acks").hasMessageContaining("ciphertrail.producer.weak.durability.allowed");

@@ -19,11 +19,13 @@ public final class LocalKeys {
         this.passwordFile = passwordFile;
     }
 
-    /** A new, empty KMS in {@code directory}. */
+    /** A new, empty KMS in {@code directory}: its password file and its KEK store, as a new deployment makes them. */
     public static LocalKeys create(Path directory) {
         Path password = directory.resolve("password");
         SecureFiles.writeOwnerOnly(password, TlsFiles.newPassword().getBytes(StandardCharsets.US_ASCII));
-        return new LocalKeys(directory.resolve("keks.p12"), password);
+        LocalKeys keys = new LocalKeys(directory.resolve("keks.p12"), password);
+        KmsConfig.initialize(keys.settings());
+        return keys;
     }
 
     /** The {@code ciphertrail.kms.*} client settings for this KMS. */

@@ -1,12 +1,11 @@
 package io.ciphertrail.producer;
 
+import io.ciphertrail.core.config.PatternList;
 import io.ciphertrail.core.envelope.EnvelopeConfig;
 import io.ciphertrail.core.kms.KmsConfig;
 import io.ciphertrail.core.tls.TlsConfig;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -50,24 +49,6 @@ public final class SecureProducerConfig extends AbstractConfig {
 
     public static ConfigDef configDef() {
         return new ConfigDef(CONFIG);
-    }
-
-    private static final class PatternList implements ConfigDef.Validator {
-        @Override
-        public void ensureValid(String name, Object value) {
-            for (Object pattern : (List<?>) value) {
-                try {
-                    Pattern.compile(pattern.toString());
-                } catch (PatternSyntaxException e) {
-                    throw new ConfigException(name, pattern, "not a valid regular expression: " + e.getDescription());
-                }
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "a list of Java regular expressions";
-        }
     }
 
     private static final class BoundTopics implements ConfigDef.Validator {

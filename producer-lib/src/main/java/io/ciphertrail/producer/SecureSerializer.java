@@ -1,11 +1,16 @@
 package io.ciphertrail.producer;
 
+import io.ciphertrail.core.envelope.DeleteProof;
+import io.ciphertrail.core.envelope.EnvelopeConfig;
 import io.ciphertrail.core.envelope.EnvelopeCrypto;
+import io.ciphertrail.core.envelope.EnvelopeException;
+import io.ciphertrail.core.envelope.RecordKeyHandoff;
 import io.ciphertrail.core.metrics.CryptoMetrics;
 import io.ciphertrail.core.tls.ClientCertificate;
 import io.ciphertrail.core.tls.TlsPolicy;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.header.Headers;
@@ -21,6 +26,11 @@ import org.apache.kafka.common.utils.Utils;
  * <p>Use it by class name anywhere serializers are configured (Kafka Streams, Spring Kafka):
  * {@code value.serializer=io.ciphertrail.producer.SecureSerializer} with
  * {@code ciphertrail.value.serializer.inner=<your serializer>}. It refuses insecure client settings at start.
+ *
+ * <p>A null value (a delete) stays null and gets a {@link DeleteProof} header binding its topic and key, which the
+ * value serializer learns from the key serializer of the same record; so use this class for keys too (keys stay
+ * as they are unless key encryption is on). Without it, a delete is refused, except on topics listed in
+ * {@code ciphertrail.envelope.plain.deletes.topics}.
  */
 public class SecureSerializer<T> implements Serializer<T> {
     private Serializer<T> inner;
@@ -86,9 +96,31 @@ public class SecureSerializer<T> implements Serializer<T> {
             return bytes;
         }
         String boundTopic = topics.boundTopic(topic);
-        return isKey
-                ? crypto.encryptor().encryptRecordKey(boundTopic, bytes)
-                : crypto.encryptor().encrypt(boundTopic, headers, bytes);
+        if (isKey) {
+            byte[] key = crypto.encryptor().encryptRecordKey(boundTopic, bytes);
+            RecordKeyHandoff.offer(headers, key);
+            return key;
+        }
+        if (bytes == null) {
+            authenticateDelete(topic, boundTopic, headers);
+            return null;
+        }
+        return crypto.encryptor().encrypt(boundTopic, headers, bytes);
+    }
+
+    private void authenticateDelete(String topic, String boundTopic, Headers headers) {
+        Optional<RecordKeyHandoff.Offered> key = RecordKeyHandoff.take(headers);
+        if (key.isPresent()) {
+            crypto.encryptor().encryptDelete(boundTopic, headers, key.get().key());
+        } else if (crypto.config().acceptsPlainDeletes(boundTopic)) {
+            crypto.encryptor().encrypt(boundTopic, headers, null);
+        } else {
+            throw new EnvelopeException(EnvelopeException.Reason.UNAUTHENTICATED_DELETE, boundTopic, "a delete sent to '" + topic
+                    + "' cannot be authenticated: its proof binds the record key, and the key serializer is not Ciphertrail's."
+                    + " Use SecureSerializer for keys too (keys stay as they are unless "
+                    + EnvelopeConfig.RECORD_KEY_ENCRYPTION_CONFIG + " is on), or, while migrating, list the topic in "
+                    + EnvelopeConfig.PLAIN_DELETES_TOPICS_CONFIG);
+        }
     }
 
     @Override

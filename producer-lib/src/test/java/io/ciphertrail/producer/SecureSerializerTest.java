@@ -3,7 +3,10 @@ package io.ciphertrail.producer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ciphertrail.core.envelope.DeleteProof;
 import io.ciphertrail.core.envelope.Envelope;
+import io.ciphertrail.core.envelope.EnvelopeConfig;
+import io.ciphertrail.core.envelope.EnvelopeException;
 import io.ciphertrail.core.io.SecureFiles;
 import io.ciphertrail.core.kms.KmsAdmin;
 import io.ciphertrail.core.kms.KmsConfig;
@@ -47,6 +50,7 @@ class SecureSerializerTest {
         configs.put(KmsConfig.TYPE_CONFIG, "local");
         configs.put(LocalKmsProvider.KEYSTORE_PATH_CONFIG, dir.resolve("keks.p12").toString());
         configs.put(LocalKmsProvider.PASSWORD_FILE_CONFIG, password.toString());
+        KmsConfig.initialize(configs);
         try (KmsAdmin admin = KmsConfig.admin(configs)) {
             admin.create("ciphertrail/topic/orders");
             admin.create("ciphertrail/topic/payments");
@@ -114,6 +118,35 @@ class SecureSerializerTest {
         serializer.close();
     }
 
+    @Test
+    void aDeleteGetsAProofBoundToItsKeyWhenTheKeySerializerIsCiphertrailsAndIsRefusedWhenItCannot() {
+        SecureSerializer<String> keys = new SecureSerializer<>(new StringSerializer());
+        keys.configure(configs, true);
+        try (keys; SecureSerializer<String> values = valueSerializer(SecureProducerConfig.BOUND_TOPICS_CONFIG, "orders.ingress:orders")) {
+            Headers headers = new RecordHeaders();
+            byte[] key = keys.serialize("orders.ingress", headers, "customer-42");
+            assertThat(values.serialize("orders.ingress", headers, null)).isNull();
+            DeleteProof proof = DeleteProof.parse(headers.lastHeader(DeleteProof.HEADER).value(), "orders.ingress");
+            assertThat(proof.boundTopic()).isEqualTo("orders");
+            assertThat(proof.boundTo(key)).isTrue();
+            assertThat(proof.boundTraceId()).contains(TraceContext.fromHeaders(headers).orElseThrow().traceId());
+
+            // The key serializer saw other headers (another record): this delete's key is unknown, so no proof can be made.
+            keys.serialize("orders.ingress", new RecordHeaders(), "customer-43");
+            assertThatThrownBy(() -> values.serialize("orders.ingress", new RecordHeaders(), null))
+                    .isInstanceOfSatisfying(EnvelopeException.class, e -> {
+                        assertThat(e.reason()).isEqualTo(EnvelopeException.Reason.UNAUTHENTICATED_DELETE);
+                        assertThat(e.getMessage()).contains("Use SecureSerializer for keys too")
+                                .contains(EnvelopeConfig.PLAIN_DELETES_TOPICS_CONFIG);
+                    });
+        }
+        try (SecureSerializer<String> migrating = valueSerializer(EnvelopeConfig.PLAIN_DELETES_TOPICS_CONFIG, "legacy\\..*")) {
+            Headers headers = new RecordHeaders();
+            assertThat(migrating.serialize("legacy.orders", headers, null)).isNull();
+            assertThat(headers.lastHeader(DeleteProof.HEADER)).isNull();
+        }
+    }
+
     @ParameterizedTest(name = "{0}={1}")
     @CsvSource(delimiter = '|', value = {
         "security.protocol|PLAINTEXT|Set security.protocol=SSL",
@@ -124,6 +157,8 @@ class SecureSerializerTest {
         "ssl.truststore.location|''|Set ssl.truststore.location",
         "ssl.keystore.location|''|mutual TLS",
         "ssl.engine.factory.class|com.example.TrustAll|could trust any certificate",
+        "ssl.provider|BC|only [SunJSSE] is allowed",
+        "security.providers|com.example.TrustAllProviderCreator|installs security providers into the whole JVM",
         "acks|1|ciphertrail.producer.weak.durability.allowed=true",
         "enable.idempotence|false|retried sends can write a record twice"})
     void eachInsecureSettingIsRefusedWithItsOwnMessage(String setting, String value, String message) {

@@ -159,6 +159,7 @@ final class Platform implements AutoCloseable {
         kms.put(KmsConfig.TYPE_CONFIG, "local");
         kms.put(LocalKmsProvider.KEYSTORE_PATH_CONFIG, kmsDir.resolve("keks.p12").toString());
         kms.put(LocalKmsProvider.PASSWORD_FILE_CONFIG, password.toString());
+        KmsConfig.initialize(kms);
         try (KmsAdmin keys = KmsConfig.admin(kms)) {
             plan.forEach((scenario, names) -> {
                 if (scenario.encrypted()) {

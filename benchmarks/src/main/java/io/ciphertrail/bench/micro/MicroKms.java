@@ -36,6 +36,7 @@ final class MicroKms implements AutoCloseable {
         configs.put(KmsConfig.TYPE_CONFIG, "local");
         configs.put(LocalKmsProvider.KEYSTORE_PATH_CONFIG, directory.resolve("keks.p12").toString());
         configs.put(LocalKmsProvider.PASSWORD_FILE_CONFIG, password.toString());
+        KmsConfig.initialize(configs);
         try (KmsAdmin admin = KmsConfig.admin(configs)) {
             admin.create("ciphertrail/topic/" + TOPIC);
             if (recordKeys) {

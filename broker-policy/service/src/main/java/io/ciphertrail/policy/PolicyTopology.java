@@ -41,8 +41,7 @@ final class PolicyTopology {
                 Consumed.with(Serdes.String(), Serdes.ByteArray()),
                 () -> new PolicyUpdater(policies));
 
-        String aliasTemplate = new EnvelopeConfig(clientConfigs).getString(EnvelopeConfig.KEK_ALIAS_TEMPLATE_CONFIG);
-        Gate gate = new Gate(aliasTemplate, config.ingressPattern());
+        Gate gate = new Gate(new EnvelopeConfig(clientConfigs), config.ingressPattern());
         GateAudit audit = new GateAudit(config.getString(PolicyServiceConfig.AUDIT_TOPIC_CONFIG),
                 "ciphertrail://policy-service/" + applicationId);
         String quarantine = config.getString(PolicyServiceConfig.QUARANTINE_TOPIC_CONFIG);

@@ -54,6 +54,7 @@ class ExactlyOnceTest {
         SecureFiles.writeOwnerOnly(password, "kms-pw".getBytes(StandardCharsets.UTF_8));
         Map<String, Object> kms = Map.of(KmsConfig.TYPE_CONFIG, "local", LocalKmsProvider.KEYSTORE_PATH_CONFIG, dir.resolve("keks.p12").toString(),
                 LocalKmsProvider.PASSWORD_FILE_CONFIG, password.toString());
+        KmsConfig.initialize(kms);
         try (KmsAdmin admin = KmsConfig.admin(kms)) {
             admin.create("ciphertrail/topic/eos");
             admin.create("ciphertrail/topic/elsewhere");

@@ -98,6 +98,7 @@ class PolicyServiceTest {
         SecureFiles.writeOwnerOnly(password, "kms-pw".getBytes(StandardCharsets.UTF_8));
         kms = Map.of(KmsConfig.TYPE_CONFIG, "local", LocalKmsProvider.KEYSTORE_PATH_CONFIG, dir.resolve("keks.p12").toString(),
                 LocalKmsProvider.PASSWORD_FILE_CONFIG, password.toString());
+        KmsConfig.initialize(kms);
         try (KmsAdmin admin = KmsConfig.admin(kms)) {
             for (String topic : List.of("orders", "payments", "invoices")) {
                 admin.create("ciphertrail/topic/" + topic);
@@ -236,6 +237,24 @@ class PolicyServiceTest {
         assertThat(wrongTopic.traceId()).isEqualTo(SecureProducer.traceId(misrouted));
         assertThat(auditTrail(wrongTopic.traceId().orElseThrow(), 2)).extracting(AuditEvent::getEventType)
                 .contains(AuditEventType.RECORD_QUARANTINED);
+    }
+
+    @Test
+    void aDeleteFromTheSecureProducerIsForwardedAndAPlainOneFromAnyWriterIsQuarantined() throws Exception {
+        try (SecureProducer<String, String> producer = new SecureProducer<>(client("orders-service",
+                SecureProducerConfig.BOUND_TOPICS_CONFIG, "orders.ingress:orders"), new StringSerializer(), new StringSerializer());
+             KafkaProducer<byte[], byte[]> intruder = new KafkaProducer<>(client("legacy-service"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>("orders.ingress", "delete-genuine", null)).get();
+            intruder.send(new ProducerRecord<>("orders.ingress", "delete-forged".getBytes(StandardCharsets.UTF_8), null)).get();
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> !QuarantineTopic.read(client("operator"), "ciphertrail.quarantine",
+                q -> Arrays.equals(q.record().key(), "delete-forged".getBytes(StandardCharsets.UTF_8))
+                        && "UNAUTHENTICATED_DELETE".equals(q.reason().code())).isEmpty());
+        ConsumerRecord<byte[], byte[]> forwarded = readAll("orders", 1).stream()
+                .filter(r -> Arrays.equals(r.key(), "delete-genuine".getBytes(StandardCharsets.UTF_8))).findFirst().orElseThrow();
+        assertThat(forwarded.value()).isNull();
+        assertThat(forwarded.headers().lastHeader(io.ciphertrail.core.envelope.DeleteProof.HEADER)).isNotNull();
+        assertThat(readAll("orders", 1)).noneMatch(r -> Arrays.equals(r.key(), "delete-forged".getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test

@@ -23,6 +23,13 @@ public interface CryptoListener {
     default void recordFailed(String topic, EnvelopeException.Reason reason) {
     }
 
+    /**
+     * A part of a record was handed over without verification, as a migration setting allows; {@code reason}
+     * is what it would have failed with ({@code NOT_ENCRYPTED}, {@code UNAUTHENTICATED_DELETE}).
+     */
+    default void recordPassedThrough(String topic, EnvelopeException.Reason reason) {
+    }
+
     /** A new data key took over for a topic. */
     default void dataKeyRotated(String topic, KekRef kek) {
     }

@@ -19,12 +19,19 @@ import javax.crypto.SecretKey;
 public final class DekCache implements AutoCloseable {
     private static final class Entry {
         final Dek dek;
+        /**
+         * Taken when the entry is made: a lookup racing with this entry's eviction still gets a usable key
+         * instead of meeting a destroyed {@link Dek}. (A JCA key object keeps its own copy of the material,
+         * which the JDK gives no way to clear, whether held here or in the {@code Dek}.)
+         */
+        final SecretKey key;
         final long expiresAt;
         /** Milliseconds of the last lookup, for least-recently-used eviction. */
         volatile long lastUsed;
 
         Entry(Dek dek, long expiresAt, long now) {
             this.dek = dek;
+            this.key = dek.secretKey();
             this.expiresAt = expiresAt;
             this.lastUsed = now;
         }
@@ -57,7 +64,7 @@ public final class DekCache implements AutoCloseable {
         if (entry.lastUsed != now) {
             entry.lastUsed = now; // written at most once a millisecond: no cache-line traffic per record
         }
-        return entry.dek.secretKey();
+        return entry.key;
     }
 
     /** Keeps a copy of {@code dek}: the caller still owns (and destroys) its own. */

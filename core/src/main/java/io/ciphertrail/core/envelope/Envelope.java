@@ -202,7 +202,7 @@ public final class Envelope {
     }
 
     /** Bounds-checked reads; every overrun is MALFORMED with the field's name. */
-    private static final class Reader {
+    static final class Reader {
         private final byte[] data;
         private final String topic;
         private int position;

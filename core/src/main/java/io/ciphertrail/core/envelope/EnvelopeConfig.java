@@ -1,9 +1,12 @@
 package io.ciphertrail.core.envelope;
 
+import io.ciphertrail.core.config.PatternList;
 import io.ciphertrail.core.trace.TraceContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -19,6 +22,7 @@ import org.apache.kafka.common.config.ConfigException;
  */
 public final class EnvelopeConfig extends AbstractConfig {
     public static final String KEK_ALIAS_TEMPLATE_CONFIG = "ciphertrail.envelope.kek.alias.template";
+    public static final String KEK_ALIAS_MAPPINGS_CONFIG = "ciphertrail.envelope.kek.alias.mappings";
     public static final String RECORD_KEY_ENCRYPTION_CONFIG = "ciphertrail.envelope.record.key.encryption";
     public static final String RECORD_KEY_KEK_ALIAS_TEMPLATE_CONFIG = "ciphertrail.envelope.record.key.kek.alias.template";
     public static final String DEK_MAX_ENCRYPTIONS_CONFIG = "ciphertrail.envelope.dek.max.encryptions";
@@ -30,6 +34,7 @@ public final class EnvelopeConfig extends AbstractConfig {
     public static final String UNENCRYPTED_RECORDS_CONFIG = "ciphertrail.envelope.unencrypted.records";
     public static final String PROTECTED_HEADERS_CONFIG = "ciphertrail.envelope.protected.headers";
     public static final String ENCRYPTED_HEADERS_CONFIG = "ciphertrail.envelope.encrypted.headers";
+    public static final String PLAIN_DELETES_TOPICS_CONFIG = "ciphertrail.envelope.plain.deletes.topics";
 
     /** What a consumer does with a record that carries no envelope. */
     public enum UnencryptedRecords { REJECT, PASSTHROUGH }
@@ -37,6 +42,10 @@ public final class EnvelopeConfig extends AbstractConfig {
     public static final String TOPIC_PLACEHOLDER = "${topic}";
 
     private static final ConfigDef CONFIG = addTo(new ConfigDef());
+
+    private final KekAliases kekAliases;
+    private final List<Pattern> plainDeleteTopics;
+    private final Map<String, Boolean> plainDeletes = new ConcurrentHashMap<>();
 
     public EnvelopeConfig(Map<?, ?> originals) {
         super(CONFIG, originals, false);
@@ -56,6 +65,9 @@ public final class EnvelopeConfig extends AbstractConfig {
             throw new ConfigException(RECORD_KEY_KEK_ALIAS_TEMPLATE_CONFIG, getString(RECORD_KEY_KEK_ALIAS_TEMPLATE_CONFIG),
                     "record keys need their own KEK, so rotating the value KEK does not move keys to other partitions");
         }
+        this.kekAliases = new KekAliases(getString(KEK_ALIAS_TEMPLATE_CONFIG), getList(KEK_ALIAS_MAPPINGS_CONFIG),
+                KEK_ALIAS_MAPPINGS_CONFIG);
+        this.plainDeleteTopics = getList(PLAIN_DELETES_TOPICS_CONFIG).stream().map(Pattern::compile).toList();
     }
 
     public static ConfigDef configDef() {
@@ -67,6 +79,12 @@ public final class EnvelopeConfig extends AbstractConfig {
                 .define(KEK_ALIAS_TEMPLATE_CONFIG, Type.STRING, "ciphertrail/topic/" + TOPIC_PLACEHOLDER, Importance.HIGH,
                         "KEK alias for a topic's record values; " + TOPIC_PLACEHOLDER + " is replaced by the topic"
                                 + " the record is encrypted for. A topic without a KEK is refused.")
+                .define(KEK_ALIAS_MAPPINGS_CONFIG, Type.LIST, "", Importance.MEDIUM,
+                        "Topics that deliberately share one KEK instead of each having the template's: entries"
+                                + " 'TOPIC_REGEX=KEK_ALIAS' (the expression may not contain '='), the first match wins, other"
+                                + " topics follow the template. Readers accept a topic's records only under the alias this"
+                                + " gives (WRONG_KEK otherwise), so every producer, consumer and the policy service of such"
+                                + " topics must have the same entries.")
                 .define(RECORD_KEY_ENCRYPTION_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM,
                         "Encrypt record keys deterministically (AES-GCM-SIV) so equal keys still land on the same"
                                 + " partition and compact together. Reveals which records share a key.")
@@ -94,11 +112,32 @@ public final class EnvelopeConfig extends AbstractConfig {
                         "Header names whose values are bound into the envelope: editing, adding or removing them"
                                 + " makes decryption fail. The traceparent trace ID is always bound.")
                 .define(ENCRYPTED_HEADERS_CONFIG, Type.LIST, "", Importance.MEDIUM,
-                        "Header names whose values are encrypted like the record value (not traceparent).");
+                        "Header names whose values are encrypted like the record value (not traceparent).")
+                .define(PLAIN_DELETES_TOPICS_CONFIG, Type.LIST, "", new PatternList(), Importance.MEDIUM,
+                        "Regular expressions of topics whose deletes (null values) need no delete proof, for migrations"
+                                + " only: a reader accepts a plain delete there, marked with the ciphertrail.passthrough header,"
+                                + " and a producer whose key serializer is not Ciphertrail's writes one. Elsewhere every"
+                                + " delete carries a proof bound to its topic and key, and one without fails as"
+                                + " UNAUTHENTICATED_DELETE.");
     }
 
+    /** The KEK alias of {@code topic}'s record values: from the mappings, or else the template. */
     public String kekAlias(String topic) {
-        return getString(KEK_ALIAS_TEMPLATE_CONFIG).replace(TOPIC_PLACEHOLDER, topic);
+        return kekAliases.valueAlias(topic);
+    }
+
+    public KekAliases kekAliases() {
+        return kekAliases;
+    }
+
+    /** Whether some topic accepts plain deletes. */
+    public boolean acceptsSomePlainDeletes() {
+        return !plainDeleteTopics.isEmpty();
+    }
+
+    /** Whether a delete on {@code topic} may come without a delete proof ({@value #PLAIN_DELETES_TOPICS_CONFIG}). */
+    public boolean acceptsPlainDeletes(String topic) {
+        return plainDeletes.computeIfAbsent(topic, t -> plainDeleteTopics.stream().anyMatch(p -> p.matcher(t).matches()));
     }
 
     public String recordKeyKekAlias(String topic) {

@@ -71,6 +71,28 @@ public final class EnvelopeEncryptor implements AutoCloseable {
         return envelope;
     }
 
+    /**
+     * Authenticates a delete: a record with a null value (a tombstone) sent to a topic encrypted for
+     * {@code boundTopic}. Encrypts the configured named headers like {@link #encrypt} does, then puts a
+     * {@link DeleteProof} in the {@value DeleteProof#HEADER} header (replacing one that is there) binding the
+     * topic, {@code recordKey} as it will be written (encrypted, when record keys are) and the trace. The value
+     * stays null, so log compaction works as before. Uses the topic's current data key: no KMS call in steady state.
+     */
+    public void encryptDelete(String boundTopic, Headers headers, byte[] recordKey) {
+        if (!encryptedHeaders.isEmpty()) {
+            encryptHeaders(boundTopic, headers);
+        }
+        DataKeys.Lease lease = dataKeys.lease(boundTopic);
+        try {
+            byte[] proof = DeleteProofV1.seal(GCM.get(), lease.key().key, lease.key().keySection, TraceContext.traceIdBytes(headers),
+                    DeleteProof.keyDigest(recordKey), lease.iv());
+            headers.remove(DeleteProof.HEADER);
+            headers.add(DeleteProof.HEADER, proof);
+        } catch (GeneralSecurityException e) {
+            throw new EnvelopeException(Reason.KEK_NOT_USABLE, boundTopic, "AES-GCM failed: " + e.getMessage(), e);
+        }
+    }
+
     /** Encrypts a record key deterministically when {@code ciphertrail.envelope.record.key.encryption} is on; otherwise returns it. */
     public byte[] encryptRecordKey(String boundTopic, byte[] key) {
         return recordKeyEncryption ? recordKeys.encrypt(boundTopic, key) : key;

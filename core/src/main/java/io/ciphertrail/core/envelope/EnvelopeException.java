@@ -18,23 +18,45 @@ public class EnvelopeException extends SerializationException {
         MALFORMED("the envelope is damaged or truncated"),
         UNSUPPORTED_VERSION("the envelope was written by a newer Ciphertrail; upgrade this client"),
         WRONG_TOPIC("the record was encrypted for another topic; it was copied or routed where it does not belong"),
+        WRONG_KEK("the record's data key is wrapped under a KEK other than the one this topic's alias template"
+                + " (ciphertrail.envelope.kek.alias.template, .mappings) names: a writer holding another topic's key made it"),
         TRACE_MISMATCH("the traceparent header does not match the trace the record was encrypted with; it was edited"),
         PROTECTED_HEADER_MISMATCH("a protected header was edited, added or removed after encryption"),
+        UNAUTHENTICATED_DELETE("a delete (null value) without a valid delete proof for its topic and key; any writer of"
+                + " the topic could have sent it. Send deletes through Ciphertrail's producer or serializers, or accept plain"
+                + " deletes for the topic while migrating (ciphertrail.envelope.plain.deletes.topics)"),
         TAMPERED("the ciphertext or its data key does not verify; the record was altered"),
         UNKNOWN_KEK("the key encryption key it names does not exist in this KMS; check ciphertrail.kms.* settings"),
+        KEK_MISMATCH("the KMS holds another key under this KEK alias and version than the one that wrapped the record's"
+                + " data key: the key store (or token) was replaced. Restore the original store; the record is intact"),
         KEK_DESTROYED("its key encryption key was destroyed; the record can never be decrypted (crypto-shredded)"),
-        KEK_NOT_USABLE("its key encryption key may not wrap or unwrap data keys"),
-        ACCESS_DENIED("the KMS refused access to the key encryption key"),
-        KMS_UNAVAILABLE("the KMS did not answer in time; retry, and check that it is reachable");
+        KEK_NOT_USABLE("its key encryption key may not wrap or unwrap data keys", true),
+        ACCESS_DENIED("the KMS refused access to the key encryption key", true),
+        KMS_UNAVAILABLE("the KMS did not answer in time; retry, and check that it is reachable", true);
 
         private final String explanation;
+        private final boolean retriable;
 
         Reason(String explanation) {
+            this(explanation, false);
+        }
+
+        Reason(String explanation, boolean retriable) {
             this.explanation = explanation;
+            this.retriable = retriable;
         }
 
         public String explanation() {
             return explanation;
+        }
+
+        /**
+         * True when the same record may succeed later without being changed: the KMS was out of reach or
+         * refused this client, which says nothing about the record. Such a record is retried, never set aside.
+         * Everything else is a property of the record (or of keys that will not come back) and is permanent.
+         */
+        public boolean retriable() {
+            return retriable;
         }
     }
 

@@ -3,6 +3,7 @@ package io.ciphertrail.core.envelope;
 import io.ciphertrail.core.envelope.CryptoListener.KmsOperation;
 import io.ciphertrail.core.envelope.EnvelopeException.Reason;
 import io.ciphertrail.core.kms.InvalidWrappedKeyException;
+import io.ciphertrail.core.kms.KekMismatchException;
 import io.ciphertrail.core.kms.KeyDestroyedException;
 import io.ciphertrail.core.kms.KeyNotUsableException;
 import io.ciphertrail.core.kms.KmsAccessDeniedException;
@@ -63,6 +64,9 @@ final class KmsCalls {
         }
         if (cause instanceof InvalidWrappedKeyException) {
             return Reason.TAMPERED;
+        }
+        if (cause instanceof KekMismatchException) {
+            return Reason.KEK_MISMATCH;
         }
         if (cause instanceof KeyNotUsableException) {
             return Reason.KEK_NOT_USABLE;

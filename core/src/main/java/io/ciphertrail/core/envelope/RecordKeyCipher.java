@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.bouncycastle.crypto.InvalidCipherTextException;
 import org.bouncycastle.crypto.engines.AESEngine;
 import org.bouncycastle.crypto.modes.GCMSIVBlockCipher;
@@ -27,14 +28,25 @@ import org.bouncycastle.crypto.params.KeyParameter;
  * <p>The key comes from the topic's own record-key KEK ({@code ciphertrail.envelope.record.key.kek.alias.template}),
  * derived in the KMS for the topic. Layout: {@code 0xC7 0x4B, version 0x01, u32 KEK version, ciphertext || tag}.
  * Associated data binds the topic and the KEK alias and version.
+ *
+ * <p>Derived keys are checked against the KMS again every {@code kek.refresh.ms}, on the background executor
+ * while the current key stays in use (no KMS call on the send or poll path in steady state). When the check finds
+ * the KEK destroyed (shredded) or gone, its derived keys are dropped and further records fail with that reason;
+ * asking again costs one KMS call per second at most, not one per record.
  */
 final class RecordKeyCipher {
     static final byte MAGIC_0 = (byte) 0xC7;
     static final byte MAGIC_1 = 0x4B;
     private static final int HEADER_LENGTH = 7;
     private static final byte[] NONCE = new byte[12];
+    private static final long RETRY_BACKOFF_MILLIS = 1_000;
 
-    private record Resolved(KekRef kek, byte[] key, long checkedAt) {
+    /** A derived key and when the KMS last confirmed its KEK. */
+    private record Derived(KekRef kek, byte[] key, long checkedAt) {
+    }
+
+    /** Why the KMS last refused a KEK, repeated to callers until {@code retryAfter}. */
+    private record Failure(EnvelopeException cause, long retryAfter) {
     }
 
     private final Kms kms;
@@ -42,9 +54,14 @@ final class RecordKeyCipher {
     private final Clock clock;
     private final Executor background;
     private final KmsCalls calls;
-    private final ConcurrentHashMap<String, Resolved> current = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<KekRef, byte[]> derived = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, AtomicBoolean> refreshing = new ConcurrentHashMap<>();
+    private final long refreshMillis;
+    /** The newest version's key per topic, for encrypting. */
+    private final ConcurrentHashMap<String, Derived> current = new ConcurrentHashMap<>();
+    /** Keys by KEK version, for decrypting. */
+    private final ConcurrentHashMap<KekRef, Derived> derived = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Object, AtomicBoolean> checking = new ConcurrentHashMap<>();
+    /** By topic (encrypting) or KEK version (decrypting). */
+    private final ConcurrentHashMap<Object, Failure> failures = new ConcurrentHashMap<>();
 
     RecordKeyCipher(Kms kms, EnvelopeConfig config, CryptoListener listener, Clock clock, Executor background) {
         this.kms = kms;
@@ -52,31 +69,28 @@ final class RecordKeyCipher {
         this.clock = clock;
         this.background = background;
         this.calls = new KmsCalls(config.kmsTimeout(), listener);
+        this.refreshMillis = config.kekRefresh().toMillis();
     }
 
     byte[] encrypt(String topic, byte[] key) {
         if (key == null) {
             return null;
         }
-        Resolved resolved = current.computeIfAbsent(topic, this::resolve);
-        if (clock.millis() - resolved.checkedAt() >= config.kekRefresh().toMillis()) {
-            AtomicBoolean flag = refreshing.computeIfAbsent(topic, t -> new AtomicBoolean());
-            if (flag.compareAndSet(false, true)) {
-                background.execute(() -> {
-                    try {
-                        current.put(topic, resolve(topic));
-                    } catch (RuntimeException e) {
-                        // keep the current key; the next record past the refresh interval asks again
-                    } finally {
-                        flag.set(false);
-                    }
-                });
-            }
+        Derived resolved = current.get(topic);
+        if (resolved == null) {
+            resolved = current.computeIfAbsent(topic, t -> remembering(t, () -> resolve(t)));
+        } else if (clock.millis() - resolved.checkedAt() >= refreshMillis) {
+            checkLater(topic, () -> current.put(topic, resolve(topic)));
         }
         int version = resolved.kek().version();
         byte[] sealed = process(true, resolved.key(), aad(topic, resolved.kek()), key, topic);
         return ByteBuffer.allocate(HEADER_LENGTH + sealed.length)
                 .put(MAGIC_0).put(MAGIC_1).put((byte) 1).putInt(version).put(sealed).array();
+    }
+
+    /** True when {@code data} starts like an encrypted record key. */
+    static boolean hasMagic(byte[] data) {
+        return data.length >= 2 && data[0] == MAGIC_0 && data[1] == MAGIC_1;
     }
 
     byte[] decrypt(String topic, byte[] data) {
@@ -100,23 +114,87 @@ final class RecordKeyCipher {
             throw new EnvelopeException(Reason.MALFORMED, topic, "record key KEK version " + version + " is out of range");
         }
         KekRef kek = new KekRef(config.recordKeyKekAlias(topic), (int) version);
-        byte[] key = derived.computeIfAbsent(kek, k -> derive(topic, k));
-        return process(false, key, aad(topic, kek), Arrays.copyOfRange(data, HEADER_LENGTH, data.length), topic);
+        Derived key = derived.get(kek);
+        if (key == null) {
+            key = derived.computeIfAbsent(kek, k -> remembering(k, () -> derive(topic, k)));
+        } else if (clock.millis() - key.checkedAt() >= refreshMillis) {
+            checkLater(kek, () -> derived.put(kek, derive(topic, kek)));
+        }
+        return process(false, key.key(), aad(topic, kek), Arrays.copyOfRange(data, HEADER_LENGTH, data.length), topic);
     }
 
-    private Resolved resolve(String topic) {
+    private Derived resolve(String topic) {
         String alias = config.recordKeyKekAlias(topic);
         KekRef kek = calls.call(KmsOperation.RESOLVE, topic, () -> kms.resolveAlias(alias));
-        return new Resolved(kek, derived.computeIfAbsent(kek, k -> derive(topic, k)), clock.millis());
+        Derived known = derived.get(kek);
+        if (known != null && clock.millis() - known.checkedAt() < refreshMillis) {
+            return new Derived(kek, known.key(), clock.millis());
+        }
+        Derived fresh = derive(topic, kek);
+        derived.put(kek, fresh);
+        return fresh;
     }
 
-    private byte[] derive(String topic, KekRef kek) {
+    private Derived derive(String topic, KekRef kek) {
         Dek dek = calls.call(KmsOperation.DERIVE, topic, () -> kms.deriveKey(kek, "record-key"));
         try {
-            return dek.copyMaterial();
+            return new Derived(kek, dek.copyMaterial(), clock.millis());
         } finally {
             dek.destroy();
         }
+    }
+
+    /**
+     * Runs a first KMS call for {@code what} on the caller's thread, unless the KMS refused it within the last
+     * second: then that answer is repeated instead of asking again for every record.
+     */
+    private Derived remembering(Object what, Supplier<Derived> call) {
+        Failure failure = failures.get(what);
+        if (failure != null && clock.millis() < failure.retryAfter()) {
+            throw failure.cause();
+        }
+        try {
+            Derived result = call.get();
+            failures.remove(what);
+            return result;
+        } catch (EnvelopeException e) {
+            failures.put(what, new Failure(e, clock.millis() + RETRY_BACKOFF_MILLIS));
+            throw e;
+        }
+    }
+
+    /**
+     * Checks {@code what} with the KMS again on the background executor, once at a time. If its KEK was
+     * destroyed or is gone, every key derived from that alias is dropped, so the next record meets the
+     * failure; any other failure keeps the current key until the next check.
+     */
+    private void checkLater(Object what, Runnable check) {
+        AtomicBoolean flag = checking.computeIfAbsent(what, w -> new AtomicBoolean());
+        if (!flag.compareAndSet(false, true)) {
+            return;
+        }
+        background.execute(() -> {
+            try {
+                check.run();
+            } catch (EnvelopeException e) {
+                if (e.reason() == Reason.KEK_DESTROYED || e.reason() == Reason.UNKNOWN_KEK) {
+                    String alias = what instanceof KekRef kek ? kek.alias() : config.recordKeyKekAlias((String) what);
+                    forget(alias);
+                    failures.put(what, new Failure(e, clock.millis() + RETRY_BACKOFF_MILLIS));
+                }
+            } finally {
+                flag.set(false);
+            }
+        });
+    }
+
+    /**
+     * Drops every key derived from {@code alias}. The bytes are not zeroed here: a thread may be encrypting
+     * with them this moment, and zeroes would make it write under an all-zero key; they go with the last reference.
+     */
+    private void forget(String alias) {
+        current.values().removeIf(d -> d.kek().alias().equals(alias));
+        derived.keySet().removeIf(kek -> kek.alias().equals(alias));
     }
 
     private static byte[] process(boolean encrypt, byte[] key, byte[] aad, byte[] input, String topic) {
@@ -147,7 +225,8 @@ final class RecordKeyCipher {
     }
 
     void close() {
-        derived.values().forEach(key -> Arrays.fill(key, (byte) 0));
+        derived.values().forEach(key -> Arrays.fill(key.key(), (byte) 0));
+        current.values().forEach(key -> Arrays.fill(key.key(), (byte) 0));
         derived.clear();
         current.clear();
     }

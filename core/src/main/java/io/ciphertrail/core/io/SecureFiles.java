@@ -22,6 +22,7 @@ import java.util.Set;
 public final class SecureFiles {
 
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> OWNER_ONLY_DIRECTORY = PosixFilePermissions.fromString("rwx------");
     private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
 
     private SecureFiles() {
@@ -60,6 +61,24 @@ public final class SecureFiles {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Creates {@code directory} (and missing parents) and makes it reachable by its owner only; an existing
+     * directory is narrowed to owner-only too. Nothing inside it can then be read by others, whatever the
+     * files' own permissions (a broker writes its log segments with the default umask).
+     */
+    public static Path createOwnerOnlyDirectory(Path directory) {
+        Path target = directory.toAbsolutePath();
+        try {
+            Files.createDirectories(target);
+            if (POSIX) {
+                Files.setPosixFilePermissions(target, OWNER_ONLY_DIRECTORY);
+            }
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create the owner-only directory " + target + ": " + e.getMessage(), e);
         }
     }
 

@@ -7,6 +7,7 @@ import java.security.KeyStore;
 import java.security.Provider;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.Date;
@@ -15,6 +16,7 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.List;
 import java.util.Optional;
+import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
 
 /**
@@ -27,9 +29,18 @@ public abstract class KekStore implements AutoCloseable {
     private static final String PREFIX = "ct-kek.";
     private static final String DESTROYED = ".destroyed";
     private static final HexFormat HEX = HexFormat.of();
+    /** Bytes of a key check value. */
+    static final int CHECK_VALUE_LENGTH = 8;
+    /**
+     * The block a check value encrypts: 16 ASCII bytes, distinct from every block key derivation encrypts
+     * (those end in 0x01 or 0x02), so the check value reveals nothing derived keys are made of.
+     */
+    private static final byte[] CHECK_BLOCK = "ciphertrail-kcv1".getBytes(StandardCharsets.US_ASCII);
 
     /** KEK handles already read; reading a PKCS12 entry costs a password-based key derivation. */
     private final Map<KekRef, SecretKey> keys = new HashMap<>();
+    /** Check values of the keys in {@link #keys}; dropped with them when the source changed. */
+    private final Map<KekRef, byte[]> checkValues = new HashMap<>();
 
     /** The provider whose ciphers can use this store's keys ({@code null}: the JDK default). */
     protected abstract Provider cryptoProvider();
@@ -47,12 +58,14 @@ public abstract class KekStore implements AutoCloseable {
         boolean changed = refresh();
         if (changed) {
             keys.clear();
+            checkValues.clear();
         }
         return changed;
     }
 
     private void write(KeyStoreChange change) {
         keys.clear();
+        checkValues.clear();
         modify(change);
     }
 
@@ -98,6 +111,29 @@ public abstract class KekStore implements AutoCloseable {
             throw new KeyNotUsableException("Entry for KEK " + ref + " in " + description() + " is not a secret key");
         }
         throw new UnknownKeyException("No KEK " + ref + " in " + description());
+    }
+
+    /**
+     * The key check value of {@code ref}: the first {@value #CHECK_VALUE_LENGTH} bytes of AES-256 under the
+     * KEK of the constant block {@code "ciphertrail-kcv1"} (ASCII). It tells two keys apart without revealing
+     * either, and is computed where the key lives (inside a token, for PKCS#11).
+     */
+    synchronized byte[] checkValue(KekRef ref) {
+        SecretKey key = key(ref);
+        byte[] cached = checkValues.get(ref);
+        if (cached == null) {
+            try {
+                Cipher ecb = cryptoProvider() == null
+                        ? Cipher.getInstance("AES/ECB/NoPadding")
+                        : Cipher.getInstance("AES/ECB/NoPadding", cryptoProvider());
+                ecb.init(Cipher.ENCRYPT_MODE, key);
+                cached = Arrays.copyOf(ecb.doFinal(CHECK_BLOCK), CHECK_VALUE_LENGTH);
+            } catch (GeneralSecurityException e) {
+                throw new KeyNotUsableException("KEK " + ref + " cannot compute its check value: " + e.getMessage(), e);
+            }
+            checkValues.put(ref, cached);
+        }
+        return cached.clone();
     }
 
     /**

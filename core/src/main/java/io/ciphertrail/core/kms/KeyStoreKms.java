@@ -23,41 +23,42 @@ import javax.crypto.spec.GCMParameterSpec;
  * never leave the token.
  *
  * <p>Wrapping is AES-256-GCM under the KEK with a random 96-bit IV and the KEK reference as associated
- * data: a wrapped key moved to another alias or version fails to unwrap. The wrapped form is
- * {@code IV (12) || ciphertext (32) || tag (16)}. Derived keys (for deterministic record-key encryption)
- * are two AES blocks under the KEK over distinct inputs taken from SHA-256 of the purpose: AES used as a
- * pseudo-random function, computable inside a token that offers no HMAC or CMAC on AES keys.
+ * data: a wrapped key moved to another alias or version fails to unwrap. The wrapped form (version 2) is
+ * {@code 0x02 || check value (8) || IV (12) || ciphertext (32) || tag (16)}; the check value identifies
+ * the KEK's material (see {@link KekStore#checkValue}), so when a wrapped key does not verify, a different
+ * key under the same alias and version is reported as such ({@link KekMismatchException}) instead of as an
+ * altered key. It only names the failure: whether a wrapped key is trusted is the GCM tag's decision alone,
+ * and the check value is computed only when that fails (no extra KMS work on the way to a data key). Version 1,
+ * {@code IV (12) || ciphertext (32) || tag (16)} without a check value, is still unwrapped. Derived keys (for
+ * deterministic record-key encryption) are two AES blocks under the KEK over distinct inputs taken from
+ * SHA-256 of the purpose: AES used as a pseudo-random function, computable inside a token that offers no
+ * HMAC or CMAC on AES keys.
  */
 public final class KeyStoreKms implements Kms, KmsAdmin {
     private static final int IV_LENGTH = 12;
     private static final int TAG_BITS = 128;
+    /** Version 1: {@code IV || ciphertext || tag}, no check value. */
+    private static final int V1_LENGTH = IV_LENGTH + Dek.LENGTH + TAG_BITS / 8;
+    /** Version 2: a format byte and the KEK's check value in front of the version 1 layout. */
+    private static final byte V2 = 2;
+    private static final int V2_LENGTH = 1 + KekStore.CHECK_VALUE_LENGTH + V1_LENGTH;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final KekStore store;
     private final Executor executor;
-    private final boolean autoCreate;
 
     /**
-     * @param executor   where KMS work runs (a token call may block; in-memory keys may run inline);
-     *                   an {@link ExecutorService} is shut down on {@link #close()}
-     * @param autoCreate create a missing alias on first use (development only)
+     * @param executor where KMS work runs (a token call may block; in-memory keys may run inline);
+     *                 an {@link ExecutorService} is shut down on {@link #close()}
      */
-    public KeyStoreKms(KekStore store, Executor executor, boolean autoCreate) {
+    public KeyStoreKms(KekStore store, Executor executor) {
         this.store = store;
         this.executor = executor;
-        this.autoCreate = autoCreate;
     }
 
     @Override
     public CompletionStage<KekRef> resolveAlias(String alias) {
         return async(() -> store.newest(alias).orElseGet(() -> {
-            if (autoCreate) {
-                try {
-                    return store.create(alias);
-                } catch (IllegalStateException raced) {
-                    return store.newest(alias).orElseThrow(() -> raced);
-                }
-            }
             if (!store.versions(alias).isEmpty()) {
                 throw new KeyDestroyedException("Every version of KEK alias '" + alias + "' was destroyed: the topic is shredded;"
                         + " create a new alias (or version) before writing to it again");
@@ -74,9 +75,11 @@ public final class KeyStoreKms implements Kms, KmsAdmin {
             try {
                 byte[] iv = new byte[IV_LENGTH];
                 RANDOM.nextBytes(iv);
-                Cipher cipher = cipher(Cipher.ENCRYPT_MODE, store.key(kek), iv, kek);
-                byte[] sealed = cipher.doFinal(material);
-                return new GeneratedDek(dek, new Edek(kek, ByteBuffer.allocate(IV_LENGTH + sealed.length).put(iv).put(sealed).array()));
+                SecretKey key = store.key(kek);
+                byte[] checkValue = store.checkValue(kek);
+                byte[] sealed = cipher(Cipher.ENCRYPT_MODE, key, iv, aad(V2, kek)).doFinal(material);
+                return new GeneratedDek(dek, new Edek(kek, ByteBuffer.allocate(V2_LENGTH)
+                        .put(V2).put(checkValue).put(iv).put(sealed).array()));
             } catch (GeneralSecurityException e) {
                 dek.destroy();
                 throw new KeyNotUsableException("KEK " + kek + " cannot wrap data keys: " + e.getMessage(), e);
@@ -90,20 +93,39 @@ public final class KeyStoreKms implements Kms, KmsAdmin {
     public CompletionStage<Dek> unwrap(Edek edek) {
         return async(() -> {
             byte[] wrapped = edek.wrapped();
-            if (wrapped.length != IV_LENGTH + Dek.LENGTH + TAG_BITS / 8) {
+            if (wrapped.length == V1_LENGTH) {
+                return open(edek.kek(), store.key(edek.kek()), wrapped, 0, aad(1, edek.kek()));
+            }
+            if (wrapped.length != V2_LENGTH || wrapped[0] != V2) {
                 throw new InvalidWrappedKeyException("Wrapped key under " + edek.kek() + " has " + wrapped.length
-                        + " bytes; expected " + (IV_LENGTH + Dek.LENGTH + TAG_BITS / 8), null);
+                        + " bytes and format " + (wrapped.length == 0 ? "none" : wrapped[0]) + "; expected " + V2_LENGTH
+                        + " bytes of format " + V2 + " (or " + V1_LENGTH + " bytes of format 1)", null);
             }
             try {
-                Cipher cipher = cipher(Cipher.DECRYPT_MODE, store.key(edek.kek()), Arrays.copyOf(wrapped, IV_LENGTH), edek.kek());
-                return Dek.adopt(cipher.doFinal(wrapped, IV_LENGTH, wrapped.length - IV_LENGTH));
-            } catch (AEADBadTagException e) {
-                throw new InvalidWrappedKeyException("Wrapped key does not verify under KEK " + edek.kek()
-                        + ": it was altered or wrapped by another key", e);
-            } catch (GeneralSecurityException e) {
-                throw new KeyNotUsableException("KEK " + edek.kek() + " cannot unwrap data keys: " + e.getMessage(), e);
+                return open(edek.kek(), store.key(edek.kek()), wrapped, 1 + KekStore.CHECK_VALUE_LENGTH, aad(V2, edek.kek()));
+            } catch (InvalidWrappedKeyException e) {
+                // Only now ask which: the check value names the failure, the tag alone decides what is trusted.
+                if (MessageDigest.isEqual(store.checkValue(edek.kek()), Arrays.copyOfRange(wrapped, 1, 1 + KekStore.CHECK_VALUE_LENGTH))) {
+                    throw e;
+                }
+                // Another key under this name: the store was replaced (or the record forged by someone without the key).
+                throw new KekMismatchException(store.description() + " holds another key under " + edek.kek()
+                        + " than the one that wrapped this data key; restore the key store (or token) that held the original");
             }
         });
+    }
+
+    /** Unwraps {@code IV || ciphertext || tag} starting at {@code offset}. */
+    private Dek open(KekRef kek, SecretKey key, byte[] wrapped, int offset, byte[] aad) {
+        try {
+            Cipher cipher = cipher(Cipher.DECRYPT_MODE, key, Arrays.copyOfRange(wrapped, offset, offset + IV_LENGTH), aad);
+            return Dek.adopt(cipher.doFinal(wrapped, offset + IV_LENGTH, wrapped.length - offset - IV_LENGTH));
+        } catch (AEADBadTagException e) {
+            throw new InvalidWrappedKeyException("Wrapped key does not verify under KEK " + kek
+                    + ": it was altered or wrapped by another key", e);
+        } catch (GeneralSecurityException e) {
+            throw new KeyNotUsableException("KEK " + kek + " cannot unwrap data keys: " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -129,13 +151,18 @@ public final class KeyStoreKms implements Kms, KmsAdmin {
         });
     }
 
-    private Cipher cipher(int mode, SecretKey kek, byte[] iv, KekRef ref) throws GeneralSecurityException {
+    private Cipher cipher(int mode, SecretKey kek, byte[] iv, byte[] aad) throws GeneralSecurityException {
         Cipher cipher = store.cryptoProvider() == null
                 ? Cipher.getInstance("AES/GCM/NoPadding")
                 : Cipher.getInstance("AES/GCM/NoPadding", store.cryptoProvider());
         cipher.init(mode, kek, new GCMParameterSpec(TAG_BITS, iv));
-        cipher.updateAAD(("ciphertrail edek v1\0" + ref.alias() + "\0" + ref.version()).getBytes(StandardCharsets.UTF_8));
+        cipher.updateAAD(aad);
         return cipher;
+    }
+
+    /** Associated data of a wrapped key: the format version and the KEK reference. */
+    private static byte[] aad(int format, KekRef ref) {
+        return ("ciphertrail edek v" + format + "\0" + ref.alias() + "\0" + ref.version()).getBytes(StandardCharsets.UTF_8);
     }
 
     private <T> CompletionStage<T> async(Supplier<T> work) {

@@ -45,6 +45,11 @@ public final class KmsConfig {
         return provider(configs).createAdmin(configs);
     }
 
+    /** Creates the configured KMS's empty KEK storage ({@link KmsProvider#initialize}); returns where it is. */
+    public static String initialize(Map<String, ?> configs) {
+        return provider(configs).initialize(configs);
+    }
+
     private static KmsProvider provider(Map<String, ?> configs) {
         Object type = configs.get(TYPE_CONFIG);
         String name = type == null ? "local" : type.toString().trim();

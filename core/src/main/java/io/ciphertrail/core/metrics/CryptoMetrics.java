@@ -82,6 +82,15 @@ public final class CryptoMetrics implements CryptoListener, AutoCloseable {
     }
 
     @Override
+    public void recordPassedThrough(String topic, EnvelopeException.Reason reason) {
+        labelled("records-passed-through", "reason", reason.name(), (sensor, labels) -> sensor.add(
+                metrics.metricName("records-passed-through-total", group,
+                        "Records (or parts of them) handed over unverified under a migration setting, by what they would have failed with",
+                        labels), new CumulativeCount()))
+                .record();
+    }
+
+    @Override
     public void dataKeyRotated(String topic, KekRef kek) {
         rotations.record();
     }

@@ -22,25 +22,47 @@ import org.apache.kafka.common.config.types.Password;
 public final class TlsPolicy {
     /** The only protocol versions allowed: TLS 1.0 and 1.1 are broken, SSLv3 more so. */
     public static final Set<String> ALLOWED_PROTOCOLS = Set.of("TLSv1.3", "TLSv1.2");
+    /** The only {@code ssl.provider} allowed (besides none, the JVM's default): the JDK's own TLS implementation. */
+    public static final Set<String> ALLOWED_SSL_PROVIDERS = Set.of("SunJSSE");
+    /**
+     * Prefixes under which a Kafka Streams (or tool) configuration overrides settings for one of its clients.
+     * Each list is applied in order over the plain settings: {@code main.consumer.} refines {@code consumer.}.
+     */
+    static final List<List<String>> CLIENT_OVERRIDES = List.of(
+            List.of("producer."), List.of("consumer."), List.of("admin."),
+            List.of("consumer.", "main.consumer."), List.of("consumer.", "restore.consumer."), List.of("consumer.", "global.consumer."));
 
     private static final Set<String> SECURE_SECURITY_PROTOCOLS = Set.of("SSL", "SASL_SSL");
     private static final Set<String> TRUST_MANAGER_ALGORITHMS = Set.of("PKIX", "SunX509");
     private static final List<String> WEAK_SUITE_MARKERS = List.of("_NULL_", "_ANON_", "_EXPORT", "_RC4_", "_DES_", "_3DES_", "_MD5");
     private static final String ENGINE_FACTORY = ReloadingSslEngineFactory.class.getName();
+    private static final String SECURITY_PROVIDERS_CONFIG = "security.providers";
 
     private TlsPolicy() {
     }
 
     /**
-     * Checks a complete client configuration (as given to a Kafka producer, consumer, admin client or Streams).
+     * Checks a complete client configuration (as given to a Kafka producer, consumer, admin client or Streams),
+     * and every client override it carries ({@code producer.}, {@code consumer.}, {@code admin.},
+     * {@code main.consumer.}, {@code restore.consumer.}, {@code global.consumer.}), as each client would see it.
      *
-     * @throws ConfigException naming the first setting that breaks the policy
+     * @throws ConfigException naming the first setting that breaks the policy, with its prefix
      */
     public static void requireSecureClient(Map<String, ?> configs) {
-        String protocol = string(configs, CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, CommonClientConfigs.DEFAULT_SECURITY_PROTOCOL)
+        requireSecureClient(new Settings(configs, List.of()));
+        for (List<String> layers : CLIENT_OVERRIDES) {
+            String prefix = layers.get(layers.size() - 1);
+            if (configs.keySet().stream().anyMatch(key -> key.startsWith(prefix))) {
+                requireSecureClient(new Settings(configs, layers));
+            }
+        }
+    }
+
+    private static void requireSecureClient(Settings configs) {
+        String protocol = configs.string(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, CommonClientConfigs.DEFAULT_SECURITY_PROTOCOL)
                 .toUpperCase(Locale.ROOT);
         if (!SECURE_SECURITY_PROTOCOLS.contains(protocol)) {
-            throw new ConfigException(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, protocol,
+            throw new ConfigException(configs.name(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG), protocol,
                     "records and credentials would travel in clear. Set security.protocol=SSL (or SASL_SSL).");
         }
         requireSecureEngineSettings(configs);
@@ -52,28 +74,44 @@ public final class TlsPolicy {
      * whatever the connection carries.
      */
     public static void requireSecureEngineSettings(Map<String, ?> configs) {
-        String identification = string(configs, SslConfigs.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM_CONFIG,
+        requireSecureEngineSettings(new Settings(configs, List.of()));
+    }
+
+    private static void requireSecureEngineSettings(Settings configs) {
+        if (!configs.isBlank(SECURITY_PROVIDERS_CONFIG)) {
+            throw new ConfigException(configs.name(SECURITY_PROVIDERS_CONFIG), configs.string(SECURITY_PROVIDERS_CONFIG, ""),
+                    "it installs security providers into the whole JVM, and a provider can replace certificate checking for"
+                            + " every connection. Remove the setting; a provider the platform needs belongs in the JDK's"
+                            + " java.security file, where the host's owner controls it.");
+        }
+        String provider = configs.string(SslConfigs.SSL_PROVIDER_CONFIG, "");
+        if (!provider.isEmpty() && !ALLOWED_SSL_PROVIDERS.contains(provider)) {
+            throw new ConfigException(configs.name(SslConfigs.SSL_PROVIDER_CONFIG), provider,
+                    "a TLS provider decides how certificates are checked; only " + ALLOWED_SSL_PROVIDERS
+                            + " is allowed. Remove the setting to use the JDK's own.");
+        }
+        String identification = configs.string(SslConfigs.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM_CONFIG,
                 SslConfigs.DEFAULT_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM);
         if (!identification.equalsIgnoreCase("https")) {
-            throw new ConfigException(SslConfigs.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM_CONFIG, identification,
+            throw new ConfigException(configs.name(SslConfigs.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM_CONFIG), identification,
                     "host name verification is off, so any certificate from a trusted CA would pass as the broker."
                             + " Set ssl.endpoint.identification.algorithm=https (Kafka's default).");
         }
 
-        List<String> enabled = list(configs, SslConfigs.SSL_ENABLED_PROTOCOLS_CONFIG, SslConfigs.DEFAULT_SSL_ENABLED_PROTOCOLS);
+        List<String> enabled = configs.list(SslConfigs.SSL_ENABLED_PROTOCOLS_CONFIG, SslConfigs.DEFAULT_SSL_ENABLED_PROTOCOLS);
         if (enabled.isEmpty() || !ALLOWED_PROTOCOLS.containsAll(enabled)) {
-            throw new ConfigException(SslConfigs.SSL_ENABLED_PROTOCOLS_CONFIG, String.join(",", enabled),
+            throw new ConfigException(configs.name(SslConfigs.SSL_ENABLED_PROTOCOLS_CONFIG), String.join(",", enabled),
                     "only TLSv1.3 and TLSv1.2 are allowed. Set ssl.enabled.protocols=TLSv1.3,TLSv1.2.");
         }
-        String contextProtocol = string(configs, SslConfigs.SSL_PROTOCOL_CONFIG, SslConfigs.DEFAULT_SSL_PROTOCOL);
+        String contextProtocol = configs.string(SslConfigs.SSL_PROTOCOL_CONFIG, SslConfigs.DEFAULT_SSL_PROTOCOL);
         if (!ALLOWED_PROTOCOLS.contains(contextProtocol) && !contextProtocol.equals("TLS")) {
-            throw new ConfigException(SslConfigs.SSL_PROTOCOL_CONFIG, contextProtocol,
+            throw new ConfigException(configs.name(SslConfigs.SSL_PROTOCOL_CONFIG), contextProtocol,
                     "only TLSv1.3 and TLSv1.2 are allowed. Set ssl.protocol=TLSv1.3.");
         }
 
-        for (String suite : list(configs, SslConfigs.SSL_CIPHER_SUITES_CONFIG, null)) {
+        for (String suite : configs.list(SslConfigs.SSL_CIPHER_SUITES_CONFIG, null)) {
             if (!isForwardSecret(suite)) {
-                throw new ConfigException(SslConfigs.SSL_CIPHER_SUITES_CONFIG, suite,
+                throw new ConfigException(configs.name(SslConfigs.SSL_CIPHER_SUITES_CONFIG), suite,
                         "this cipher suite is not forward secret (or is broken): a later leak of a private key would"
                                 + " expose recorded traffic. Use TLS 1.3 suites or TLS_ECDHE_*/TLS_DHE_* suites with AES-GCM"
                                 + " or ChaCha20, or leave ssl.cipher.suites unset for the JVM's defaults.");
@@ -83,30 +121,30 @@ public final class TlsPolicy {
         Object factory = configs.get(SslConfigs.SSL_ENGINE_FACTORY_CLASS_CONFIG);
         String factoryName = factory instanceof Class<?> type ? type.getName() : factory == null ? null : factory.toString().trim();
         if (factoryName != null && !factoryName.isEmpty() && !factoryName.equals(ENGINE_FACTORY)) {
-            throw new ConfigException(SslConfigs.SSL_ENGINE_FACTORY_CLASS_CONFIG, factoryName,
+            throw new ConfigException(configs.name(SslConfigs.SSL_ENGINE_FACTORY_CLASS_CONFIG), factoryName,
                     "a custom engine factory replaces Kafka's certificate checks and could trust any certificate."
                             + " Remove it, or use " + ENGINE_FACTORY + ".");
         }
-        String trustManager = string(configs, SslConfigs.SSL_TRUSTMANAGER_ALGORITHM_CONFIG, SslConfigs.DEFAULT_SSL_TRUSTMANAGER_ALGORITHM);
+        String trustManager = configs.string(SslConfigs.SSL_TRUSTMANAGER_ALGORITHM_CONFIG, SslConfigs.DEFAULT_SSL_TRUSTMANAGER_ALGORITHM);
         if (!TRUST_MANAGER_ALGORITHMS.contains(trustManager)) {
-            throw new ConfigException(SslConfigs.SSL_TRUSTMANAGER_ALGORITHM_CONFIG, trustManager,
+            throw new ConfigException(configs.name(SslConfigs.SSL_TRUSTMANAGER_ALGORITHM_CONFIG), trustManager,
                     "only the JDK's certificate-checking trust managers (PKIX, SunX509) are allowed;"
                             + " others may trust any certificate. Remove the setting.");
         }
-        if (isBlank(configs, SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG) && isBlank(configs, SslConfigs.SSL_TRUSTSTORE_CERTIFICATES_CONFIG)) {
-            throw new ConfigException(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, null,
+        if (configs.isBlank(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG) && configs.isBlank(SslConfigs.SSL_TRUSTSTORE_CERTIFICATES_CONFIG)) {
+            throw new ConfigException(configs.name(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG), null,
                     "no trust store is configured, so the broker would be checked against every public CA the JVM"
                             + " trusts. Set ssl.truststore.location (or ssl.truststore.certificates) to your cluster's CA.");
         }
     }
 
-    private static void requireClientCertificate(Map<String, ?> configs, String protocol) {
+    private static void requireClientCertificate(Settings configs, String protocol) {
         Object required = configs.get(TlsConfig.CLIENT_CERTIFICATE_REQUIRED_CONFIG);
         if (required != null && !Boolean.parseBoolean(required.toString())) {
             return;
         }
-        if (isBlank(configs, SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG) && isBlank(configs, SslConfigs.SSL_KEYSTORE_CERTIFICATE_CHAIN_CONFIG)) {
-            throw new ConfigException(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, null,
+        if (configs.isBlank(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG) && configs.isBlank(SslConfigs.SSL_KEYSTORE_CERTIFICATE_CHAIN_CONFIG)) {
+            throw new ConfigException(configs.name(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG), null,
                     "no client certificate is configured, so the broker cannot tell which service is calling (mutual TLS)."
                             + " Set ssl.keystore.location (or ssl.keystore.certificate.chain and ssl.keystore.key)"
                             + (protocol.equals("SASL_SSL")
@@ -125,28 +163,52 @@ public final class TlsPolicy {
                 || name.startsWith("TLS_ECDHE_") || name.startsWith("TLS_DHE_");
     }
 
-    private static boolean isBlank(Map<String, ?> configs, String key) {
-        Object value = configs.get(key);
-        if (value instanceof Password password) {
-            return password.value() == null || password.value().isBlank();
+    /**
+     * The settings one client sees: the plain ones with each override layer's prefixed keys on top, and the
+     * name under which a setting was given, for messages.
+     */
+    private record Settings(Map<String, ?> configs, List<String> layers) {
+        Object get(String key) {
+            for (int i = layers.size() - 1; i >= 0; i--) {
+                if (configs.containsKey(layers.get(i) + key)) {
+                    return configs.get(layers.get(i) + key);
+                }
+            }
+            return configs.get(key);
         }
-        return value == null || value.toString().isBlank();
-    }
 
-    private static String string(Map<String, ?> configs, String key, String defaultValue) {
-        Object value = configs.get(key);
-        return value == null ? (defaultValue == null ? "" : defaultValue) : value.toString().trim();
-    }
+        String name(String key) {
+            for (int i = layers.size() - 1; i >= 0; i--) {
+                if (configs.containsKey(layers.get(i) + key)) {
+                    return layers.get(i) + key;
+                }
+            }
+            return key;
+        }
 
-    private static List<String> list(Map<String, ?> configs, String key, String defaultValue) {
-        Object value = configs.get(key);
-        if (value == null) {
-            value = defaultValue;
+        boolean isBlank(String key) {
+            Object value = get(key);
+            if (value instanceof Password password) {
+                return password.value() == null || password.value().isBlank();
+            }
+            return value == null || value.toString().isBlank();
         }
-        if (value == null) {
-            return List.of();
+
+        String string(String key, String defaultValue) {
+            Object value = get(key);
+            return value == null ? (defaultValue == null ? "" : defaultValue) : value.toString().trim();
         }
-        Collection<?> items = value instanceof Collection<?> collection ? collection : Arrays.asList(value.toString().split(","));
-        return items.stream().map(item -> item.toString().trim()).filter(item -> !item.isEmpty()).toList();
+
+        List<String> list(String key, String defaultValue) {
+            Object value = get(key);
+            if (value == null) {
+                value = defaultValue;
+            }
+            if (value == null) {
+                return List.of();
+            }
+            Collection<?> items = value instanceof Collection<?> collection ? collection : Arrays.asList(value.toString().split(","));
+            return items.stream().map(item -> item.toString().trim()).filter(item -> !item.isEmpty()).toList();
+        }
     }
 }

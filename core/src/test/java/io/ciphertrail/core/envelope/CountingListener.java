@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class CountingListener implements CryptoListener {
     final Map<KmsOperation, AtomicLong> kmsCalls = new ConcurrentHashMap<>();
     final Map<EnvelopeException.Reason, AtomicLong> failures = new ConcurrentHashMap<>();
+    final Map<EnvelopeException.Reason, AtomicLong> passedThrough = new ConcurrentHashMap<>();
     final List<KekRef> rotations = new CopyOnWriteArrayList<>();
     final AtomicLong encrypted = new AtomicLong();
     final AtomicLong decrypted = new AtomicLong();
@@ -33,6 +34,11 @@ final class CountingListener implements CryptoListener {
     @Override
     public void recordFailed(String topic, EnvelopeException.Reason reason) {
         failures.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
+    }
+
+    @Override
+    public void recordPassedThrough(String topic, EnvelopeException.Reason reason) {
+        passedThrough.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
     }
 
     @Override

@@ -61,4 +61,35 @@ class DekCacheTest {
             assertNotNull(cache.key(edek(3)));
         }
     }
+
+    @Test
+    void aKeyEvictedWhileItIsBeingLookedUpIsAMissOrAUsableKeyNeverAnError() throws Exception {
+        try (DekCache cache = new DekCache(1, 60_000, java.time.Clock.systemUTC())) {
+            Dek dek = Dek.generate();
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread evicting = new Thread(() -> {
+                // With room for one key, each put evicts (and destroys) the other.
+                for (int i = 0; i < 20_000 && !done.get(); i++) {
+                    cache.put(edek(1), dek);
+                    cache.put(edek(2), dek);
+                }
+                done.set(true);
+            });
+            evicting.start();
+            long lookups = 0;
+            try {
+                while (!done.get()) {
+                    javax.crypto.SecretKey key = cache.key(edek(1));
+                    if (key != null) {
+                        assertEquals(32, key.getEncoded().length);
+                    }
+                    lookups++;
+                }
+            } finally {
+                done.set(true);
+                evicting.join();
+            }
+            assertNotNull(cache.key(edek(2)), "after " + lookups + " lookups");
+        }
+    }
 }

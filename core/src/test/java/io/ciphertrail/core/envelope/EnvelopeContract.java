@@ -92,6 +92,12 @@ abstract class EnvelopeContract {
         return decryptor(CryptoListener.NONE, overrides);
     }
 
+    protected EnvelopeDecryptor decryptor(CryptoListener listener, Clock clock, Object... overrides) {
+        Map<String, Object> configs = configs(overrides);
+        Kms kms = closeLater(KmsConfig.kms(configs));
+        return closeLater(new EnvelopeDecryptor(kms, new EnvelopeConfig(configs), new DekCache(100, 3_600_000, clock), listener, clock));
+    }
+
     static Headers tracedHeaders() {
         Headers headers = new RecordHeaders();
         TraceContext.newTrace().writeTo(headers);
@@ -116,9 +122,116 @@ abstract class EnvelopeContract {
     }
 
     @Test
-    void tombstonesStayNull() {
-        assertThat(encryptor().encrypt(topic, tracedHeaders(), null)).isNull();
-        assertThat(decryptor().decrypt(topic, tracedHeaders(), null)).isNull();
+    void deletesStayNullAndCarryAProofBoundToTopicKeyAndTrace() {
+        Headers headers = tracedHeaders();
+        byte[] key = "customer-42".getBytes(StandardCharsets.UTF_8);
+        EnvelopeEncryptor encryptor = encryptor();
+        assertThat(encryptor.encrypt(topic, headers, null)).isNull();
+        encryptor.encryptDelete(topic, headers, key);
+
+        DeleteProof proof = DeleteProof.parse(headers.lastHeader(DeleteProof.HEADER).value(), topic);
+        assertThat(proof.boundTopic()).isEqualTo(topic);
+        assertThat(proof.kek()).isEqualTo(new KekRef("ciphertrail/topic/" + topic, 1));
+        assertThat(proof.boundTo(key)).isTrue();
+        assertThat(proof.boundTraceId()).contains(TraceContext.fromHeaders(headers).orElseThrow().traceId());
+
+        EnvelopeDecryptor decryptor = decryptor();
+        assertThat(decryptor.decrypt(topic, headers, key, null)).isNull();
+        assertThat(headers.lastHeader(EnvelopeDecryptor.PASSTHROUGH_HEADER)).isNull();
+    }
+
+    @Test
+    void aDeleteWithoutAValidProofIsRefusedUnlessItsTopicAcceptsPlainDeletes() {
+        Headers headers = tracedHeaders();
+        byte[] key = "customer-42".getBytes(StandardCharsets.UTF_8);
+        encryptor().encryptDelete(topic, headers, key);
+        EnvelopeDecryptor decryptor = decryptor();
+
+        assertReason(() -> decryptor.decrypt(topic, tracedHeaders(), key, null), Reason.UNAUTHENTICATED_DELETE);
+        assertThatThrownBy(() -> decryptor.decrypt(topic, headers, "customer-43".getBytes(StandardCharsets.UTF_8), null))
+                .isInstanceOfSatisfying(EnvelopeException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.UNAUTHENTICATED_DELETE);
+                    assertThat(e.getMessage()).contains("made for another record key");
+                });
+        assertReason(() -> decryptor.decrypt(topic, headers, null, null), Reason.UNAUTHENTICATED_DELETE);
+        assertReason(() -> decryptor.decrypt("payments", headers, key, null), Reason.WRONG_TOPIC);
+        Headers otherTrace = new RecordHeaders();
+        TraceContext.newTrace().writeTo(otherTrace);
+        otherTrace.add(headers.lastHeader(DeleteProof.HEADER));
+        assertReason(() -> decryptor.decrypt(topic, otherTrace, key, null), Reason.TRACE_MISMATCH);
+        byte[] proof = headers.lastHeader(DeleteProof.HEADER).value();
+        for (int at : new int[] {proof.length - 1, proof.length - 20, 3}) {
+            Headers edited = new RecordHeaders(headers.toArray());
+            byte[] bad = proof.clone();
+            bad[at] ^= 1;
+            edited.remove(DeleteProof.HEADER);
+            edited.add(DeleteProof.HEADER, bad);
+            assertThatThrownBy(() -> decryptor.decrypt(topic, edited, key, null)).isInstanceOf(EnvelopeException.class);
+        }
+        assertThatThrownBy(() -> decryptor.decrypt(topic, headers, null)).isInstanceOfSatisfying(EnvelopeException.class,
+                e -> assertThat(e.getMessage()).contains("key deserializer"));
+
+        EnvelopeDecryptor migrating = decryptor("ciphertrail.envelope.plain.deletes.topics", topic);
+        Headers plain = tracedHeaders();
+        assertThat(migrating.decrypt(topic, plain, key, null)).isNull();
+        assertThat(plain.lastHeader(EnvelopeDecryptor.PASSTHROUGH_HEADER).value()).isEqualTo("delete".getBytes(StandardCharsets.UTF_8));
+        assertReason(() -> migrating.decrypt("payments", tracedHeaders(), key, null), Reason.UNAUTHENTICATED_DELETE);
+    }
+
+    @Test
+    void aWriterHoldingOnlyAnotherTopicsKeyCannotWriteRecordsThisTopicAccepts() throws Exception {
+        String other = topic + "-a";
+        admin.create("ciphertrail/topic/" + other);
+        // The forger holds only the other topic's KEK: it wraps a data key under it and binds the envelope to this topic.
+        Kms forgersKms = closeLater(KmsConfig.kms(kmsConfigs()));
+        io.ciphertrail.core.kms.GeneratedDek dek = forgersKms.generateDek(new KekRef("ciphertrail/topic/" + other, 1))
+                .toCompletableFuture().join();
+        Headers headers = tracedHeaders();
+        byte[] forged = EnvelopeWriter.seal(EnvelopeEncryptor.newGcm(), dek.dek().secretKey(), EnvelopeWriter.keySection(topic, dek.edek()),
+                TraceContext.traceIdBytes(headers), List.of(), null, null, new byte[12], bytes(10));
+        byte[] forgedHeader = EnvelopeWriter.seal(EnvelopeEncryptor.newGcm(), dek.dek().secretKey(),
+                EnvelopeWriter.keySection(topic, dek.edek()), null, List.of(), null, "customer-email", new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1},
+                bytes(5));
+
+        assertThatThrownBy(() -> decryptor().decrypt(topic, headers, forged)).isInstanceOfSatisfying(EnvelopeException.class, e -> {
+            assertThat(e.reason()).isEqualTo(Reason.WRONG_KEK);
+            assertThat(e.getMessage()).contains("'ciphertrail/topic/" + other + "'").contains("expects 'ciphertrail/topic/" + topic + "'");
+        });
+        Headers withHeader = tracedHeaders();
+        withHeader.add("customer-email", forgedHeader);
+        assertReason(() -> decryptor("ciphertrail.envelope.encrypted.headers", "customer-email")
+                .decrypt(topic, withHeader, encryptor().encrypt(topic, withHeader, bytes(1))), Reason.WRONG_KEK);
+    }
+
+    @Test
+    void topicsMappedToOneKekAreReadUnderItAndOnlyWhereTheMappingSaysSo() {
+        String shared = "ciphertrail/shared/" + topic;
+        admin.create(shared);
+        Object[] mapping = {"ciphertrail.envelope.kek.alias.mappings", topic + "|" + topic + "-eu=" + shared};
+        Headers headers = tracedHeaders();
+        byte[] envelope = encryptor(mapping).encrypt(topic + "-eu", headers, bytes(10));
+        assertThat(Envelope.parse(envelope, topic).kek().alias()).isEqualTo(shared);
+
+        assertThat(decryptor(mapping).decrypt(topic + "-eu", headers, envelope)).isEqualTo(bytes(10));
+        assertReason(() -> decryptor().decrypt(topic + "-eu", headers, envelope), Reason.WRONG_KEK);
+        assertThatThrownBy(() -> new EnvelopeConfig(Map.of("ciphertrail.envelope.kek.alias.mappings", "no-alias-here")))
+                .hasMessageContaining("TOPIC_REGEX=KEK_ALIAS");
+    }
+
+    @Test
+    void passedThroughRecordsAreMarkedAndCountedVerifiedOnesAreNot() {
+        CountingListener counting = new CountingListener();
+        Object[] passthrough = {"ciphertrail.envelope.unencrypted.records", "PASSTHROUGH"};
+        EnvelopeDecryptor decryptor = decryptor(counting, passthrough);
+        byte[] plain = "{\"injected\":true}".getBytes(StandardCharsets.UTF_8);
+        Headers injected = tracedHeaders();
+        assertThat(decryptor.decrypt(topic, injected, plain)).isEqualTo(plain);
+        assertThat(injected.lastHeader(EnvelopeDecryptor.PASSTHROUGH_HEADER).value()).isEqualTo("value".getBytes(StandardCharsets.UTF_8));
+        assertThat(counting.passedThrough.get(Reason.NOT_ENCRYPTED)).hasValue(1);
+
+        Headers verified = tracedHeaders();
+        assertThat(decryptor.decrypt(topic, verified, encryptor().encrypt(topic, verified, bytes(3)))).isEqualTo(bytes(3));
+        assertThat(verified.lastHeader(EnvelopeDecryptor.PASSTHROUGH_HEADER)).isNull();
     }
 
     @Test
@@ -385,6 +498,44 @@ abstract class EnvelopeContract {
         tampered[tampered.length - 1] ^= 1;
         assertReason(() -> decryptor(on).decryptRecordKey(topic, tampered), Reason.TAMPERED);
         assertReason(() -> decryptor(on).decryptRecordKey(topic, key), Reason.NOT_ENCRYPTED);
+    }
+
+    @Test
+    void shreddingARecordKeyKekStopsRunningProducersAndConsumersFromUsingDerivedKeys() throws Exception {
+        String alias = "ciphertrail/topic/" + topic + "/record-key";
+        admin.create(alias);
+        Object[] on = {"ciphertrail.envelope.record.key.encryption", true, "ciphertrail.envelope.kek.refresh.ms", 1_000L};
+        CountingListener producerCalls = new CountingListener();
+        EnvelopeEncryptor encryptor = encryptor(producerCalls, clock, on);
+        EnvelopeDecryptor decryptor = decryptor(CryptoListener.NONE, clock, on);
+        byte[] key = "customer-42".getBytes(StandardCharsets.UTF_8);
+        byte[] encrypted = encryptor.encryptRecordKey(topic, key);
+        assertThat(decryptor.decryptRecordKey(topic, encrypted)).isEqualTo(key);
+
+        admin.destroyAll(alias);
+        clock.advance(Duration.ofSeconds(2));
+
+        assertThat(firstFailure(() -> encryptor.encryptRecordKey(topic, key))).isEqualTo(Reason.KEK_DESTROYED);
+        assertThat(firstFailure(() -> decryptor.decryptRecordKey(topic, encrypted))).isEqualTo(Reason.KEK_DESTROYED);
+        long calls = producerCalls.calls(KmsOperation.RESOLVE) + producerCalls.calls(KmsOperation.DERIVE);
+        for (int i = 0; i < 20; i++) {
+            assertReason(() -> encryptor.encryptRecordKey(topic, key), Reason.KEK_DESTROYED);
+        }
+        assertThat(producerCalls.calls(KmsOperation.RESOLVE) + producerCalls.calls(KmsOperation.DERIVE))
+                .as("a shredded key costs no KMS call per record").isEqualTo(calls);
+    }
+
+    /** Calls {@code use} until it fails (a background check is under way), for at most five seconds. */
+    private static Reason firstFailure(Runnable use) throws InterruptedException {
+        for (int i = 0; i < 500; i++) {
+            try {
+                use.run();
+            } catch (EnvelopeException e) {
+                return e.reason();
+            }
+            Thread.sleep(10);
+        }
+        return null;
     }
 
     @Test

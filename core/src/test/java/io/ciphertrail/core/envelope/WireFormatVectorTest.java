@@ -60,6 +60,52 @@ class WireFormatVectorTest {
         }
     }
 
+    @Test
+    void deleteProofVectorMatchesSpecificationImplementationAndDocs() throws Exception {
+        JsonNode vectors;
+        try (InputStream in = getClass().getResourceAsStream("/vectors/delete-proof-v1.json")) {
+            vectors = new ObjectMapper().readTree(in);
+        }
+        String docs = Files.readString(docsFile()).replaceAll("\\s+", "");
+        for (JsonNode v : vectors) {
+            String name = v.get("name").asText();
+            byte[] expected = HEX.parseHex(v.get("proof").asText());
+            byte[] key = utf8(v, "recordKey");
+
+            ByteArrayOutputStream header = new ByteArrayOutputStream();
+            header.writeBytes(new byte[] {(byte) 0xC7, 0x44, 1, 3});
+            lengthPrefixed(header, utf8(v, "topic"));
+            lengthPrefixed(header, utf8(v, "kekAlias"));
+            header.writeBytes(ByteBuffer.allocate(4).putInt(v.get("kekVersion").asInt()).array());
+            lengthPrefixed(header, HEX.parseHex(v.get("edek").asText()));
+            header.writeBytes(HEX.parseHex(v.get("traceId").asText()));
+            header.writeBytes(MessageDigest.getInstance("SHA-256").digest(key));
+            byte[] iv = HEX.parseHex(v.get("iv").asText());
+            header.writeBytes(iv);
+            Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
+            gcm.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(HEX.parseHex(v.get("dek").asText()), "AES"), new GCMParameterSpec(128, iv));
+            gcm.updateAAD(header.toByteArray());
+            header.writeBytes(gcm.doFinal());
+            assertThat(HEX.formatHex(header.toByteArray())).as("%s built from the specification", name).isEqualTo(HEX.formatHex(expected));
+
+            byte[] implemented = DeleteProofV1.seal(EnvelopeEncryptor.newGcm(), new SecretKeySpec(HEX.parseHex(v.get("dek").asText()), "AES"),
+                    EnvelopeWriter.keySection(v.get("topic").asText(), edek(v)), HEX.parseHex(v.get("traceId").asText()),
+                    DeleteProof.keyDigest(key), iv);
+            assertThat(HEX.formatHex(implemented)).as("%s built by the implementation", name).isEqualTo(HEX.formatHex(expected));
+
+            Headers headers = headers(v);
+            headers.add(DeleteProof.HEADER, expected);
+            Map<String, Object> configs = KmsFixture.local(dir);
+            DekCache cache = new DekCache(10, 60_000, Clock.systemUTC());
+            cache.put(edek(v), Dek.adopt(HEX.parseHex(v.get("dek").asText())));
+            try (var kms = KmsConfig.kms(configs);
+                 EnvelopeDecryptor decryptor = new EnvelopeDecryptor(kms, new EnvelopeConfig(configs), cache, CryptoListener.NONE, Clock.systemUTC())) {
+                assertThat(decryptor.decrypt(v.get("topic").asText(), headers, key, null)).as("%s verified", name).isNull();
+            }
+            assertThat(docs).as("docs/wire-format.md shows vector %s", name).contains(v.get("proof").asText());
+        }
+    }
+
     private static Path docsFile() {
         Path here = Path.of("").toAbsolutePath();
         Path docs = here.resolve("docs/wire-format.md");

@@ -5,16 +5,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ciphertrail.core.io.SecureFiles;
 import io.ciphertrail.core.kms.local.LocalKmsProvider;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyStore;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
+import javax.crypto.spec.GCMParameterSpec;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,14 +78,120 @@ class KekAdministrationTest {
     }
 
     @Test
-    void onDemandCreationOnlyWhenExplicitlyEnabled() {
+    void clientsNeverCreateKeksAndTheRemovedAutoCreateSettingIsRefused() {
         Map<String, Object> configs = KmsFixture.local(dir);
         try (Kms kms = KmsConfig.kms(configs)) {
             assertThatThrownBy(() -> kms.resolveAlias("fresh").toCompletableFuture().join()).hasCauseInstanceOf(UnknownKeyException.class);
         }
-        configs.put(LocalKmsProvider.AUTO_CREATE_CONFIG, true);
+        configs.put("ciphertrail.kms.local.auto.create.keks", "true");
+        assertThatThrownBy(() -> KmsConfig.kms(configs)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("ciphertrail.kms.local.auto.create.keks").hasMessageContaining("clients never create KEKs")
+                .hasMessageContaining("ciphertrail keys create");
+        try (KmsAdmin admin = KmsConfig.admin(KmsFixture.local(dir))) {
+            assertThat(admin.list()).isEmpty();
+        }
+    }
+
+    @Test
+    void aMissingKeyStoreIsAnErrorNamingThePathAndTheFixNeverAnEmptyStore() throws Exception {
+        Map<String, Object> configs = KmsFixture.localSettings(dir);
+        Path store = dir.resolve("keks.p12");
+        for (var open : List.<java.util.function.Supplier<AutoCloseable>>of(() -> KmsConfig.kms(configs), () -> KmsConfig.admin(configs))) {
+            assertThatThrownBy(open::get).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining(LocalKmsProvider.KEYSTORE_PATH_CONFIG).hasMessageContaining(store.toString())
+                    .hasMessageContaining("restore it").hasMessageContaining("ciphertrail keys init");
+        }
+        assertThat(store).doesNotExist();
+
+        assertThat(KmsConfig.initialize(configs)).isEqualTo(store.toAbsolutePath().toString());
+        assertThat(SecureFiles.isOwnerOnly(store)).isTrue();
+        try (KmsAdmin admin = KmsConfig.admin(configs)) {
+            admin.create("ciphertrail/topic/orders");
+        }
+        byte[] withKey = Files.readAllBytes(store);
+        assertThatThrownBy(() -> KmsConfig.initialize(configs)).hasMessageContaining("already exists").hasMessageContaining("left as it is");
+        assertThat(Files.readAllBytes(store)).isEqualTo(withKey);
+
+        Map<String, Object> token = KmsFixture.pkcs11();
+        assertThatThrownBy(() -> KmsConfig.initialize(token)).hasMessageContaining("softhsm2-util --init-token");
+    }
+
+    @Test
+    void wrappedKeysCarryTheKeksCheckValueAndVersionOneWrappedKeysStillUnwrap() throws Exception {
+        Map<String, Object> configs = KmsFixture.local(dir);
+        KekRef ref;
+        try (KmsAdmin admin = KmsConfig.admin(configs)) {
+            ref = admin.create("ciphertrail/topic/orders");
+        }
+        KeyStore file = KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(dir.resolve("keks.p12"))) {
+            file.load(in, KmsFixture.SECRET.toCharArray());
+        }
+        SecretKey kek = (SecretKey) file.getKey(KekStore.entry(ref.alias(), ref.version()), KmsFixture.SECRET.toCharArray());
+        Cipher ecb = Cipher.getInstance("AES/ECB/NoPadding");
+        ecb.init(Cipher.ENCRYPT_MODE, kek);
+        byte[] checkValue = Arrays.copyOf(ecb.doFinal("ciphertrail-kcv1".getBytes(StandardCharsets.US_ASCII)), 8);
+
         try (Kms kms = KmsConfig.kms(configs)) {
-            assertThat(kms.resolveAlias("fresh").toCompletableFuture().join()).isEqualTo(new KekRef("fresh", 1));
+            GeneratedDek generated = kms.generateDek(ref).toCompletableFuture().join();
+            byte[] wrapped = generated.edek().wrapped();
+            assertThat(wrapped).hasSize(69);
+            assertThat(wrapped[0]).isEqualTo((byte) 2);
+            assertThat(Arrays.copyOfRange(wrapped, 1, 9)).isEqualTo(checkValue);
+            assertThat(kms.unwrap(generated.edek()).toCompletableFuture().join().copyMaterial()).isEqualTo(generated.dek().copyMaterial());
+
+            // Version 1 (60 bytes, no check value) as wrapped before check values existed, built from docs/wire-format.md.
+            byte[] dek = new byte[32];
+            new java.security.SecureRandom().nextBytes(dek);
+            byte[] iv = new byte[12];
+            Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
+            gcm.init(Cipher.ENCRYPT_MODE, kek, new GCMParameterSpec(128, iv));
+            gcm.updateAAD(("ciphertrail edek v1\0" + ref.alias() + "\0" + ref.version()).getBytes(StandardCharsets.UTF_8));
+            byte[] legacy = ByteBuffer.allocate(60).put(iv).put(gcm.doFinal(dek)).array();
+            assertThat(kms.unwrap(new Edek(ref, legacy)).toCompletableFuture().join().copyMaterial()).isEqualTo(dek);
+
+            // An altered wrapped key under the right KEK is an altered key, not another KEK.
+            byte[] editedKey = wrapped.clone();
+            editedKey[30] ^= 1;
+            assertThatThrownBy(() -> kms.unwrap(new Edek(ref, editedKey)).toCompletableFuture().join())
+                    .hasCauseInstanceOf(InvalidWrappedKeyException.class);
+        }
+    }
+
+    @Test
+    void anotherKeyUnderTheSameAliasAndVersionIsAMismatchNotTampering(@TempDir Path otherDir) {
+        Map<String, Object> original = KmsFixture.local(dir);
+        Map<String, Object> replacement = KmsFixture.local(otherDir);
+        KekRef ref = new KekRef("ciphertrail/topic/orders", 1);
+        for (Map<String, Object> configs : List.of(original, replacement)) {
+            try (KmsAdmin admin = KmsConfig.admin(configs)) {
+                admin.create(ref.alias());
+            }
+        }
+        try (Kms kms = KmsConfig.kms(original); Kms other = KmsConfig.kms(replacement)) {
+            Edek edek = kms.generateDek(ref).toCompletableFuture().join().edek();
+            assertThatThrownBy(() -> other.unwrap(edek).toCompletableFuture().join())
+                    .hasCauseInstanceOf(KekMismatchException.class)
+                    .hasMessageContaining("holds another key under " + ref).hasMessageContaining("restore the key store");
+        }
+    }
+
+    @Test
+    void tokenKeksHaveCheckValuesComputedInTheToken() {
+        Map<String, Object> configs = KmsFixture.pkcs11();
+        KekRef first;
+        KekRef second;
+        try (KmsAdmin admin = KmsConfig.admin(configs)) {
+            first = admin.create("ciphertrail/topic/kcv-" + UUID.randomUUID());
+            second = admin.create("ciphertrail/topic/kcv-" + UUID.randomUUID());
+        }
+        try (Kms kms = KmsConfig.kms(configs)) {
+            byte[] a1 = kms.generateDek(first).toCompletableFuture().join().edek().wrapped();
+            byte[] a2 = kms.generateDek(first).toCompletableFuture().join().edek().wrapped();
+            byte[] b = kms.generateDek(second).toCompletableFuture().join().edek().wrapped();
+            assertThat(a1).hasSize(69);
+            assertThat(Arrays.copyOfRange(a1, 1, 9)).isEqualTo(Arrays.copyOfRange(a2, 1, 9)).isNotEqualTo(Arrays.copyOfRange(b, 1, 9));
+            assertThat(kms.unwrap(new Edek(first, a1)).toCompletableFuture().join().isDestroyed()).isFalse();
         }
     }
 

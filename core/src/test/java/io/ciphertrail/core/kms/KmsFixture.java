@@ -23,8 +23,20 @@ public final class KmsFixture {
     private KmsFixture() {
     }
 
-    /** Settings for a local KMS whose key store lives in {@code dir}; the password comes from an owner-only file. */
+    /**
+     * Settings for a local KMS whose key store lives in {@code dir} (created empty, as {@code keys init} does, if
+     * there is none yet); the password comes from an owner-only file.
+     */
     public static Map<String, Object> local(Path dir) {
+        Map<String, Object> configs = localSettings(dir);
+        if (!Files.exists(dir.resolve("keks.p12"))) {
+            KmsConfig.initialize(configs);
+        }
+        return configs;
+    }
+
+    /** Settings for a local KMS in {@code dir}, without creating its key store. */
+    public static Map<String, Object> localSettings(Path dir) {
         Path passwordFile = dir.resolve("kms-password");
         if (!Files.exists(passwordFile)) {
             SecureFiles.writeOwnerOnly(passwordFile, (SECRET + "\n").getBytes(StandardCharsets.UTF_8));

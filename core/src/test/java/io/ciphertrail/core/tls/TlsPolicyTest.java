@@ -93,6 +93,57 @@ class TlsPolicyTest {
     }
 
     @Test
+    void jvmWideSecurityProvidersAndUnlistedTlsProvidersAreRefused() {
+        Map<String, Object> configs = secure();
+        configs.put("security.providers", "com.example.TrustEverythingProviderCreator");
+        assertRefused(configs, "security.providers", "installs security providers into the whole JVM");
+
+        configs = secure();
+        configs.put("ssl.provider", "BC");
+        assertRefused(configs, "ssl.provider", "only [SunJSSE] is allowed");
+        configs.put("ssl.provider", "SunJSSE");
+        Map<String, Object> allowed = configs;
+        assertThatCode(() -> TlsPolicy.requireSecureClient(allowed)).doesNotThrowAnyException();
+        assertThatThrownBy(() -> TlsPolicy.requireSecureEngineSettings(Map.of("security.providers", "x", "ssl.truststore.location", "t")))
+                .hasMessageContaining("security.providers");
+    }
+
+    @Test
+    void everyClientOverrideAStreamsOrToolConfigurationCarriesIsChecked() {
+        for (String prefix : List.of("producer.", "consumer.", "admin.", "main.consumer.", "restore.consumer.", "global.consumer.")) {
+            Map<String, Object> plaintext = secure();
+            plaintext.put(prefix + "security.protocol", "PLAINTEXT");
+            assertRefused(plaintext, prefix + "security.protocol", "travel in clear");
+
+            Map<String, Object> noVerification = secure();
+            noVerification.put(prefix + "ssl.endpoint.identification.algorithm", "");
+            assertRefused(noVerification, prefix + "ssl.endpoint.identification.algorithm", "host name verification is off");
+
+            Map<String, Object> provider = secure();
+            provider.put(prefix + "security.providers", "com.example.Evil");
+            assertRefused(provider, prefix + "security.providers", "whole JVM");
+
+            Map<String, Object> trustAll = secure();
+            trustAll.put(prefix + "ssl.engine.factory.class", "com.example.TrustEverythingFactory");
+            assertRefused(trustAll, prefix + "ssl.engine.factory.class", "could trust any certificate");
+        }
+        // main.consumer. inherits consumer.: a weakness set for all consumers is named where it was set.
+        Map<String, Object> inherited = secure();
+        inherited.put("consumer.ssl.truststore.location", "");
+        inherited.put("main.consumer.fetch.max.bytes", "1024");
+        assertRefused(inherited, "consumer.ssl.truststore.location", "to your cluster's CA");
+        // ...and a consumer.-wide weakness fixed for one consumer still fails for the others.
+        Map<String, Object> fixedForOne = secure();
+        fixedForOne.put("consumer.security.protocol", "PLAINTEXT");
+        fixedForOne.put("main.consumer.security.protocol", "SSL");
+        assertRefused(fixedForOne, "consumer.security.protocol", "travel in clear");
+        Map<String, Object> fine = secure();
+        fine.put("producer.linger.ms", "5");
+        fine.put("main.consumer.max.poll.records", "10");
+        assertThatCode(() -> TlsPolicy.requireSecureClient(fine)).doesNotThrowAnyException();
+    }
+
+    @Test
     void clientCertificateIsRequiredUnlessExplicitlyRelaxed() {
         Map<String, Object> configs = secure();
         configs.remove("ssl.keystore.location");

@@ -1,6 +1,8 @@
 package io.ciphertrail.policy.gate;
 
+import io.ciphertrail.core.envelope.DeleteProof;
 import io.ciphertrail.core.envelope.Envelope;
+import io.ciphertrail.core.envelope.EnvelopeConfig;
 import io.ciphertrail.core.envelope.EnvelopeDecryptor;
 import io.ciphertrail.core.envelope.EnvelopeException;
 import io.ciphertrail.core.trace.TraceContext;
@@ -11,6 +13,7 @@ import io.ciphertrail.schemas.policy.RuleMode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.apache.kafka.common.header.Header;
@@ -20,19 +23,27 @@ import org.apache.kafka.common.header.Headers;
  * The checks of the policy gate, on what can be checked without keys: a route exists, the record
  * fits the size limit, it is a Ciphertrail envelope of a known version, it is encrypted for the
  * route's egress topic under that topic's KEK, and it carries a well-formed trace that agrees with the
- * trace bound in the envelope. Pure: no Kafka, no state, so every decision can be tested directly.
+ * trace bound in the envelope. A delete (null value) must carry a {@link DeleteProof} for the egress topic,
+ * under its KEK and for the record's key, unless plain deletes are accepted for that topic. Pure: no Kafka,
+ * no state, so every decision can be tested directly.
  */
 public final class Gate {
-    private final String kekAliasTemplate;
+    private final EnvelopeConfig envelope;
     private final Pattern ingressPattern;
 
     /**
-     * @param kekAliasTemplate the KEK alias template producers use ({@code ciphertrail.envelope.kek.alias.template})
-     * @param ingressPattern   the topics the gate reads: an egress topic matching it would be a routing loop
+     * @param envelope       the envelope settings producers and consumers use: which KEK alias each topic's records
+     *                       are wrapped under ({@code ciphertrail.envelope.kek.alias.*}) and which topics accept plain deletes
+     * @param ingressPattern the topics the gate reads: an egress topic matching it would be a routing loop
      */
-    public Gate(String kekAliasTemplate, Pattern ingressPattern) {
-        this.kekAliasTemplate = kekAliasTemplate;
+    public Gate(EnvelopeConfig envelope, Pattern ingressPattern) {
+        this.envelope = envelope;
         this.ingressPattern = ingressPattern;
+    }
+
+    /** A gate for producers that use {@code kekAliasTemplate} and no other envelope setting. */
+    public Gate(String kekAliasTemplate, Pattern ingressPattern) {
+        this(new EnvelopeConfig(Map.of(EnvelopeConfig.KEK_ALIAS_TEMPLATE_CONFIG, kekAliasTemplate)), ingressPattern);
     }
 
     public Verdict check(String ingressTopic, Headers headers, byte[] key, byte[] value, PolicyBook policies) {
@@ -67,10 +78,15 @@ public final class Gate {
             }
         }
 
-        Envelope envelope = null;
-        if (value != null && route.mode(Rule.ENVELOPE) != RuleMode.OFF) {
+        Envelope sealed = null;
+        DeleteProof proof = null;
+        if (route.mode(Rule.ENVELOPE) != RuleMode.OFF) {
             try {
-                envelope = Envelope.parse(value, ingressTopic);
+                if (value != null) {
+                    sealed = Envelope.parse(value, ingressTopic);
+                } else {
+                    proof = deleteProof(headers, route.egressTopic(), ingressTopic);
+                }
             } catch (EnvelopeException e) {
                 Violation invalid = new Violation(Rule.ENVELOPE, e.reason().name(), e.reason() == EnvelopeException.Reason.NOT_ENCRYPTED
                         ? "the record is not a Ciphertrail envelope: its producer did not encrypt it. Encrypt it there"
@@ -82,15 +98,21 @@ public final class Gate {
             }
         }
 
-        if (envelope != null) {
+        if (sealed != null || proof != null) {
+            String boundTopic = sealed != null ? sealed.boundTopic() : proof.boundTopic();
+            String alias = sealed != null ? sealed.kek().alias() : proof.kek().alias();
+            String expectedAlias = envelope.kekAlias(route.egressTopic());
             Violation binding = null;
-            String expectedAlias = kekAliasTemplate.replace("${topic}", route.egressTopic());
-            if (!envelope.boundTopic().equals(route.egressTopic())) {
-                binding = new Violation(Rule.BINDING, "WRONG_TOPIC", "encrypted for topic '" + envelope.boundTopic()
-                        + "' but this route leads to '" + route.egressTopic() + "'; its readers could not decrypt it, or should not");
-            } else if (!envelope.kek().alias().equals(expectedAlias)) {
-                binding = new Violation(Rule.BINDING, "WRONG_KEK", "encrypted under KEK '" + envelope.kek().alias()
-                        + "' instead of the egress topic's '" + expectedAlias + "'");
+            if (!boundTopic.equals(route.egressTopic())) {
+                binding = new Violation(Rule.BINDING, "WRONG_TOPIC", (sealed != null ? "encrypted" : "the delete was authenticated")
+                        + " for topic '" + boundTopic + "' but this route leads to '" + route.egressTopic() + "'; its readers could not"
+                        + " decrypt it, or should not");
+            } else if (!alias.equals(expectedAlias)) {
+                binding = new Violation(Rule.BINDING, "WRONG_KEK", (sealed != null ? "encrypted" : "the delete was authenticated")
+                        + " under KEK '" + alias + "' instead of the egress topic's '" + expectedAlias + "'");
+            } else if (proof != null && !proof.boundTo(key)) {
+                binding = new Violation(Rule.BINDING, "UNAUTHENTICATED_DELETE", "the delete proof was made for another record key:"
+                        + " it was copied onto this delete");
             }
             if (binding != null && enforced(route, Rule.BINDING, binding, warnings)) {
                 return quarantined(found, binding, warnings, headers);
@@ -100,7 +122,7 @@ public final class Gate {
         Optional<TraceContext> assigned = Optional.empty();
         Optional<String> traceId = Optional.empty();
         if (route.mode(Rule.TRACE) != RuleMode.OFF) {
-            Optional<String> bound = envelope == null ? Optional.empty() : envelope.boundTraceId();
+            Optional<String> bound = sealed != null ? sealed.boundTraceId() : proof != null ? proof.boundTraceId() : Optional.empty();
             Header header = headers.lastHeader(TraceContext.HEADER);
             Optional<TraceContext> trace = header == null || header.value() == null
                     ? Optional.empty() : TraceContext.tryParse(new String(header.value(), StandardCharsets.US_ASCII));
@@ -128,6 +150,25 @@ public final class Gate {
             traceId = TraceContext.fromHeaders(headers).map(TraceContext::traceId);
         }
         return new Verdict(found, Optional.empty(), warnings, assigned, traceId);
+    }
+
+    /**
+     * The proof a delete carries, checked for form only (the gate holds no keys; readers check its tag).
+     *
+     * @return null for a plain delete on a topic that accepts them
+     * @throws EnvelopeException {@code UNAUTHENTICATED_DELETE} for a plain delete elsewhere, or why the proof is unreadable
+     */
+    private DeleteProof deleteProof(Headers headers, String egressTopic, String ingressTopic) {
+        Header header = headers.lastHeader(DeleteProof.HEADER);
+        if (header == null || header.value() == null) {
+            if (envelope.acceptsPlainDeletes(egressTopic)) {
+                return null;
+            }
+            throw new EnvelopeException(EnvelopeException.Reason.UNAUTHENTICATED_DELETE, ingressTopic,
+                    "no " + DeleteProof.HEADER + " header; the service accepts plain deletes only for topics in "
+                            + EnvelopeConfig.PLAIN_DELETES_TOPICS_CONFIG);
+        }
+        return DeleteProof.parse(header.value(), ingressTopic);
     }
 
     /** True when the rule is enforced; a permissive violation is added to the warnings instead. */

@@ -1,5 +1,6 @@
 package io.ciphertrail.policy.quarantine;
 
+import io.ciphertrail.core.tls.TlsConfig;
 import io.ciphertrail.policy.audit.AuditCodec;
 import io.ciphertrail.policy.gate.GateAudit;
 import io.ciphertrail.schemas.audit.AuditEventType;
@@ -37,7 +38,7 @@ public final class QuarantineTopic {
 
     /** Quarantined records that {@code filter} accepts, oldest first (committed records only). */
     public static List<QuarantinedRecord> read(Map<String, Object> clientConfigs, String topic, Predicate<QuarantinedRecord> filter) {
-        Map<String, Object> props = new HashMap<>(clientConfigs);
+        Map<String, Object> props = TlsConfig.secureClientConfigs(clientConfigs);
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -72,7 +73,7 @@ public final class QuarantineTopic {
     public static List<QuarantinedRecord> replay(Map<String, Object> clientConfigs, String quarantineTopic, String auditTopic,
                                                  Predicate<QuarantinedRecord> which, String source) {
         List<QuarantinedRecord> selected = read(clientConfigs, quarantineTopic, which);
-        Map<String, Object> props = new HashMap<>(clientConfigs);
+        Map<String, Object> props = TlsConfig.secureClientConfigs(clientConfigs);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {

@@ -1,5 +1,6 @@
 package io.ciphertrail.policy.rules;
 
+import io.ciphertrail.core.tls.TlsConfig;
 import io.ciphertrail.schemas.PlatformSchemas;
 import io.ciphertrail.schemas.policy.Policy;
 import java.io.IOException;
@@ -77,7 +78,7 @@ public final class PolicyTopic {
     public static Set<String> apply(Map<String, Object> clientConfigs, String topic, List<Policy> policies) {
         Set<String> removed = new HashSet<>(read(clientConfigs, topic).keySet());
         policies.forEach(p -> removed.remove(p.getName()));
-        Map<String, Object> props = new java.util.HashMap<>(clientConfigs);
+        Map<String, Object> props = TlsConfig.secureClientConfigs(clientConfigs);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
@@ -102,7 +103,7 @@ public final class PolicyTopic {
 
     /** The policies currently published, by name (reads the topic from the beginning to its end). */
     public static Map<String, Policy> read(Map<String, Object> clientConfigs, String topic) {
-        Map<String, Object> props = new java.util.HashMap<>(clientConfigs);
+        Map<String, Object> props = TlsConfig.secureClientConfigs(clientConfigs);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         Map<String, Policy> policies = new TreeMap<>();

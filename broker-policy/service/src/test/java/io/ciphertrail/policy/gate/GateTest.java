@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ciphertrail.core.envelope.CryptoListener;
 import io.ciphertrail.core.envelope.DekCache;
+import io.ciphertrail.core.envelope.DeleteProof;
 import io.ciphertrail.core.envelope.EnvelopeConfig;
 import io.ciphertrail.core.envelope.EnvelopeEncryptor;
 import io.ciphertrail.core.io.SecureFiles;
@@ -43,6 +44,7 @@ class GateTest {
         Map<String, Object> configs = Map.of(KmsConfig.TYPE_CONFIG, "local",
                 LocalKmsProvider.KEYSTORE_PATH_CONFIG, dir.resolve("keks.p12").toString(),
                 LocalKmsProvider.PASSWORD_FILE_CONFIG, password.toString());
+        KmsConfig.initialize(configs);
         try (KmsAdmin admin = KmsConfig.admin(configs)) {
             admin.create("ciphertrail/topic/orders");
             admin.create("ciphertrail/topic/payments");
@@ -159,8 +161,54 @@ class GateTest {
     }
 
     @Test
-    void tombstonesPassWithoutAnEnvelope() {
-        assertThat(gate.check("orders.ingress", traced(), "k".getBytes(StandardCharsets.UTF_8), null, policies("")).forwarded()).isTrue();
+    void aDeleteMustCarryAProofForTheEgressTopicItsKekAndItsKey() {
+        byte[] key = "k".getBytes(StandardCharsets.UTF_8);
+        Headers genuine = traced();
+        encryptor.encryptDelete("orders", genuine, key);
+        Verdict forwarded = gate.check("orders.ingress", genuine, key, null, policies(""));
+        assertThat(forwarded.forwarded()).isTrue();
+        assertThat(forwarded.traceId()).contains(TraceContext.fromHeaders(genuine).orElseThrow().traceId());
+
+        assertQuarantined(gate.check("orders.ingress", traced(), key, null, policies("")), Rule.ENVELOPE, "UNAUTHENTICATED_DELETE");
+        assertQuarantined(gate.check("orders.ingress", genuine, "other".getBytes(StandardCharsets.UTF_8), null, policies("")),
+                Rule.BINDING, "UNAUTHENTICATED_DELETE");
+        Headers forPayments = traced();
+        encryptor.encryptDelete("payments", forPayments, key);
+        assertQuarantined(gate.check("orders.ingress", forPayments, key, null, policies("")), Rule.BINDING, "WRONG_TOPIC");
+        Headers otherTrace = traced();
+        otherTrace.add(genuine.lastHeader(DeleteProof.HEADER));
+        assertQuarantined(gate.check("orders.ingress", otherTrace, key, null, policies("")), Rule.TRACE, "TRACE_MISMATCH");
+        Headers garbled = traced();
+        garbled.add(DeleteProof.HEADER, new byte[] {(byte) 0xC7, 0x44, 1});
+        assertQuarantined(gate.check("orders.ingress", garbled, key, null, policies("")), Rule.ENVELOPE, "MALFORMED");
+
+        Gate migrating = new Gate(new EnvelopeConfig(Map.of(EnvelopeConfig.PLAIN_DELETES_TOPICS_CONFIG, "orders")), Pattern.compile(".+\\.ingress"));
+        assertThat(migrating.check("orders.ingress", traced(), key, null, policies("")).forwarded()).isTrue();
+        assertThat(gate.check("orders.ingress", traced(), key, null, policies("    rules: {envelope: OFF}\n")).forwarded()).isTrue();
+    }
+
+    @Test
+    void aDeleteProofUnderAnotherTopicsKekIsABindingFailure() {
+        EnvelopeConfig elsewhere = new EnvelopeConfig(Map.of(EnvelopeConfig.KEK_ALIAS_TEMPLATE_CONFIG, "elsewhere/${topic}"));
+        try (EnvelopeEncryptor other = new EnvelopeEncryptor(kms, elsewhere, new DekCache(10, 60_000, Clock.systemUTC()),
+                CryptoListener.NONE, Clock.systemUTC())) {
+            Headers headers = traced();
+            other.encryptDelete("orders", headers, new byte[] {1});
+            assertQuarantined(gate.check("orders.ingress", headers, new byte[] {1}, null, policies("")), Rule.BINDING, "WRONG_KEK");
+        }
+    }
+
+    @Test
+    void theKekTheGateExpectsFollowsTheSameMappingsAsTheReaders() {
+        EnvelopeConfig shared = new EnvelopeConfig(Map.of(EnvelopeConfig.KEK_ALIAS_MAPPINGS_CONFIG, "orders|returns=elsewhere/orders"));
+        try (EnvelopeEncryptor writer = new EnvelopeEncryptor(kms, shared, new DekCache(10, 60_000, Clock.systemUTC()),
+                CryptoListener.NONE, Clock.systemUTC())) {
+            Headers headers = traced();
+            byte[] value = writer.encrypt("orders", headers, new byte[1]);
+            assertThat(new Gate(shared, Pattern.compile(".+\\.ingress")).check("orders.ingress", headers, null, value, policies("")).forwarded())
+                    .isTrue();
+            assertQuarantined(gate.check("orders.ingress", headers, null, value, policies("")), Rule.BINDING, "WRONG_KEK");
+        }
     }
 
     private static void assertQuarantined(Verdict verdict, Rule rule, String code) {

@@ -3,6 +3,7 @@ package io.ciphertrail.core.kms.pkcs11;
 import io.ciphertrail.core.kms.KeyStoreKms;
 import io.ciphertrail.core.kms.Kms;
 import io.ciphertrail.core.kms.KmsAdmin;
+import io.ciphertrail.core.kms.KmsException;
 import io.ciphertrail.core.kms.KmsProvider;
 import io.ciphertrail.core.kms.SecretSource;
 import java.util.Map;
@@ -52,12 +53,18 @@ public final class Pkcs11KmsProvider implements KmsProvider {
             return thread;
         });
         Pkcs11KekStore store = store(new AbstractConfig(CONFIG, configs, false));
-        return new KeyStoreKms(store, executor, false);
+        return new KeyStoreKms(store, executor);
     }
 
     @Override
     public KmsAdmin createAdmin(Map<String, ?> configs) {
-        return new KeyStoreKms(store(new AbstractConfig(CONFIG, configs, false)), Runnable::run, false);
+        return new KeyStoreKms(store(new AbstractConfig(CONFIG, configs, false)), Runnable::run);
+    }
+
+    @Override
+    public String initialize(Map<String, ?> configs) {
+        throw new KmsException("A PKCS#11 token is initialized with the token's own tools (softhsm2-util --init-token,"
+                + " or the HSM vendor's), not by Ciphertrail; then create its KEKs with 'ciphertrail keys create'");
     }
 
     private static Pkcs11KekStore store(AbstractConfig config) {
