@@ -60,8 +60,6 @@ final class LocalPlatform implements AutoCloseable {
     static final int DEFAULT_TLS_PORT = 9093;
     static final int DEFAULT_PLAINTEXT_PORT = 9092;
     static final int DEFAULT_HTTP_PORT = 8080;
-    /** A node of {@code up --nodes 3} runs as long as the platform: a modest heap, and the full JIT for steady traffic. */
-    private static final List<String> NODE_JAVA_OPTIONS = List.of("-Xms128m", "-Xmx512m", "-XX:+UseSerialGC");
 
     private static final String DEFAULT_POLICIES = """
             # Written by 'ciphertrail up' on first start; edit it and run 'ciphertrail policy apply' (or restart).
@@ -134,7 +132,7 @@ final class LocalPlatform implements AutoCloseable {
 
     private static SecureKafkaCluster startKafka(Home home, CertificateAuthority ca, int nodes, int tlsPort, int plaintextPort) {
         LocalKafkaBuilder<?> kafka = nodes > 1
-                ? MultiNodeSecureKafka.builder().nodes(nodes).directory(home.cluster()).javaOptions(NODE_JAVA_OPTIONS)
+                ? MultiNodeSecureKafka.builder().nodes(nodes).directory(home.cluster())
                 : EmbeddedSecureKafka.builder().directory(home.kafka());
         return kafka.certificateAuthority(ca)
                 .sslPort(isFree(tlsPort) ? tlsPort : 0)
