@@ -26,7 +26,7 @@ class NodeIsolationTest extends ClusterFaultTest {
             long frozenAt = System.nanoTime();
             isolated.pause();
             await("the cluster fences the frozen node and elects another leader").atMost(Duration.ofMinutes(1))
-                    .pollInterval(Duration.ofMillis(250)).until(() -> kafka.leaderOf(TOPIC, 0).id() != isolated.id());
+                    .pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> kafka.leaderOf(TOPIC, 0).id() != isolated.id());
             load.awaitAcknowledged(500, "traffic while the node is cut off");
             // The fault itself lasts a fixed time: hold the node frozen for the rest of it.
             Thread.sleep(Math.max(0, FROZEN_FOR.toMillis() - Duration.ofNanos(System.nanoTime() - frozenAt).toMillis()));
