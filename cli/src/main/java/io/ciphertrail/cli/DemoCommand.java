@@ -276,7 +276,7 @@ final class DemoCommand implements Callable<Integer> {
         out.println("   quarantine offset " + record.record().offset() + ": " + record.reason().code() + " (rule " + record.reason().rule()
                 + ") from " + record.reason().sourceTopic() + "-" + record.reason().sourcePartition() + "@" + record.reason().sourceOffset());
         out.println("   " + record.reason().detail());
-        out.println("   Show it:  ./ciphertrail quarantine show --offset " + record.record().offset());
+        out.println("   Show it:  ./ciphertrail quarantine show --partition " + record.record().partition() + " --offset " + record.record().offset());
         return "NOT_ENCRYPTED, kept byte for byte at " + QuarantineTopic.DEFAULT_NAME + "@" + record.record().offset();
     }
 

@@ -15,6 +15,8 @@ import io.ciphertrail.embedded.MultiNodeSecureKafka;
 import io.ciphertrail.embedded.SecureKafkaCluster;
 import io.ciphertrail.policy.PolicyService;
 import io.ciphertrail.policy.PolicyServiceConfig;
+import io.ciphertrail.policy.quarantine.QuarantineTopic;
+import io.ciphertrail.policy.rules.PolicyTopic;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -56,6 +58,10 @@ final class LocalPlatform implements AutoCloseable {
     /** The route the demo and the quick start use, opened on every start. */
     static final String DEMO_INGRESS = "orders.ingress";
     static final String DEMO_EGRESS = "orders";
+
+    /** Topics only the brokers and the platform's own identities may write to. */
+    static final List<String> PLATFORM_TOPICS = List.of(PolicyServiceConfig.DEFAULT_AUDIT_TOPIC, QuarantineTopic.DEFAULT_NAME,
+            PolicyTopic.DEFAULT_NAME, PolicyServiceConfig.DEFAULT_ALERTS_TOPIC, PolicyServiceConfig.DEFAULT_BLOCKS_TOPIC);
 
     static final int DEFAULT_TLS_PORT = 9093;
     static final int DEFAULT_PLAINTEXT_PORT = 9092;
@@ -106,6 +112,7 @@ final class LocalPlatform implements AutoCloseable {
             }
             Map<String, Object> admin = clientSettings(home, kafka, ADMIN);
             grantBaseAcls(admin);
+            reservePlatformTopics(admin);
             openRoute(admin, DEMO_INGRESS, DEMO_EGRESS);
             ensureKek(admin, DEMO_EGRESS);
             if (!Files.exists(home.policies())) {
@@ -219,6 +226,16 @@ final class LocalPlatform implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("Cannot grant the demo identities their ACLs: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Only super users (the broker, the policy service, the administrator) may write to the platform's own topics:
+     * a DENY for everyone else beats any ALLOW, wildcards included. Audit events there are trusted to come from the
+     * brokers, quarantine records to come from the gate, policies and blocks from the platform.
+     */
+    private static void reservePlatformTopics(Map<String, Object> adminSettings) {
+        AccessControlEntry nobodyElse = new AccessControlEntry("User:*", "*", AclOperation.WRITE, AclPermissionType.DENY);
+        createAcls(adminSettings, PLATFORM_TOPICS.stream().map(topic -> new AclBinding(topic(topic), nobodyElse)).toList());
     }
 
     private static AccessControlEntry allow(String identity, AclOperation operation) {

@@ -1,9 +1,12 @@
 package io.ciphertrail.cli;
 
 import io.ciphertrail.policy.PolicyServiceConfig;
-import io.ciphertrail.policy.quarantine.QuarantineHeaders;
+import io.ciphertrail.policy.quarantine.OriginalReference;
 import io.ciphertrail.policy.quarantine.QuarantineTopic;
 import io.ciphertrail.policy.quarantine.QuarantinedRecord;
+import io.ciphertrail.policy.quarantine.ReplayRules;
+import io.ciphertrail.policy.rules.PolicyTopic;
+import io.ciphertrail.policy.rules.ReservedTopics;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -11,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import org.apache.kafka.common.header.Header;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,8 +48,12 @@ final class QuarantineCommand {
         @Option(names = "--trace", paramLabel = "TRACE-ID", description = "Records with this trace ID.")
         String traceId;
 
-        @Option(names = "--offset", paramLabel = "N", description = "The record at this offset of the quarantine topic.")
+        @Option(names = "--offset", paramLabel = "N", description = "The record at this offset of the quarantine topic (with --partition).")
         Long offset;
+
+        @Option(names = "--partition", paramLabel = "P", defaultValue = "0",
+                description = "With --offset: the quarantine topic's partition (default: ${DEFAULT-VALUE}).")
+        int partition;
 
         @Option(names = "--source", paramLabel = "TOPIC", description = "Records quarantined from this ingress topic (with --from-offset/--to-offset).")
         String source;
@@ -61,7 +69,7 @@ final class QuarantineCommand {
                 return q -> q.traceId().equals(Optional.of(traceId));
             }
             if (offset != null) {
-                return q -> q.record().offset() == offset;
+                return q -> q.record().partition() == partition && q.record().offset() == offset;
             }
             if (source != null) {
                 long low = from == null ? Long.MIN_VALUE : from;
@@ -81,11 +89,11 @@ final class QuarantineCommand {
         public Integer call() {
             List<QuarantinedRecord> records = read(q -> reason == null || reason.equals(q.reason().code()));
             PrintWriter out = spec.commandLine().getOut();
-            out.printf("%-8s %-24s %-20s %-10s %-22s %-32s %s%n", "OFFSET", "QUARANTINED", "POLICY", "RULE", "REASON", "TRACE", "FROM");
+            out.printf("%-10s %-24s %-20s %-10s %-22s %-32s %s%n", "P@OFFSET", "QUARANTINED", "POLICY", "RULE", "REASON", "TRACE", "FROM");
             for (QuarantinedRecord q : records) {
-                out.printf("%-8d %-24s %-20s %-10s %-22s %-32s %s-%d@%d%n", q.record().offset(), Instant.ofEpochMilli(q.reason().time()),
-                        blank(q.reason().policy()), q.reason().rule(), q.reason().code(), q.traceId().orElse("-"),
-                        q.reason().sourceTopic(), q.reason().sourcePartition(), q.reason().sourceOffset());
+                out.printf("%-10s %-24s %-20s %-10s %-22s %-32s %s%n", q.record().partition() + "@" + q.record().offset(),
+                        Instant.ofEpochMilli(q.reason().time()), blank(q.reason().policy()), q.reason().rule(), q.reason().code(),
+                        q.traceId().orElse("-"), q.origin());
             }
             out.println(records.size() + " quarantined records in " + topic);
             return 0;
@@ -116,11 +124,19 @@ final class QuarantineCommand {
                 out.println("  when:      " + Instant.ofEpochMilli(q.reason().time()) + " (record timestamp " + Instant.ofEpochMilli(q.record().timestamp()) + ")");
                 out.println("  trace:     " + q.traceId().orElse("-"));
                 out.println("  key:       " + (q.record().key() == null ? "null" : q.record().key().length + " bytes"));
-                out.println("  value:     " + (q.record().value() == null ? "null" : q.record().value().length + " bytes"));
-                for (Header header : QuarantineHeaders.original(q.record().headers())) {
+                if (q.reference().isPresent()) {
+                    OriginalReference original = q.reference().get();
+                    out.println("  value:     not copied: a reference to the original (" + original.recordBytes() + " bytes; value "
+                            + original.valueBytes() + " bytes, SHA-256 " + original.valueSha256() + ")");
+                    out.println("  original:  " + q.origin() + ", readable there until that topic's retention removes it;"
+                            + " 'quarantine replay' reads it from there");
+                } else {
+                    out.println("  value:     " + (q.record().value() == null ? "null" : q.record().value().length + " bytes"));
+                }
+                for (Header header : q.originalHeaders()) {
                     out.println("  header:    " + header.key() + " (" + (header.value() == null ? "null" : header.value().length + " bytes") + ")");
                 }
-                if (showValue && q.record().value() != null) {
+                if (showValue && q.reference().isEmpty() && q.record().value() != null) {
                     out.println("  content:   " + new String(q.record().value(), StandardCharsets.UTF_8));
                 }
             }
@@ -130,7 +146,9 @@ final class QuarantineCommand {
 
     @Command(name = "replay", mixinStandardHelpOptions = true,
             description = {"Puts quarantined records back on their ingress topic, exactly as they arrived, keeping their trace ID.",
-                "The gate checks them again; each replay is audited (RECORD_REPLAYED)."})
+                "Only the gate's own copies of records still in a topic the gate reads are replayed: each is checked against",
+                "the original at its topic, partition and offset, and the original is what is written. The gate checks them",
+                "again; each replay is audited (RECORD_REPLAYED)."})
     static final class Replay extends QuarantineTopicCommand implements Callable<Integer> {
         @Mixin
         Selection selection;
@@ -138,20 +156,30 @@ final class QuarantineCommand {
         @Option(names = "--audit-topic", defaultValue = PolicyServiceConfig.DEFAULT_AUDIT_TOPIC, description = "Audit topic (default: ${DEFAULT-VALUE}).")
         String auditTopic;
 
+        @Option(names = "--ingress-pattern", defaultValue = ".+\\.ingress",
+                description = "The topics the gate reads (its ciphertrail.gate.ingress.pattern); replay writes only there (default: ${DEFAULT-VALUE}).")
+        Pattern ingressPattern;
+
         @Override
         public Integer call() {
-            List<QuarantinedRecord> replayed = QuarantineTopic.replay(settings.load(LocalPlatform.ADMIN), topic, auditTopic,
-                    selection.predicate(), "ciphertrail://cli/" + System.getProperty("user.name", "operator"));
+            ReservedTopics reserved = new ReservedTopics(List.of(topic, auditTopic, PolicyTopic.DEFAULT_NAME,
+                    PolicyServiceConfig.DEFAULT_ALERTS_TOPIC, PolicyServiceConfig.DEFAULT_BLOCKS_TOPIC), PolicyServiceConfig.DEFAULT_APPLICATION_ID);
+            QuarantineTopic.ReplayResult result = QuarantineTopic.replay(settings.load(LocalPlatform.ADMIN),
+                    new ReplayRules(topic, auditTopic, ingressPattern, reserved), selection.predicate(),
+                    "ciphertrail://cli/" + System.getProperty("user.name", "operator"));
             PrintWriter out = spec.commandLine().getOut();
-            for (QuarantinedRecord q : replayed) {
-                out.println("Replayed quarantine offset " + q.record().offset() + " to " + q.reason().sourceTopic()
+            for (QuarantinedRecord q : result.replayed()) {
+                out.println("Replayed quarantine " + q.record().partition() + "@" + q.record().offset() + " to " + q.reason().sourceTopic()
                         + " (trace " + q.traceId().orElse("-") + ")");
             }
-            if (replayed.isEmpty()) {
-                out.println("No quarantined record matched; nothing replayed");
-                return 1;
+            for (QuarantineTopic.Refusal refusal : result.refused()) {
+                out.println("Refused quarantine " + refusal.record().record().partition() + "@" + refusal.record().record().offset()
+                        + ": " + refusal.reason());
             }
-            return 0;
+            if (result.replayed().isEmpty() && result.refused().isEmpty()) {
+                out.println("No quarantined record matched; nothing replayed");
+            }
+            return result.refused().isEmpty() && !result.replayed().isEmpty() ? 0 : 1;
         }
     }
 

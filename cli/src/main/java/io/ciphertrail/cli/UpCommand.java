@@ -7,6 +7,9 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -57,7 +60,9 @@ final class UpCommand implements Callable<Integer> {
         out.flush();
         LocalPlatform platform = LocalPlatform.start(layout, nodes, port, plaintextPort, httpPort);
         CountDownLatch stopped = new CountDownLatch(1);
+        ScheduledExecutorService watcher = watch(platform, out);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            watcher.shutdownNow();
             out.println("Stopping ...");
             out.flush();
             platform.close();
@@ -81,6 +86,24 @@ final class UpCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--nodes takes 1 (one broker in this process) or 3 (a cluster"
                     + " whose every topic has three replicas, two in sync), not " + nodes);
         }
+    }
+
+    /** Prints what the policy service reports about writing, as it changes. */
+    private static ScheduledExecutorService watch(LocalPlatform platform, PrintWriter out) {
+        ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "ciphertrail-up-watch");
+            thread.setDaemon(true);
+            return thread;
+        });
+        ServiceWatch watch = new ServiceWatch();
+        watcher.scheduleWithFixedDelay(() -> {
+            String line = watch.update(platform.service().writes());
+            if (line != null) {
+                out.println(line);
+                out.flush();
+            }
+        }, 1, 1, TimeUnit.SECONDS);
+        return watcher;
     }
 
     /** What is running and where its settings are; shared with the demo. */

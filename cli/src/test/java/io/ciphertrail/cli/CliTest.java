@@ -2,11 +2,17 @@ package io.ciphertrail.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.ciphertrail.core.io.SecureFiles;
 import io.ciphertrail.core.pki.CertificateSigningRequest;
 import io.ciphertrail.core.pki.KeyAlgorithm;
 import io.ciphertrail.core.pki.Pem;
+import io.ciphertrail.policy.delivery.WriteFailures;
+import io.ciphertrail.policy.quarantine.QuarantineHeaders;
+import io.ciphertrail.policy.quarantine.QuarantineReason;
+import io.ciphertrail.policy.quarantine.QuarantineTopic;
+import io.ciphertrail.policy.quarantine.QuarantinedRecord;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -17,6 +23,25 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -247,5 +272,65 @@ class CliTest {
         assertThat(chain.get(0).getPublicKey()).isEqualTo(keys.getPublic());
         assertThat(run("certs", "inspect", dir.resolve("payments.crt").toString(), "--ca", ca.toString()).out())
                 .contains("CN=payments,O=Ciphertrail").contains("Chain:      valid against");
+    }
+
+    @Test
+    void onlyThePlatformWritesItsOwnTopicsWhateverAWildcardGrantAllows() throws Exception {
+        Map<String, Object> admin = LocalPlatform.clientSettings(platform.home(), platform.kafka(), LocalPlatform.ADMIN);
+        Topics.ensure(admin, "wide.ingress");
+        try (Admin acls = Admin.create(admin)) {
+            acls.createAcls(List.of(new AclBinding(new ResourcePattern(ResourceType.TOPIC, "*", PatternType.LITERAL),
+                    new AccessControlEntry("User:wide-writer", "*", AclOperation.WRITE, AclPermissionType.ALLOW)))).all().get();
+        }
+        Map<String, Object> writer = platform.kafka().clientProperties("wide-writer");
+        writer.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        try (KafkaProducer<String, String> forger = new KafkaProducer<>(writer, new StringSerializer(), new StringSerializer())) {
+            forger.send(new ProducerRecord<>("wide.ingress", "k", "the grant works")).get(20, TimeUnit.SECONDS);
+            for (String topic : LocalPlatform.PLATFORM_TOPICS) {
+                assertThatThrownBy(() -> forger.send(new ProducerRecord<>(topic, "127.0.0.1", "forged")).get(20, TimeUnit.SECONDS))
+                        .as(topic).hasCauseInstanceOf(TopicAuthorizationException.class);
+            }
+        }
+    }
+
+    @Test
+    void quarantineReplayTakesAPartitionAndReplaysOnlyTheGatesOwnCopies() throws Exception {
+        Map<String, Object> admin = LocalPlatform.clientSettings(platform.home(), platform.kafka(), LocalPlatform.ADMIN);
+        Map<String, Object> producer = LocalPlatform.clientSettings(platform.home(), platform.kafka(), LocalPlatform.PRODUCER);
+        try (KafkaProducer<String, String> legacy = new KafkaProducer<>(producer, new StringSerializer(), new StringSerializer())) {
+            legacy.send(new ProducerRecord<>(LocalPlatform.DEMO_INGRESS, "cli-plain", "{\"plain\":true}")).get(30, TimeUnit.SECONDS);
+        }
+        QuarantinedRecord genuine = await().atMost(Duration.ofSeconds(60)).until(() -> QuarantineTopic.read(admin, QuarantineTopic.DEFAULT_NAME,
+                q -> q.record().key() != null && new String(q.record().key(), StandardCharsets.UTF_8).equals("cli-plain")), l -> !l.isEmpty()).get(0);
+        long forged;
+        try (KafkaProducer<byte[], byte[]> writer = new KafkaProducer<>(admin, new ByteArraySerializer(), new ByteArraySerializer())) {
+            forged = writer.send(new ProducerRecord<>(QuarantineTopic.DEFAULT_NAME, null, (byte[]) null, "injected".getBytes(StandardCharsets.UTF_8),
+                    QuarantineHeaders.withReason(new RecordHeaders(), new QuarantineReason("p", "envelope", "NOT_ENCRYPTED", "x", LocalPlatform.DEMO_EGRESS, 0, 0, 1L))))
+                    .get().offset();
+        }
+        String partition = Integer.toString(genuine.record().partition());
+        Run refused = run("quarantine", "replay", "--partition", "0", "--offset", Long.toString(forged), "--home", home.toString());
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.out()).contains("Refused quarantine 0@" + forged + ": '" + LocalPlatform.DEMO_EGRESS + "' is not an ingress topic the gate reads");
+
+        Run shown = run("quarantine", "show", "--partition", partition, "--offset", Long.toString(genuine.record().offset()), "--home", home.toString());
+        assertThat(shown.out()).contains("reason:    NOT_ENCRYPTED").contains("from:      " + LocalPlatform.DEMO_INGRESS + " partition 0");
+        Run replayed = run("quarantine", "replay", "--partition", partition, "--offset", Long.toString(genuine.record().offset()),
+                "--home", home.toString());
+        assertThat(replayed.exit()).as(replayed.out() + replayed.err()).isZero();
+        assertThat(replayed.out()).contains("Replayed quarantine " + partition + "@" + genuine.record().offset() + " to " + LocalPlatform.DEMO_INGRESS);
+    }
+
+    @Test
+    void upTellsWhenThePolicyServiceCannotWriteAndWhenItWritesAgain() {
+        ServiceWatch watch = new ServiceWatch();
+        java.time.Instant at = java.time.Instant.parse("2026-01-01T10:00:00Z");
+        assertThat(watch.update(new WriteFailures.Report(WriteFailures.Status.UP, 0, null, null, 1_000))).isNull();
+        assertThat(watch.update(new WriteFailures.Report(WriteFailures.Status.RETRYING, 1, at,
+                "Cannot write to the quarantine topic 'ciphertrail.quarantine': it does not exist", 1_000)))
+                .contains("a write failed (Cannot write to the quarantine topic 'ciphertrail.quarantine': it does not exist)")
+                .contains("Nothing is skipped").contains("RETRYING");
+        assertThat(watch.update(new WriteFailures.Report(WriteFailures.Status.RETRYING, 1, at, "same", 1_000))).isNull();
+        assertThat(watch.update(new WriteFailures.Report(WriteFailures.Status.UP, 1, at, "same", 1_000))).contains("writing again");
     }
 }

@@ -1,7 +1,9 @@
 package io.ciphertrail.policy;
 
 import io.ciphertrail.core.envelope.EnvelopeConfig;
+import io.ciphertrail.policy.clients.AclBlocker;
 import io.ciphertrail.policy.clients.InsecureClientMonitor;
+import io.ciphertrail.policy.gate.Destinations;
 import io.ciphertrail.policy.gate.Gate;
 import io.ciphertrail.policy.gate.GateAudit;
 import io.ciphertrail.policy.gate.GateOutput;
@@ -31,8 +33,13 @@ final class PolicyTopology {
     private PolicyTopology() {
     }
 
+    /**
+     * @param destinations the gate's checked view of where it writes
+     * @param clusterId    the cluster whose brokers' audit events the monitor trusts
+     * @param blocker      places and lifts the monitor's DENY ACLs
+     */
     static Topology build(PolicyServiceConfig config, Map<String, Object> clientConfigs, AtomicReference<PolicyBook> policies,
-                          ServiceMetrics metrics, String applicationId) {
+                          ServiceMetrics metrics, String applicationId, Destinations destinations, String clusterId, AclBlocker blocker) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addGlobalStore(
                 Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PolicyUpdater.STORE), Serdes.String(), Serdes.ByteArray())
@@ -41,15 +48,14 @@ final class PolicyTopology {
                 Consumed.with(Serdes.String(), Serdes.ByteArray()),
                 () -> new PolicyUpdater(policies));
 
-        Gate gate = new Gate(new EnvelopeConfig(clientConfigs), config.ingressPattern());
+        Gate gate = new Gate(new EnvelopeConfig(clientConfigs), config.ingressPattern(), config.reservedTopics(applicationId));
         GateAudit audit = new GateAudit(config.getString(PolicyServiceConfig.AUDIT_TOPIC_CONFIG),
                 "ciphertrail://policy-service/" + applicationId);
-        String quarantine = config.getString(PolicyServiceConfig.QUARANTINE_TOPIC_CONFIG);
         builder.stream(config.ingressPattern(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
-                .process(() -> new GateProcessor(gate, policies, quarantine, audit, metrics))
+                .process(() -> new GateProcessor(gate, policies, destinations, audit, metrics))
                 .to(GateOutput.TOPIC, Produced.with(Serdes.ByteArray(), GateOutput.serde()));
 
-        InsecureClientMonitor.addTo(builder, config, clientConfigs, metrics);
+        InsecureClientMonitor.addTo(builder, config, clusterId, blocker, metrics);
         return builder.build();
     }
 }

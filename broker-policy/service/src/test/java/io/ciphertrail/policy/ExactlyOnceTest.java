@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 @WithSecureKafka(plaintextListener = true,
         authorizer = "io.ciphertrail.broker.authorizer.SecureTransportAuthorizer",
         superUsers = {"User:policy-service", "User:orders-service", "User:legacy-service", "User:billing-service", "User:operator"},
-        brokerProperties = {"ciphertrail.authorizer.audit.window.ms=1000"})
+        brokerProperties = {"ciphertrail.authorizer.audit.window.ms=1000", "ciphertrail.authorizer.audit.max.aggregates=1000"})
 class ExactlyOnceTest {
     private static final int RECORDS = 1_000;
 

@@ -17,9 +17,13 @@ import io.ciphertrail.core.trace.TraceContext;
 import io.ciphertrail.embedded.EmbeddedSecureKafka;
 import io.ciphertrail.embedded.WithSecureKafka;
 import io.ciphertrail.policy.audit.AuditCodec;
+import io.ciphertrail.policy.quarantine.OriginalReference;
 import io.ciphertrail.policy.quarantine.QuarantineHeaders;
+import io.ciphertrail.policy.quarantine.QuarantineReason;
 import io.ciphertrail.policy.quarantine.QuarantineTopic;
 import io.ciphertrail.policy.quarantine.QuarantinedRecord;
+import io.ciphertrail.policy.quarantine.ReplayRules;
+import io.ciphertrail.policy.rules.ReservedTopics;
 import io.ciphertrail.policy.rules.PolicyFile;
 import io.ciphertrail.policy.rules.PolicyTopic;
 import io.ciphertrail.producer.SecureProducer;
@@ -46,6 +50,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -63,14 +68,18 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The policy service against a real TLS-only broker running the SecureTransportAuthorizer (STRICT). */
 @WithSecureKafka(plaintextListener = true,
         authorizer = "io.ciphertrail.broker.authorizer.SecureTransportAuthorizer",
         superUsers = {"User:policy-service", "User:orders-service", "User:legacy-service", "User:billing-service", "User:operator"},
-        brokerProperties = {"ciphertrail.authorizer.audit.window.ms=1000"})
+        brokerProperties = {"ciphertrail.authorizer.audit.window.ms=1000", "ciphertrail.authorizer.audit.max.aggregates=1000"})
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PolicyServiceTest {
     static final String POLICIES = """
             policies:
@@ -82,7 +91,17 @@ class PolicyServiceTest {
                 to: payments
                 rules:
                   trace: PERMISSIVE
+              - name: ghost
+                from: ghost.ingress
+                to: ghost
+              - name: quarantine-convention
+                fromPattern: "(.+\\\\.quarantine)\\\\.ingress"
+                to: "$1"
             """;
+
+    static final ReplayRules REPLAY = new ReplayRules("ciphertrail.quarantine", "ciphertrail.audit", Pattern.compile(".+\\.ingress"),
+            new ReservedTopics(List.of("ciphertrail.quarantine", "ciphertrail.audit", "ciphertrail.policies", "ciphertrail.alerts",
+                    "ciphertrail.blocks"), "policy-service-test"));
 
     @TempDir
     static Path dir;
@@ -100,11 +119,12 @@ class PolicyServiceTest {
                 LocalKmsProvider.PASSWORD_FILE_CONFIG, password.toString());
         KmsConfig.initialize(kms);
         try (KmsAdmin admin = KmsConfig.admin(kms)) {
-            for (String topic : List.of("orders", "payments", "invoices")) {
+            for (String topic : List.of("orders", "payments", "invoices", "ghost", "ciphertrail.quarantine")) {
                 admin.create("ciphertrail/topic/" + topic);
             }
         }
-        kafka.createTopics(1, "orders.ingress", "orders", "payments.ingress", "payments", "invoices.ingress", "invoices");
+        kafka.createTopics(1, "orders.ingress", "orders", "payments.ingress", "payments", "invoices.ingress", "invoices", "ghost.ingress",
+                "ciphertrail.quarantine.ingress");
         Path policyFile = dir.resolve("policies.yaml");
         Files.writeString(policyFile, POLICIES);
 
@@ -117,6 +137,9 @@ class PolicyServiceTest {
         settings.put(PolicyServiceConfig.ALERT_WINDOW_MS_CONFIG, 30_000L);
         settings.put(PolicyServiceConfig.BLOCK_ENABLED_CONFIG, true);
         settings.put(PolicyServiceConfig.BLOCK_DURATION_MS_CONFIG, 4_000L);
+        settings.put(PolicyServiceConfig.TOPICS_REFRESH_MS_CONFIG, 1_000L);
+        settings.put(PolicyServiceConfig.RETRY_BACKOFF_MS_CONFIG, 200L);
+        settings.put(PolicyServiceConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 2_000L);
         service = PolicyService.start(settings);
         await().atMost(Duration.ofSeconds(60)).until(() -> service.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING
                 && service.policies().routeFor("orders.ingress").isPresent());
@@ -169,6 +192,49 @@ class PolicyServiceTest {
         return events;
     }
 
+    /** Sends one record encrypted for {@code egress} to {@code ingress}, as a well-behaved producer does; returns its trace ID. */
+    static String sendEncrypted(String ingress, String egress, String key, String value, Headers headers) throws Exception {
+        ProducerRecord<String, String> record = new ProducerRecord<>(ingress, null, key, value, headers);
+        try (SecureProducer<String, String> producer = new SecureProducer<>(client("orders-service",
+                SecureProducerConfig.BOUND_TOPICS_CONFIG, ingress + ":" + egress), new StringSerializer(), new StringSerializer())) {
+            producer.send(record).get();
+        }
+        return SecureProducer.traceId(record).orElseThrow();
+    }
+
+    /** Sends an order through the gate and waits until it is forwarded: the gate goes on. */
+    static void assertTheGateStillForwards(String key) throws Exception {
+        sendEncrypted("orders.ingress", "orders", key, "an order after it", new RecordHeaders());
+        await().atMost(Duration.ofSeconds(90)).until(() -> readAll("orders", 1).stream()
+                .anyMatch(r -> Arrays.equals(r.key(), key.getBytes(StandardCharsets.UTF_8))));
+    }
+
+    static List<QuarantinedRecord> awaitQuarantined(java.util.function.Predicate<QuarantinedRecord> which, int atLeast) {
+        List<QuarantinedRecord> found = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(90)).until(() -> {
+            found.clear();
+            found.addAll(QuarantineTopic.read(client("operator"), "ciphertrail.quarantine", which));
+            return found.size() >= atLeast;
+        });
+        return found;
+    }
+
+    static java.util.function.Predicate<QuarantinedRecord> keyed(String key) {
+        return q -> q.record().key() != null && Arrays.equals(q.record().key(), key.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static long endOffset(String topic) throws Exception {
+        try (Admin admin = kafka.admin()) {
+            org.apache.kafka.common.TopicPartition partition = new org.apache.kafka.common.TopicPartition(topic, 0);
+            return admin.listOffsets(Map.of(partition, org.apache.kafka.clients.admin.OffsetSpec.latest())).all().get().get(partition).offset();
+        }
+    }
+
+    static String health() throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort() + "/health")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     @Test
     void encryptedEventIsForwardedWithItsTraceAndTheConsumerLibraryDecryptsIt() throws Exception {
         ProducerRecord<String, String> order = new ProducerRecord<>("orders.ingress", "o-1", "two widgets");
@@ -216,11 +282,11 @@ class PolicyServiceTest {
             quarantined.clear();
             quarantined.addAll(QuarantineTopic.read(client("operator"), "ciphertrail.quarantine",
                     q -> "orders.ingress".equals(q.reason().sourceTopic())));
-            return quarantined.stream().anyMatch(q -> "NOT_ENCRYPTED".equals(q.reason().code()))
+            return quarantined.stream().anyMatch(keyed("legacy-key"))
                     && quarantined.stream().anyMatch(q -> "WRONG_TOPIC".equals(q.reason().code()));
         });
 
-        QuarantinedRecord notEncrypted = quarantined.stream().filter(q -> "NOT_ENCRYPTED".equals(q.reason().code())).findFirst().orElseThrow();
+        QuarantinedRecord notEncrypted = quarantined.stream().filter(keyed("legacy-key")).findFirst().orElseThrow();
         assertThat(notEncrypted.record().value()).isEqualTo(plain);
         assertThat(notEncrypted.record().key()).isEqualTo("legacy-key".getBytes(StandardCharsets.UTF_8));
         assertThat(notEncrypted.record().timestamp()).isEqualTo(1_700_000_000_000L);
@@ -291,8 +357,8 @@ class PolicyServiceTest {
                 + "  - name: invoices\n    from: invoices.ingress\n    to: invoices\n", "update"));
         await().atMost(Duration.ofSeconds(30)).until(() -> service.policies().routeFor("invoices.ingress").isPresent());
 
-        List<QuarantinedRecord> replayed = QuarantineTopic.replay(client("operator"), "ciphertrail.quarantine", "ciphertrail.audit",
-                q -> q.traceId().equals(java.util.Optional.of(traceId)), "ciphertrail://test");
+        List<QuarantinedRecord> replayed = QuarantineTopic.replay(client("operator"), REPLAY,
+                q -> q.traceId().equals(java.util.Optional.of(traceId)), "ciphertrail://test").replayed();
         assertThat(replayed).hasSize(1);
 
         ConsumerRecord<byte[], byte[]> forwarded = readAll("invoices", 1).get(0);
@@ -301,38 +367,235 @@ class PolicyServiceTest {
                 AuditEventType.RECORD_REPLAYED, AuditEventType.RECORD_FORWARDED);
     }
 
+    /**
+     * One real offender among forged audit events and a flood: only the brokers' events about the offender count, the
+     * flood (one insider asking for 10,000 topics it may not see, again and again) does not hide it, the service never
+     * blocks a wildcard, a victim named by a forger, or itself, and it lifts only the DENY ACLs it placed.
+     */
     @Test
-    void repeatedPlaintextAttemptsRaiseAnAlertAndAnExpiringDenyAcl() throws Exception {
-        Map<String, Object> plaintext = new HashMap<>(kafka.plaintextClientProperties());
-        plaintext.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000);
-        plaintext.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000);
-        try (Admin intruder = Admin.create(plaintext)) {
-            for (int i = 0; i < 12; i++) {
-                try {
-                    intruder.describeAcls(AclBindingFilter.ANY).values().get(5, TimeUnit.SECONDS);
-                } catch (ExecutionException expected) {
-                    // denied: the broker refuses plaintext
+    void repeatedPlaintextAttemptsRaiseAnAlertAndAnExpiringDenyAclDespiteForgedEventsAndAFlood() throws Exception {
+        String broker;
+        AclBinding operators = new AclBinding(new org.apache.kafka.common.resource.ResourcePattern(org.apache.kafka.common.resource.ResourceType.TOPIC,
+                "*", org.apache.kafka.common.resource.PatternType.LITERAL), new org.apache.kafka.common.acl.AccessControlEntry("User:ANONYMOUS",
+                "127.0.0.1", org.apache.kafka.common.acl.AclOperation.ALL, AclPermissionType.DENY));
+        try (Admin admin = kafka.admin()) {
+            broker = "crn:///kafka=" + admin.describeCluster().clusterId().get() + "/node=1/role=broker";
+            admin.createAcls(List.of(operators)).all().get();
+        }
+        writeAuditEvent("crn:///kafka=another-cluster/node=1/role=broker", "10.0.0.66", "User:victim", "10.0.0.66");
+        writeAuditEvent(broker, "*", "User:*", "*");
+        writeAuditEvent(broker, "10.0.0.67", "User:policy-service", "10.0.0.67");
+        writeAuditEvent(broker, "10.0.0.99", "User:victim", "10.0.0.68");
+
+        java.util.concurrent.atomic.AtomicBoolean flooding = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicInteger floods = new java.util.concurrent.atomic.AtomicInteger();
+        Thread flood = new Thread(() -> {
+            List<String> topics = java.util.stream.IntStream.range(0, 10_000).mapToObj(i -> "probe-" + i).toList();
+            try (Admin flooder = Admin.create(client("flooder"))) {
+                while (flooding.get()) {
+                    try {
+                        flooder.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS);
+                    } catch (Exception expected) {
+                        // denied: it may not see them
+                    }
+                    floods.incrementAndGet();
                 }
             }
+        }, "flooder");
+        flood.start();
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> floods.get() >= 2);
+            Map<String, Object> plaintext = new HashMap<>(kafka.plaintextClientProperties());
+            plaintext.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000);
+            plaintext.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000);
+            try (Admin intruder = Admin.create(plaintext)) {
+                for (int i = 0; i < 12; i++) {
+                    try {
+                        intruder.describeAcls(AclBindingFilter.ANY).values().get(5, TimeUnit.SECONDS);
+                    } catch (ExecutionException expected) {
+                        // denied: the broker refuses plaintext
+                    }
+                }
+            }
+        } finally {
+            flooding.set(false);
+            flood.join();
         }
-        List<ConsumerRecord<byte[], byte[]>> alerts = readAll("ciphertrail.alerts", 1);
-        Alert alert = Alert.fromByteBuffer(ByteBuffer.wrap(alerts.get(0).value()));
-        assertThat(alert.getPrincipal()).isEqualTo("User:ANONYMOUS");
+        List<Alert> alerts = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            alerts.clear();
+            for (ConsumerRecord<byte[], byte[]> record : readAll("ciphertrail.alerts", 1)) {
+                alerts.add(Alert.fromByteBuffer(ByteBuffer.wrap(record.value())));
+            }
+            return alerts.stream().anyMatch(a -> a.getPrincipal().equals("User:ANONYMOUS"));
+        });
+        Alert alert = alerts.stream().filter(a -> a.getPrincipal().equals("User:ANONYMOUS")).findFirst().orElseThrow();
         assertThat(alert.getClientAddress()).isEqualTo("127.0.0.1");
         assertThat(alert.getAttempts()).isGreaterThanOrEqualTo(5);
         assertThat(alert.getAction()).isEqualTo(AlertAction.BLOCKED);
         assertThat(alert.getMessage()).contains("move this client to the TLS listener");
+        // Events the brokers did not write raise nothing; a wildcard and the service itself are never blocked.
+        assertThat(alerts).noneMatch(a -> a.getPrincipal().equals("User:victim"));
+        assertThat(alerts).filteredOn(a -> a.getPrincipal().equals("User:*") || a.getPrincipal().equals("User:policy-service"))
+                .allSatisfy(a -> {
+                    assertThat(a.getAction()).isEqualTo(AlertAction.NONE);
+                    assertThat(a.getMessage()).contains("not blocked");
+                });
 
         try (Admin admin = kafka.admin()) {
             AclBindingFilter anonymous = new AclBindingFilter(org.apache.kafka.common.resource.ResourcePatternFilter.ANY,
                     new org.apache.kafka.common.acl.AccessControlEntryFilter("User:ANONYMOUS", "127.0.0.1",
                             org.apache.kafka.common.acl.AclOperation.ANY, AclPermissionType.DENY));
-            await().atMost(Duration.ofSeconds(10)).until(() -> !admin.describeAcls(anonymous).values().get().isEmpty());
+            await().atMost(Duration.ofSeconds(10)).until(() -> admin.describeAcls(anonymous).values().get().size() == 4);
             assertThat(admin.describeAcls(anonymous).values().get()).extracting(AclBinding::entry)
                     .allMatch(entry -> entry.permissionType() == AclPermissionType.DENY);
-            await().atMost(Duration.ofSeconds(30)).until(() -> admin.describeAcls(anonymous).values().get().isEmpty());
+            // When the block expires, the service removes the three bindings it placed, never the operator's identical one.
+            await().atMost(Duration.ofSeconds(30)).until(() -> admin.describeAcls(anonymous).values().get().size() == 1);
+            assertThat(admin.describeAcls(anonymous).values().get()).containsExactly(operators);
+            assertThat(admin.describeAcls(AclBindingFilter.ANY).values().get()).extracting(b -> b.entry().principal())
+                    .doesNotContain("User:*", "User:victim", "User:policy-service");
+            admin.deleteAcls(List.of(operators.toFilter())).all().get();
         }
         assertThat(service.metrics().value("ciphertrail_acl_unblocks_total")).isPositive();
+    }
+
+    /** Writes an authorization event to the audit topic as someone other than a broker would. */
+    static void writeAuditEvent(String source, String key, String principal, String address) throws Exception {
+        AuditEvent event = AuditEvent.newBuilder()
+                .setId(java.util.UUID.randomUUID().toString()).setSource(source).setType("io.ciphertrail.kafka.server/authorization")
+                .setTime(java.time.Instant.now()).setEventType(AuditEventType.INSECURE_REQUEST_DENIED)
+                .setAuthorization(io.ciphertrail.schemas.audit.AuthorizationInfo.newBuilder()
+                        .setListener("PLAINTEXT").setSecurityProtocol("PLAINTEXT").setPrincipal(principal).setClientAddress(address)
+                        .setClientId("forged").setRequestType("PRODUCE").setResourceType("TOPIC").setResourceName("orders").setOperation("WRITE")
+                        .setDecision(io.ciphertrail.schemas.audit.Decision.DENIED).setReason("forged").setMode("STRICT").setCount(100)
+                        .setWindowStart(java.time.Instant.now()).setWindowEnd(java.time.Instant.now()).build())
+                .build();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(client("operator"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>("ciphertrail.audit", key.getBytes(StandardCharsets.UTF_8), AuditCodec.encode(event))).get();
+        }
+    }
+
+    @Test
+    void aRouteToAMissingTopicQuarantinesItsRecordsAndEveryOtherRouteGoesOn() throws Exception {
+        String traceId = sendEncrypted("ghost.ingress", "ghost", "ghost-1", "for a topic nobody created", new RecordHeaders());
+        assertTheGateStillForwards("after-ghost");
+        QuarantinedRecord ghost = awaitQuarantined(keyed("ghost-1"), 1).get(0);
+        assertThat(ghost.reason().code()).isEqualTo("EGRESS_MISSING");
+        assertThat(ghost.reason().rule()).isEqualTo("delivery");
+        assertThat(ghost.reason().policy()).isEqualTo("ghost");
+        assertThat(ghost.reason().detail()).contains("'ghost' does not exist").contains("create it, then replay");
+        assertThat(ghost.reference()).isEmpty();
+        assertThat(ghost.traceId()).contains(traceId);
+        assertThat(service.writes().failures()).isZero();
+    }
+
+    @Test
+    void aFiveMegabyteCompressibleRecordIsQuarantinedAsAReferenceAndReplayedFromItsIngressTopic() throws Exception {
+        byte[] value = new byte[5 * 1024 * 1024];
+        Arrays.fill(value, (byte) 'a');
+        Headers headers = new RecordHeaders();
+        TraceContext.newTrace().writeTo(headers);
+        long offset;
+        // The broker takes it: compressed, the batch is a few kilobytes. Uncompressed, it is five times what a record may be.
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(client("legacy-service", "compression.type", "gzip",
+                "max.request.size", 6 * 1024 * 1024), new ByteArraySerializer(), new ByteArraySerializer())) {
+            offset = producer.send(new ProducerRecord<>("orders.ingress", null, "huge-1".getBytes(StandardCharsets.UTF_8), value, headers))
+                    .get().offset();
+        }
+        assertTheGateStillForwards("after-huge");
+
+        QuarantinedRecord reference = awaitQuarantined(keyed("huge-1"), 1).get(0);
+        assertThat(reference.reason().code()).isEqualTo("TOO_LARGE_TO_COPY");
+        assertThat(reference.reason().detail()).startsWith("TOO_LARGE: ").contains("orders.ingress-0@" + offset);
+        assertThat(reference.origin()).isEqualTo("orders.ingress-0@" + offset);
+        assertThat(reference.record().value()).isNull();
+        assertThat(reference.originalHeaders().toArray()).isEqualTo(headers.toArray());
+        OriginalReference original = reference.reference().orElseThrow();
+        assertThat(original.valueBytes()).isEqualTo(value.length);
+        assertThat(original.matches("huge-1".getBytes(StandardCharsets.UTF_8), value)).isTrue();
+
+        QuarantineTopic.ReplayResult replay = QuarantineTopic.replay(client("operator"), REPLAY,
+                q -> q.record().partition() == reference.record().partition() && q.record().offset() == reference.record().offset(),
+                "ciphertrail://test");
+        assertThat(replay.refused()).isEmpty();
+        assertThat(replay.replayed()).hasSize(1);
+        // The original went back to its ingress topic, was gated again and is referenced again from its new offset.
+        assertThat(awaitQuarantined(keyed("huge-1").and(q -> q.reason().sourceOffset() > offset), 1).get(0).reference().orElseThrow())
+                .isEqualTo(original);
+    }
+
+    @Test
+    void aRecordJustUnderTheLimitIsQuarantinedWholeWithItsReasons() throws Exception {
+        byte[] key = "near-limit".getBytes(StandardCharsets.UTF_8);
+        Headers headers = new RecordHeaders();
+        TraceContext.newTrace().writeTo(headers);
+        int target = 1_048_576 - 100;
+        byte[] value = new byte[target - io.ciphertrail.policy.delivery.RecordSize.of(key, new byte[0], headers)];
+        while (io.ciphertrail.policy.delivery.RecordSize.of(key, value, headers) > target) {
+            value = Arrays.copyOf(value, value.length - 1);
+        }
+        Arrays.fill(value, (byte) 'p');
+        assertThat(io.ciphertrail.policy.delivery.RecordSize.of(key, value, headers)).isEqualTo(target);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(client("legacy-service"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>("orders.ingress", null, key, value, headers)).get();
+        }
+        assertTheGateStillForwards("after-near-limit");
+
+        QuarantinedRecord whole = awaitQuarantined(keyed("near-limit"), 1).get(0);
+        assertThat(whole.reason().code()).isEqualTo("NOT_ENCRYPTED");
+        assertThat(whole.reference()).isEmpty();
+        assertThat(whole.record().value()).isEqualTo(value);
+        assertThat(whole.originalHeaders().toArray()).isEqualTo(headers.toArray());
+    }
+
+    @Test
+    void aRecordPlantedInTheQuarantineIngressTopicIsNeverForwardedIntoQuarantine() throws Exception {
+        Headers forged = new RecordHeaders();
+        forged.add(QuarantineHeaders.REASON, "FIXED".getBytes(StandardCharsets.UTF_8));
+        forged.add(QuarantineHeaders.SOURCE_TOPIC, "orders".getBytes(StandardCharsets.UTF_8));
+        forged.add(QuarantineHeaders.SOURCE_PARTITION, "0".getBytes(StandardCharsets.UTF_8));
+        forged.add(QuarantineHeaders.SOURCE_OFFSET, "0".getBytes(StandardCharsets.UTF_8));
+        // Correctly encrypted for the topic its name routes to by convention: only the route can stop it.
+        sendEncrypted("ciphertrail.quarantine.ingress", "ciphertrail.quarantine", "planted", "a record for the orders topic", forged);
+        QuarantinedRecord held = awaitQuarantined(keyed("planted").and(q -> "ciphertrail.quarantine.ingress".equals(q.reason().sourceTopic())), 1)
+                .get(0);
+        assertThat(held.reason().code()).isEqualTo("RESERVED_EGRESS");
+        assertThat(held.reason().detail()).contains("'ciphertrail.quarantine'");
+        assertThat(QuarantineTopic.read(client("operator"), "ciphertrail.quarantine", keyed("planted")))
+                .extracting(q -> q.reason().code()).containsOnly("RESERVED_EGRESS");
+    }
+
+    @Test
+    void aHandMadeQuarantineRecordIsRefusedByReplayAndOnlyTheGatesOwnCopiesGoBack() throws Exception {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(client("legacy-service"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>("orders.ingress", "genuine".getBytes(StandardCharsets.UTF_8), "{\"plain\":1}".getBytes(StandardCharsets.UTF_8))).get();
+        }
+        QuarantinedRecord genuine = awaitQuarantined(keyed("genuine"), 1).get(0);
+        long now = System.currentTimeMillis();
+        try (KafkaProducer<byte[], byte[]> writer = new KafkaProducer<>(client("operator"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            // Claims to come from an egress topic: replaying it would skip the gate.
+            writer.send(new ProducerRecord<>("ciphertrail.quarantine", null, "forged-egress".getBytes(StandardCharsets.UTF_8),
+                    "injected".getBytes(StandardCharsets.UTF_8), QuarantineHeaders.withReason(new RecordHeaders(),
+                    new QuarantineReason("orders", "envelope", "NOT_ENCRYPTED", "x", "orders", 0, 0, now)))).get();
+            // Claims to be the gate's copy of a real ingress record, with other content.
+            writer.send(new ProducerRecord<>("ciphertrail.quarantine", null, "genuine".getBytes(StandardCharsets.UTF_8),
+                    "injected".getBytes(StandardCharsets.UTF_8), QuarantineHeaders.withReason(genuine.originalHeaders(), genuine.reason()))).get();
+        }
+        long ingressEnd = endOffset("orders.ingress");
+        QuarantineTopic.ReplayResult forged = QuarantineTopic.replay(client("operator"), REPLAY,
+                keyed("forged-egress").or(keyed("genuine").and(q -> Arrays.equals(q.record().value(), "injected".getBytes(StandardCharsets.UTF_8)))),
+                "ciphertrail://test");
+        assertThat(forged.replayed()).isEmpty();
+        assertThat(forged.refused()).extracting(QuarantineTopic.Refusal::reason).satisfiesExactlyInAnyOrder(
+                reason -> assertThat(reason).contains("'orders' is not an ingress topic the gate reads"),
+                reason -> assertThat(reason).contains("does not match the record at " + genuine.origin()));
+        assertThat(endOffset("orders.ingress")).isEqualTo(ingressEnd);
+
+        QuarantineTopic.ReplayResult own = QuarantineTopic.replay(client("operator"), REPLAY,
+                q -> q.record().offset() == genuine.record().offset() && q.record().partition() == genuine.record().partition(), "ciphertrail://test");
+        assertThat(own.refused()).isEmpty();
+        assertThat(own.replayed()).hasSize(1);
+        assertThat(endOffset("orders.ingress")).isEqualTo(ingressEnd + 1);
     }
 
     @Test
@@ -370,5 +633,32 @@ class PolicyServiceTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body()).contains("ciphertrail_streams_running 1.0").contains("ciphertrail_streams_records_lag_max");
+    }
+
+    /** Runs last: it deletes and recreates the quarantine topic. */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void aMissingQuarantineTopicIsRetriedWithBackOffAndReportedAndNothingIsSkipped() throws Exception {
+        try (Admin admin = kafka.admin()) {
+            admin.deleteTopics(List.of("ciphertrail.quarantine")).all().get();
+            await().atMost(Duration.ofSeconds(30)).until(() -> !admin.listTopics().names().get().contains("ciphertrail.quarantine"));
+        }
+        // The service notices at its next topic refresh (every second here) and pauses: nothing meets the missing topic.
+        await().atMost(Duration.ofSeconds(30)).until(() -> health().contains("\"status\":\"RETRYING\""));
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(client("legacy-service"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>("orders.ingress", "waits-1".getBytes(StandardCharsets.UTF_8), "{}".getBytes(StandardCharsets.UTF_8))).get();
+        }
+        assertThat(health()).contains("Cannot write to the quarantine topic 'ciphertrail.quarantine': it does not exist");
+        assertThat(service.writes().failures()).isPositive();
+        assertThat(service.state()).isNotEqualTo(org.apache.kafka.streams.KafkaStreams.State.ERROR);
+
+        try (Admin admin = kafka.admin()) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("ciphertrail.quarantine", 1, (short) 1)
+                    .configs(Map.of("retention.ms", "-1", "max.message.bytes", "1114124")))).all().get();
+        }
+        assertThat(awaitQuarantined(keyed("waits-1"), 1)).singleElement()
+                .satisfies(q -> assertThat(q.reason().code()).isEqualTo("NOT_ENCRYPTED"));
+        assertTheGateStillForwards("after-the-outage");
+        assertThat(QuarantineTopic.read(client("operator"), "ciphertrail.quarantine", keyed("waits-1"))).hasSize(1);
     }
 }

@@ -60,6 +60,11 @@ public class SecureTransportAuthorizer extends StandardAuthorizer {
     /** Marks the nested {@code authorize} call that Kafka's {@code authorizeByResourceType} makes, so it is not audited twice. */
     private static final ThreadLocal<boolean[]> IN_RESOURCE_TYPE_CHECK = ThreadLocal.withInitial(() -> new boolean[1]);
     private static final String ANONYMOUS_NAME = KafkaPrincipal.ANONYMOUS.getName();
+    /**
+     * SASL mechanisms whose exchange gives an eavesdropper something to use: the password itself (PLAIN), a
+     * bearer token (OAUTHBEARER) or a salted proof open to offline guessing (SCRAM).
+     */
+    private static final Set<String> CREDENTIAL_MECHANISMS = Set.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER");
 
     /** Indexed by {@link SecurityProtocol#ordinal()}: the hot path's whole insecure check is one array read. */
     private final boolean[] insecureProtocol = new boolean[SecurityProtocol.values().length];
@@ -95,6 +100,7 @@ public class SecureTransportAuthorizer extends StandardAuthorizer {
         Mode mode = parsed.mode();
         if (mode == Mode.STRICT) {
             requireSecureInternalListeners(configs, protocols, exempt);
+            refuseCredentialsInClear(configs, protocols, exempt);
         }
         this.auditClientSettings = parsed.publishAudit()
                 ? Optional.of(AuditClientSettings.derive(configs, parsed)) : Optional.empty();
@@ -131,6 +137,31 @@ public class SecureTransportAuthorizer extends StandardAuthorizer {
         }
     }
 
+    /**
+     * SASL authentication happens before any request is authorized: on a SASL_PLAINTEXT listener a password
+     * mechanism hands the client's credentials to anyone on the path, and denying every later request (STRICT)
+     * does not take them back. Refuse to start rather than run such a listener.
+     */
+    private static void refuseCredentialsInClear(Map<String, ?> configs, Map<String, SecurityProtocol> protocols, List<String> exempt) {
+        for (String listener : AuditClientSettings.listenerNames(configs)) {
+            if (protocols.get(listener) != SecurityProtocol.SASL_PLAINTEXT) {
+                continue;
+            }
+            List<String> exposed = AuditClientSettings.saslMechanisms(configs, listener).stream()
+                    .filter(CREDENTIAL_MECHANISMS::contains).toList();
+            if (exposed.isEmpty()) {
+                continue;
+            }
+            String problem = "listener " + listener + " is SASL_PLAINTEXT with " + String.join(", ", exposed) + ": clients send"
+                    + " their credentials over it in clear while authenticating, before any authorizer runs, so STRICT mode cannot"
+                    + " protect them. Make it SASL_SSL (the same mechanisms inside TLS) or remove it from listeners";
+            if (!exempt.contains(listener)) {
+                throw new ConfigException(SecureTransportConfig.MODE_CONFIG, Mode.STRICT.name(), problem);
+            }
+            LOG.warn("SECURITY: {} (it is in {}, so the broker starts anyway)", problem, SecureTransportConfig.EXEMPT_LISTENERS_CONFIG);
+        }
+    }
+
     private void logSettings(Map<String, SecurityProtocol> protocols, List<String> exempt) {
         List<String> insecure = protocols.entrySet().stream()
                 .filter(e -> insecureProtocol[e.getValue().ordinal()]).map(Map.Entry::getKey).toList();
@@ -142,6 +173,12 @@ public class SecureTransportAuthorizer extends StandardAuthorizer {
             LOG.warn("SecureTransportAuthorizer is in PERMISSIVE mode: requests over PLAINTEXT and SASL_PLAINTEXT are allowed"
                     + " (subject to ACLs) and audited. This is a migration mode; set {}=STRICT once the audit trail shows no"
                     + " insecure clients.", SecureTransportConfig.MODE_CONFIG);
+        }
+        if (strict && !denyAnonymous) {
+            LOG.warn("SECURITY: STRICT mode runs with {}=false: TLS clients that present no certificate (User:ANONYMOUS on a"
+                    + " listener whose ssl.client.auth is 'requested' or 'none', and admin requests the brokers forward for such"
+                    + " clients) are authorized by ACLs alone. Set it to true unless such clients are still being migrated.",
+                    SecureTransportConfig.DENY_ANONYMOUS_CONFIG);
         }
         for (String listener : exempt) {
             LOG.warn("SECURITY: listener {} ({}) is exempted from the transport check by {}: anyone who can reach it is"

@@ -63,8 +63,11 @@ public final class SecureTransportConfig extends AbstractConfig {
             + " event with a count, so a noisy client cannot flood the audit topic.";
 
     public static final String AUDIT_MAX_AGGREGATES_CONFIG = PREFIX + "audit.max.aggregates";
-    private static final String AUDIT_MAX_AGGREGATES_DOC = "Most distinct aggregation keys held in one window."
-            + " Requests for new keys beyond it are counted in the audit-requests-dropped-total metric instead.";
+    private static final String AUDIT_MAX_AGGREGATES_DOC = "Most distinct aggregation keys held in one window. The"
+            + " last tenth is a reserve: once the rest is full, a request for a new key is counted under its client's"
+            + " wildcard key (same listener, address, principal, operation and outcome; resource '*' of its type, counted in"
+            + " audit-requests-collapsed-total), so one request naming thousands of resources cannot hide other clients."
+            + " Requests that find the reserve full too are counted in audit-requests-dropped-total instead.";
 
     public static final String AUDIT_BUFFER_EVENTS_CONFIG = PREFIX + "audit.buffer.events";
     private static final String AUDIT_BUFFER_EVENTS_DOC = "Most events waiting to be published (for example while"

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ciphertrail.broker.authorizer.audit.AuditAggregator;
 import io.ciphertrail.broker.authorizer.audit.AuditClientSettings;
+import io.ciphertrail.broker.authorizer.audit.AuditEvents;
 import io.ciphertrail.broker.authorizer.audit.AuditMetrics;
 import io.ciphertrail.schemas.audit.AuditEventType;
 import io.ciphertrail.schemas.audit.Decision;
@@ -208,13 +209,72 @@ class SecureTransportAuthorizerUnitTest {
     void aggregationTableIsBoundedAndCountsWhatItDrops() {
         AuditMetrics metrics = new AuditMetrics();
         AuditAggregator aggregator = new AuditAggregator(2, System::currentTimeMillis, metrics);
-        Context context = new Context("PLAINTEXT", SecurityProtocol.PLAINTEXT, KafkaPrincipal.ANONYMOUS);
-        for (int i = 0; i < 10; i++) {
-            aggregator.record(context, new ResourcePattern(ResourceType.TOPIC, "t" + i, PatternType.LITERAL), AclOperation.READ,
+        for (int client = 0; client < 5; client++) {
+            Context context = new Context("PLAINTEXT", SecurityProtocol.PLAINTEXT, new KafkaPrincipal("User", "client-" + client));
+            for (int i = 0; i < 10; i++) {
+                aggregator.record(context, new ResourcePattern(ResourceType.TOPIC, "t" + i, PatternType.LITERAL), AclOperation.READ,
+                        AuditEventType.INSECURE_REQUEST_DENIED, Decision.DENIED);
+            }
+        }
+        // One key of its own for the first request, one wildcard key in the reserve for the others; then the table is full.
+        assertThat(aggregator.size()).isEqualTo(2);
+        assertThat(metrics.requestsDropped()).isEqualTo(40);
+        assertThat(aggregator.drain()).extracting(AuditAggregator.Drained::count).containsExactlyInAnyOrder(1L, 9L);
+    }
+
+    @Test
+    void oneRequestNamingTenThousandTopicsCannotHideAnotherClient() {
+        AuditMetrics metrics = new AuditMetrics();
+        AuditAggregator aggregator = new AuditAggregator(1_000, System::currentTimeMillis, metrics);
+        Context flooder = new Context("SSL", SecurityProtocol.SSL, new KafkaPrincipal("User", "flooder"));
+        for (int i = 0; i < 10_000; i++) {
+            aggregator.record(flooder, new ResourcePattern(ResourceType.TOPIC, "probe-" + i, PatternType.LITERAL), AclOperation.DESCRIBE,
+                    AuditEventType.ACL_DENIED, Decision.DENIED);
+        }
+        Context offender = new Context("PLAINTEXT", SecurityProtocol.PLAINTEXT, KafkaPrincipal.ANONYMOUS);
+        for (int i = 0; i < 12; i++) {
+            aggregator.record(offender, new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL), AclOperation.DESCRIBE,
                     AuditEventType.INSECURE_REQUEST_DENIED, Decision.DENIED);
         }
-        assertThat(aggregator.size()).isEqualTo(2);
-        assertThat(metrics.requestsDropped()).isEqualTo(8);
-        assertThat(aggregator.drain()).hasSize(2);
+        List<AuditAggregator.Drained> drained = aggregator.drain();
+        assertThat(metrics.requestsDropped()).isZero();
+        assertThat(drained.stream().mapToLong(AuditAggregator.Drained::count).sum()).isEqualTo(10_012);
+        assertThat(drained).filteredOn(d -> d.key().principal().equals(KafkaPrincipal.ANONYMOUS))
+                .singleElement().satisfies(d -> {
+                    assertThat(d.count()).isEqualTo(12);
+                    assertThat(d.key().collapsed()).isTrue();
+                    assertThat(d.key().resource().name()).isEqualTo("*");
+                });
+        AuditAggregator.Drained flood = drained.stream().filter(d -> d.key().collapsed() && d.key().principal().getName().equals("flooder"))
+                .findFirst().orElseThrow();
+        assertThat(flood.count()).isEqualTo(10_000 - 900);
+        assertThat(new AuditEvents("c", 1, "broker", "STRICT").toEvent(flood).getAuthorization().getReason())
+                .contains("counts the client's requests for any TOPIC").contains("ciphertrail.authorizer.audit.max.aggregates");
+        assertThat(metrics.requestsCollapsed()).isEqualTo(10_000 - 900 + 12);
+    }
+
+    @Test
+    void strictRefusesPasswordMechanismsOnSaslPlaintextListenersAndNamesTheFix() {
+        String saslListener = "listeners=SSL://:9093,INTERNAL://127.0.0.1:9094,CONTROLLER://127.0.0.1:9095,SASLPLAIN://:9096";
+        for (String mechanisms : List.of("listener.name.saslplain.sasl.enabled.mechanisms=PLAIN",
+                "sasl.enabled.mechanisms=GSSAPI,SCRAM-SHA-512", "listener.name.saslplain.sasl.enabled.mechanisms=OAUTHBEARER")) {
+            assertThatThrownBy(() -> authorizer(saslListener, mechanisms))
+                    .as(mechanisms).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("ciphertrail.authorizer.mode").hasMessageContaining("listener SASLPLAIN is SASL_PLAINTEXT")
+                    .hasMessageContaining("credentials").hasMessageContaining("Make it SASL_SSL");
+        }
+        // Kerberos sends no password; a listener that is not opened does not count; PERMISSIVE and an exemption are explicit choices.
+        authorizer(saslListener, "sasl.enabled.mechanisms=GSSAPI");
+        authorizer("listener.name.saslplain.sasl.enabled.mechanisms=PLAIN");
+        authorizer(saslListener, "sasl.enabled.mechanisms=PLAIN", "ciphertrail.authorizer.mode=PERMISSIVE");
+        authorizer(saslListener, "sasl.enabled.mechanisms=PLAIN", "ciphertrail.authorizer.exempt.listeners=SASLPLAIN");
+        assertThat(CapturedLogs.lines()).anyMatch(l -> l.contains("SECURITY: listener SASLPLAIN is SASL_PLAINTEXT with PLAIN")
+                && l.contains("ciphertrail.authorizer.exempt.listeners"));
+    }
+
+    @Test
+    void strictWithoutDenyingAnonymousClientsIsWarnedAbout() {
+        authorizer("ciphertrail.authorizer.deny.anonymous=false");
+        assertThat(CapturedLogs.lines()).anyMatch(l -> l.contains("SECURITY: STRICT mode runs with ciphertrail.authorizer.deny.anonymous=false"));
     }
 }

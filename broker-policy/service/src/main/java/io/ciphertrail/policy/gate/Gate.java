@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -30,15 +31,22 @@ import org.apache.kafka.common.header.Headers;
 public final class Gate {
     private final EnvelopeConfig envelope;
     private final Pattern ingressPattern;
+    private final Predicate<String> reservedTopics;
 
     /**
      * @param envelope       the envelope settings producers and consumers use: which KEK alias each topic's records
      *                       are wrapped under ({@code ciphertrail.envelope.kek.alias.*}) and which topics accept plain deletes
      * @param ingressPattern the topics the gate reads: an egress topic matching it would be a routing loop
+     * @param reservedTopics the platform's own topics (quarantine, audit, policies, ...), never an egress
      */
-    public Gate(EnvelopeConfig envelope, Pattern ingressPattern) {
+    public Gate(EnvelopeConfig envelope, Pattern ingressPattern, Predicate<String> reservedTopics) {
         this.envelope = envelope;
         this.ingressPattern = ingressPattern;
+        this.reservedTopics = reservedTopics;
+    }
+
+    public Gate(EnvelopeConfig envelope, Pattern ingressPattern) {
+        this(envelope, ingressPattern, topic -> false);
     }
 
     /** A gate for producers that use {@code kekAliasTemplate} and no other envelope setting. */
@@ -66,6 +74,11 @@ public final class Gate {
         if (ingressPattern.matcher(route.egressTopic()).matches()) {
             return quarantined(found, new Violation(null, "ROUTING_LOOP", "policy '" + route.policyName() + "' routes to '"
                     + route.egressTopic() + "', which the gate reads itself; fix the policy's 'to'"), List.of(), headers);
+        }
+        if (reservedTopics.test(route.egressTopic())) {
+            return quarantined(found, new Violation(null, "RESERVED_EGRESS", "policy '" + route.policyName() + "' routes to '"
+                    + route.egressTopic() + "', one of the platform's own topics (quarantine, audit, policies, alerts, the service's"
+                    + " internal topics), which no route may write to; fix the policy's 'to'"), List.of(), headers);
         }
 
         List<Violation> warnings = new ArrayList<>();

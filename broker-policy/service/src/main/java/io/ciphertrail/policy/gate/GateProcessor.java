@@ -1,9 +1,11 @@
 package io.ciphertrail.policy.gate;
 
 import io.ciphertrail.policy.ServiceMetrics;
-import io.ciphertrail.policy.quarantine.QuarantineHeaders;
+import io.ciphertrail.policy.delivery.OutputUnavailableException;
+import io.ciphertrail.policy.quarantine.QuarantineCopy;
 import io.ciphertrail.policy.quarantine.QuarantineReason;
 import io.ciphertrail.policy.rules.PolicyBook;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -17,23 +19,27 @@ import org.slf4j.LoggerFactory;
 /**
  * Applies the {@link Gate} to every ingress record and sends it on: to its egress topic with the same
  * key, value, headers and timestamp, or to the quarantine topic with its original key, value, headers
- * and timestamp plus reason headers. Stateless, so record headers survive. Any unexpected failure
- * quarantines the record too: the gate never drops one and never stops on one.
+ * and timestamp plus reason headers (a reference when it is too large to copy). Every send is checked
+ * first ({@link Destinations}) so none fails for a reason known in advance; a record that cannot reach its
+ * egress topic is quarantined. Stateless, so record headers survive. The gate never drops a record: when
+ * the quarantine or audit topic cannot be written, the service pauses before any record meets it
+ * ({@link io.ciphertrail.policy.delivery.OutputWatch}); a record that meets it all the same writes nothing and
+ * stops its thread, whose transaction is aborted, and a new thread processes it again after a back-off.
  */
 public final class GateProcessor implements Processor<byte[], byte[], byte[], GateOutput> {
     private static final Logger LOG = LoggerFactory.getLogger(GateProcessor.class);
 
     private final Gate gate;
     private final AtomicReference<PolicyBook> policies;
-    private final String quarantineTopic;
+    private final Destinations destinations;
     private final GateAudit audit;
     private final ServiceMetrics metrics;
     private ProcessorContext<byte[], GateOutput> context;
 
-    public GateProcessor(Gate gate, AtomicReference<PolicyBook> policies, String quarantineTopic, GateAudit audit, ServiceMetrics metrics) {
+    public GateProcessor(Gate gate, AtomicReference<PolicyBook> policies, Destinations destinations, GateAudit audit, ServiceMetrics metrics) {
         this.gate = gate;
         this.policies = policies;
-        this.quarantineTopic = quarantineTopic;
+        this.destinations = destinations;
         this.audit = audit;
         this.metrics = metrics;
     }
@@ -46,33 +52,52 @@ public final class GateProcessor implements Processor<byte[], byte[], byte[], Ga
     @Override
     public void process(Record<byte[], byte[]> record) {
         RecordMetadata source = context.recordMetadata().orElseThrow();
+        int quarantineLimit = destinations.requireQuarantineAndAudit();
         Verdict verdict;
+        Headers forwardHeaders = record.headers();
         try {
             verdict = gate.check(source.topic(), record.headers(), record.key(), record.value(), policies.get());
+            if (verdict.forwarded()) {
+                if (verdict.assignedTrace().isPresent()) {
+                    forwardHeaders = new RecordHeaders(record.headers().toArray());
+                    verdict.assignedTrace().get().writeTo(forwardHeaders);
+                }
+                Optional<Violation> undeliverable = destinations.egressProblem(verdict.route().orElseThrow().egressTopic(),
+                        record.key(), record.value(), forwardHeaders);
+                if (undeliverable.isPresent()) {
+                    verdict = verdict.quarantinedFor(undeliverable.get());
+                }
+            }
+        } catch (OutputUnavailableException e) {
+            throw e;
         } catch (RuntimeException e) {
             LOG.error("Gate failed on {}-{}@{}; quarantining it", source.topic(), source.partition(), source.offset(), e);
             verdict = GateAudit.failed(e);
         }
         String policy = verdict.policyName();
         metrics.increment("ciphertrail_gate_records_checked_total", "Records the gate checked", "policy", policy);
-        verdict.warnings().forEach(warning -> metrics.increment("ciphertrail_gate_warnings_total",
-                "Violations of permissive rules (forwarded anyway)", "policy", policy, "rule", warning.ruleName(), "reason", warning.code()));
+        for (Violation warning : verdict.warnings()) {
+            metrics.increment("ciphertrail_gate_warnings_total", "Violations of permissive rules (forwarded anyway)",
+                    "policy", policy, "rule", warning.ruleName(), "reason", warning.code());
+        }
 
         if (verdict.forwarded()) {
-            Headers headers = record.headers();
-            if (verdict.assignedTrace().isPresent()) {
-                headers = new RecordHeaders(headers.toArray());
-                verdict.assignedTrace().get().writeTo(headers);
-            }
             String egress = verdict.route().orElseThrow().egressTopic();
-            context.forward(record.withHeaders(headers).withValue(new GateOutput(egress, record.value())));
+            context.forward(record.withHeaders(forwardHeaders).withValue(new GateOutput(egress, record.value())));
             metrics.increment("ciphertrail_gate_records_forwarded_total", "Records forwarded to their egress topic", "policy", policy);
         } else {
             Violation violation = verdict.quarantine().get();
-            QuarantineReason reason = new QuarantineReason(policy, violation.ruleName(), violation.code(), violation.detail(),
-                    source.topic(), source.partition(), source.offset(), context.currentSystemTimeMs());
-            context.forward(record.withHeaders(QuarantineHeaders.withReason(record.headers(), reason))
-                    .withValue(new GateOutput(quarantineTopic, record.value())));
+            QuarantineCopy copy = QuarantineCopy.of(record.key(), record.value(), record.headers(), new QuarantineReason(policy,
+                    violation.ruleName(), violation.code(), violation.detail(), source.topic(), source.partition(), source.offset(),
+                    context.currentSystemTimeMs()), quarantineLimit);
+            if (copy.reference()) {
+                LOG.warn("{}-{}@{} is too large to copy into quarantine ({}); quarantined as a reference, the original stays in {}",
+                        source.topic(), source.partition(), source.offset(), violation.code(), source.topic());
+                violation = new Violation(violation.rule(), violation.ruleName(), copy.reason().code(), copy.reason().detail());
+                verdict = verdict.quarantinedFor(violation);
+            }
+            context.forward(record.withKey(copy.key()).withHeaders(copy.headers())
+                    .withValue(new GateOutput(destinations.quarantineTopic(), copy.value())));
             metrics.increment("ciphertrail_gate_records_quarantined_total", "Records quarantined",
                     "policy", policy, "rule", violation.ruleName(), "reason", violation.code());
         }

@@ -22,6 +22,11 @@ public record Verdict(Optional<Route> route, Optional<Violation> quarantine, Lis
         return quarantine.isEmpty();
     }
 
+    /** This verdict, but quarantined for {@code violation}: the record passed the rules yet cannot be delivered. */
+    Verdict quarantinedFor(Violation violation) {
+        return new Verdict(route, Optional.of(violation), warnings, Optional.empty(), traceId);
+    }
+
     public String policyName() {
         return route.map(Route::policyName).orElse("");
     }

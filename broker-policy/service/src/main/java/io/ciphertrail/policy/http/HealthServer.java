@@ -1,30 +1,37 @@
 package io.ciphertrail.policy.http;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.ciphertrail.policy.delivery.WriteFailures;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
- * {@code /health} (and {@code /health/live}, {@code /health/ready}) from the Streams state, and
- * {@code /metrics} in the Prometheus text format. Plain HTTP on a port that should stay inside the
- * cluster network: it shows counts, never record content or settings.
+ * {@code /health} (and {@code /health/live}, {@code /health/ready}) from the Streams state and the state of
+ * writing, and {@code /metrics} in the Prometheus text format. Plain HTTP on a port that should stay inside
+ * the cluster network: it shows counts and errors, never record content or settings.
  */
 public final class HealthServer implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpServer server;
 
-    public HealthServer(String host, int port, Supplier<KafkaStreams.State> state, Supplier<String> metrics) {
+    public HealthServer(String host, int port, Supplier<KafkaStreams.State> state, Supplier<WriteFailures.Report> writes,
+                        Supplier<String> metrics) {
         try {
             server = HttpServer.create(new InetSocketAddress(host, port), 16);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot open the health and metrics port " + host + ":" + port
                     + " (ciphertrail.http.port): " + e.getMessage(), e);
         }
+        // Live while retrying: restarting the process would not help, and would turn a retry into a crash loop.
         server.createContext("/health/live", exchange -> {
             KafkaStreams.State current = state.get();
             boolean alive = current != KafkaStreams.State.ERROR && current != KafkaStreams.State.PENDING_ERROR
@@ -36,14 +43,33 @@ public final class HealthServer implements AutoCloseable {
             respond(exchange, current == KafkaStreams.State.RUNNING ? 200 : 503, "text/plain", current + "\n");
         });
         server.createContext("/health", exchange -> {
-            KafkaStreams.State current = state.get();
-            boolean ready = current == KafkaStreams.State.RUNNING;
-            respond(exchange, ready ? 200 : 503, "application/json",
-                    "{\"status\":\"" + (ready ? "UP" : "DOWN") + "\",\"streams\":\"" + current + "\"}\n");
+            Map<String, Object> body = health(state.get(), writes.get());
+            respond(exchange, "UP".equals(body.get("status")) ? 200 : 503, "application/json", JSON.writeValueAsString(body) + "\n");
         });
         server.createContext("/metrics", exchange ->
                 respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get()));
         server.start();
+    }
+
+    /**
+     * {@code status}: UP (running, writing), RETRYING (a write failed lately; records are tried again, none
+     * skipped) or DOWN; {@code streams}: the Kafka Streams state; the last write failure, when there was one.
+     */
+    static Map<String, Object> health(KafkaStreams.State streams, WriteFailures.Report writes) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        boolean dead = streams == KafkaStreams.State.ERROR || streams == KafkaStreams.State.PENDING_ERROR
+                || streams == KafkaStreams.State.NOT_RUNNING || streams == KafkaStreams.State.PENDING_SHUTDOWN;
+        String status = dead ? "DOWN" : writes.status() == WriteFailures.Status.RETRYING ? "RETRYING"
+                : streams == KafkaStreams.State.RUNNING ? "UP" : "DOWN";
+        body.put("status", status);
+        body.put("streams", streams.name());
+        body.put("writeFailures", writes.failures());
+        if (writes.lastError() != null) {
+            body.put("lastWriteFailure", writes.lastError());
+            body.put("lastWriteFailureTime", writes.lastFailure().toString());
+            body.put("retryBackoffMs", writes.backoffMs());
+        }
+        return body;
     }
 
     public int port() {

@@ -1,42 +1,55 @@
 package io.ciphertrail.policy.quarantine;
 
 import io.ciphertrail.core.trace.TraceContext;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 
-/** A record read back from the quarantine topic, with its reason headers decoded. */
-public record QuarantinedRecord(ConsumerRecord<byte[], byte[]> record, QuarantineReason reason) {
+/**
+ * A record read back from the quarantine topic, with its reason headers decoded.
+ *
+ * @param reference what the record says about its original when it is a reference (too large to copy)
+ */
+public record QuarantinedRecord(ConsumerRecord<byte[], byte[]> record, QuarantineReason reason, Optional<OriginalReference> reference) {
 
     public static QuarantinedRecord of(ConsumerRecord<byte[], byte[]> record) {
-        var headers = record.headers();
+        Headers headers = record.headers();
+        Optional<OriginalReference> reference = QuarantineHeaders.REFERENCE.equals(QuarantineHeaders.text(headers, QuarantineHeaders.COPY))
+                ? Optional.of(new OriginalReference(parseLong(QuarantineHeaders.text(headers, QuarantineHeaders.RECORD_BYTES)),
+                        parseLong(QuarantineHeaders.text(headers, QuarantineHeaders.VALUE_BYTES)),
+                        String.valueOf(QuarantineHeaders.text(headers, QuarantineHeaders.VALUE_SHA256)),
+                        String.valueOf(QuarantineHeaders.text(headers, QuarantineHeaders.KEY_SHA256))))
+                : Optional.empty();
         return new QuarantinedRecord(record, new QuarantineReason(
                 QuarantineHeaders.text(headers, QuarantineHeaders.POLICY),
                 QuarantineHeaders.text(headers, QuarantineHeaders.RULE),
                 QuarantineHeaders.text(headers, QuarantineHeaders.REASON),
                 QuarantineHeaders.text(headers, QuarantineHeaders.DETAIL),
                 QuarantineHeaders.text(headers, QuarantineHeaders.SOURCE_TOPIC),
-                parseInt(QuarantineHeaders.text(headers, QuarantineHeaders.SOURCE_PARTITION)),
+                (int) parseLong(QuarantineHeaders.text(headers, QuarantineHeaders.SOURCE_PARTITION)),
                 parseLong(QuarantineHeaders.text(headers, QuarantineHeaders.SOURCE_OFFSET)),
-                parseLong(QuarantineHeaders.text(headers, QuarantineHeaders.TIME))));
+                parseLong(QuarantineHeaders.text(headers, QuarantineHeaders.TIME))), reference);
+    }
+
+    /** The record's own headers, without the gate's. */
+    public Headers originalHeaders() {
+        return QuarantineHeaders.original(record.headers());
+    }
+
+    /** Where the original was read, as {@code topic-partition@offset}. */
+    public String origin() {
+        return reason.sourceTopic() + "-" + reason.sourcePartition() + "@" + reason.sourceOffset();
     }
 
     /** The trace ID of the record's {@code traceparent} header, when it has a well-formed one. */
     public Optional<String> traceId() {
-        Header header = record.headers().lastHeader(TraceContext.HEADER);
+        Header header = originalHeaders().lastHeader(TraceContext.HEADER);
         if (header == null || header.value() == null) {
             return Optional.empty();
         }
-        return TraceContext.tryParse(new String(header.value(), java.nio.charset.StandardCharsets.US_ASCII))
-                .map(TraceContext::traceId);
-    }
-
-    private static int parseInt(String text) {
-        try {
-            return text == null ? -1 : Integer.parseInt(text);
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        return TraceContext.tryParse(new String(header.value(), StandardCharsets.US_ASCII)).map(TraceContext::traceId);
     }
 
     private static long parseLong(String text) {

@@ -15,6 +15,7 @@ import io.ciphertrail.core.kms.local.LocalKmsProvider;
 import io.ciphertrail.core.trace.TraceContext;
 import io.ciphertrail.policy.rules.PolicyBook;
 import io.ciphertrail.policy.rules.PolicyFile;
+import io.ciphertrail.policy.rules.ReservedTopics;
 import io.ciphertrail.policy.rules.Rule;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -158,6 +159,25 @@ class GateTest {
 
         PolicyBook loop = new PolicyBook(PolicyFile.parse("policies:\n  - {name: loop, fromPattern: '(.+)', to: '$1.ingress'}\n", "t"));
         assertThat(gate.check("a.ingress", traced(), null, new byte[1], loop).quarantine().orElseThrow().code()).isEqualTo("ROUTING_LOOP");
+    }
+
+    @Test
+    void noRouteLeadsIntoThePlatformsOwnTopics() {
+        Gate guarded = new Gate(new EnvelopeConfig(Map.of()), Pattern.compile(".+\\.ingress"),
+                new ReservedTopics(java.util.List.of("ciphertrail.quarantine", "ciphertrail.audit"), "policy-service"));
+        PolicyBook convention = new PolicyBook(PolicyFile.parse("policies:\n  - {name: convention, fromPattern: '(.+)\\.ingress', to: '$1'}\n", "t"));
+        for (String ingress : java.util.List.of("ciphertrail.quarantine.ingress", "ciphertrail.audit.ingress",
+                "policy-service-insecure-clients-repartition.ingress", "__consumer_offsets.ingress")) {
+            Headers headers = traced();
+            String egress = ingress.substring(0, ingress.length() - ".ingress".length());
+            Verdict verdict = guarded.check(ingress, headers, null, new byte[1], convention);
+            assertThat(verdict.forwarded()).as(ingress).isFalse();
+            assertThat(verdict.quarantine().orElseThrow().code()).isEqualTo("RESERVED_EGRESS");
+            assertThat(verdict.quarantine().get().ruleName()).isEqualTo("route");
+            assertThat(verdict.quarantine().get().detail()).contains("'" + egress + "'").contains("fix the policy's 'to'");
+        }
+        Headers headers = traced();
+        assertThat(guarded.check("orders.ingress", headers, null, encryptor.encrypt("orders", headers, new byte[1]), convention).forwarded()).isTrue();
     }
 
     @Test

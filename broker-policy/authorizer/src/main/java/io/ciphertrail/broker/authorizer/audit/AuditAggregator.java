@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
@@ -21,8 +22,12 @@ import org.apache.kafka.server.authorizer.AuthorizableRequestContext;
  * building any event: one small key object per call, a map lookup and a compare-and-set. The audit
  * thread {@link #drain() drains} the counts once per window and turns them into events.
  *
- * <p>The number of distinct keys is bounded; requests for a new key beyond the bound are only counted
- * as dropped, so a client that varies resource names cannot grow the broker's heap.
+ * <p>The number of distinct keys is bounded, so a client that varies resource names cannot grow the
+ * broker's heap, and the last tenth of the table is a reserve: once the table holds
+ * {@code max - reserve} keys, a request for a new key counts under its client's wildcard key instead
+ * (same listener, address, principal, operation and outcome, resource {@code *} of its type). One request
+ * naming thousands of topics then fills the table only up to the reserve, and every other client is
+ * still counted, under a key of its own. Requests that find even the reserve full are counted as dropped.
  *
  * <p>Counts are exact: an aggregate that saw no request during a whole window is retired (its count
  * set to {@link #RETIRED}) before it leaves the map, and a request thread that finds a retired
@@ -34,7 +39,14 @@ public final class AuditAggregator {
     /** What one event aggregates over; everything else (client id, request type, times) is "last seen". */
     public record Key(String listener, SecurityProtocol securityProtocol, InetAddress clientAddress,
                       KafkaPrincipal principal, ResourcePattern resource, AclOperation operation,
-                      AuditEventType eventType, Decision decision) {
+                      AuditEventType eventType, Decision decision, boolean collapsed) {
+
+        /** This client's key for any resource of the same type: what a request counts under when the table is nearly full. */
+        Key collapse() {
+            return new Key(listener, securityProtocol, clientAddress, principal,
+                    new ResourcePattern(resource.resourceType(), ResourcePattern.WILDCARD_RESOURCE, PatternType.LITERAL),
+                    operation, eventType, decision, true);
+        }
     }
 
     /** One drained aggregate: {@code count} requests for {@code key} between {@code firstMs} and {@code lastMs}. */
@@ -70,11 +82,13 @@ public final class AuditAggregator {
     private final ConcurrentHashMap<Key, Aggregate> aggregates = new ConcurrentHashMap<>();
     private final AtomicInteger size = new AtomicInteger();
     private final int maxAggregates;
+    private final int collapseAt;
     private final LongSupplier clock;
     private final AuditMetrics metrics;
 
     public AuditAggregator(int maxAggregates, LongSupplier clock, AuditMetrics metrics) {
         this.maxAggregates = maxAggregates;
+        this.collapseAt = maxAggregates - Math.max(1, maxAggregates / 10);
         this.clock = clock;
         this.metrics = metrics;
     }
@@ -83,13 +97,18 @@ public final class AuditAggregator {
     public void record(AuthorizableRequestContext context, ResourcePattern resource, AclOperation operation,
                        AuditEventType eventType, Decision decision) {
         Key key = new Key(context.listenerName(), context.securityProtocol(), context.clientAddress(),
-                context.principal(), resource, operation, eventType, decision);
+                context.principal(), resource, operation, eventType, decision, false);
         long now = clock.getAsLong();
         String clientId = context.clientId();
         int requestType = context.requestType();
         while (true) {
             Aggregate aggregate = aggregates.get(key);
             if (aggregate == null) {
+                if (!key.collapsed() && size.get() >= collapseAt) {
+                    key = key.collapse();
+                    metrics.requestCollapsed();
+                    continue;
+                }
                 if (size.get() >= maxAggregates) {
                     metrics.requestDropped();
                     return;

@@ -162,6 +162,29 @@ public final class AuditClientSettings {
         return map;
     }
 
+    /** The names of the listeners this node opens ({@code listeners}), upper case. */
+    public static List<String> listenerNames(Map<String, ?> broker) {
+        List<String> names = new ArrayList<>();
+        for (String entry : splitList(broker.get(BrokerKeys.LISTENERS))) {
+            int separator = entry.indexOf("://");
+            if (separator > 0) {
+                names.add(entry.substring(0, separator).trim().toUpperCase(Locale.ROOT));
+            }
+        }
+        return names;
+    }
+
+    /**
+     * The SASL mechanisms a listener accepts: {@code listener.name.<listener>.sasl.enabled.mechanisms}, else
+     * {@code sasl.enabled.mechanisms}, else Kafka's default (GSSAPI).
+     */
+    public static List<String> saslMechanisms(Map<String, ?> broker, String listener) {
+        Object own = broker.get("listener.name." + listener.toLowerCase(Locale.ROOT) + "." + BrokerKeys.SASL_ENABLED_MECHANISMS);
+        Object mechanisms = own != null ? own : broker.get(BrokerKeys.SASL_ENABLED_MECHANISMS);
+        return mechanisms == null ? List.of("GSSAPI")
+                : splitList(mechanisms).stream().map(m -> m.toUpperCase(Locale.ROOT)).toList();
+    }
+
     /** This node's {@code host:port} on {@code listener}: advertised first, as the broker's own peers would use it. */
     private static String ownAddress(Map<String, ?> broker, String listener) {
         Optional<String> address = listenerAddress(broker.get(BrokerKeys.ADVERTISED_LISTENERS), listener)
@@ -239,6 +262,7 @@ public final class AuditClientSettings {
         static final String INTER_BROKER_SECURITY_PROTOCOL = "security.inter.broker.protocol";
         static final String CONTROLLER_LISTENER_NAMES = "controller.listener.names";
         static final String SASL_MECHANISM_INTER_BROKER = "sasl.mechanism.inter.broker.protocol";
+        static final String SASL_ENABLED_MECHANISMS = "sasl.enabled.mechanisms";
 
         private BrokerKeys() {
         }

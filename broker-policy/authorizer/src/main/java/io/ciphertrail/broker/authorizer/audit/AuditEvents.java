@@ -71,6 +71,14 @@ public final class AuditEvents {
 
     /** Why, in words an operator can act on. */
     String reason(AuditAggregator.Key key) {
+        String reason = decisionReason(key);
+        return key.collapsed()
+                ? reason + " (this event counts the client's requests for any " + key.resource().resourceType() + ": the audit table"
+                        + " was nearly full, see ciphertrail.authorizer.audit.max.aggregates)"
+                : reason;
+    }
+
+    private String decisionReason(AuditAggregator.Key key) {
         String protocol = String.valueOf(key.securityProtocol());
         String listener = key.listener();
         return switch (key.eventType()) {

@@ -16,6 +16,7 @@ public final class AuditMetrics {
     private final LongAdder insecureAllowed = new LongAdder();
     private final LongAdder anonymousDenied = new LongAdder();
     private final LongAdder requestsDropped = new LongAdder();
+    private final LongAdder requestsCollapsed = new LongAdder();
     private final LongAdder eventsDropped = new LongAdder();
     private final LongAdder eventsPublished = new LongAdder();
     private final LongAdder eventsFailed = new LongAdder();
@@ -35,6 +36,10 @@ public final class AuditMetrics {
 
     void requestDropped() {
         requestsDropped.increment();
+    }
+
+    void requestCollapsed() {
+        requestsCollapsed.increment();
     }
 
     void eventDropped() {
@@ -69,6 +74,10 @@ public final class AuditMetrics {
         return requestsDropped.sum();
     }
 
+    public long requestsCollapsed() {
+        return requestsCollapsed.sum();
+    }
+
     public long eventsDropped() {
         return eventsDropped.sum();
     }
@@ -96,6 +105,9 @@ public final class AuditMetrics {
                 "Authorizations denied because a TLS client presented no certificate (User:ANONYMOUS)", this::anonymousDenied);
         add(metrics, "audit-requests-dropped-total",
                 "Audited requests not counted in any event because the aggregation table was full", this::requestsDropped);
+        add(metrics, "audit-requests-collapsed-total",
+                "Audited requests counted under their client's wildcard key because the aggregation table was nearly full",
+                this::requestsCollapsed);
         add(metrics, "audit-events-dropped-total",
                 "Audit events dropped unpublished because the publish buffer was full (they were logged)", this::eventsDropped);
         add(metrics, "audit-events-published-total", "Audit events the audit topic acknowledged", this::eventsPublished);

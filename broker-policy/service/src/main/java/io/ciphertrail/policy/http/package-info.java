@@ -1,0 +1,2 @@
+/** The /health and /metrics endpoint. */
+package io.ciphertrail.policy.http;
