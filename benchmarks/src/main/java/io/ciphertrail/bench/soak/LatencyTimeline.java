@@ -10,7 +10,8 @@ import java.util.concurrent.ConcurrentSkipListMap;
 /**
  * End-to-end latencies (sent by the producer to received by the consumer, through the gate), kept per
  * second of arrival for throughput and p99 per second, and per send time for the worst latency of the
- * records sent around a fault. Repeats after a consumer rebalance count once, at their first arrival.
+ * records sent around a fault. Repeats after a consumer rebalance count once, at their first arrival;
+ * arrivals before {@link #startAt} (the warm-up) are not timed.
  */
 final class LatencyTimeline implements LiveConsumer.Arrivals {
     /** One arrival: when the record was sent and how long it took. */
@@ -21,17 +22,22 @@ final class LatencyTimeline implements LiveConsumer.Arrivals {
     record Second(long second, int records, double p99Millis, double maxMillis) {
     }
 
-    private final long startMillis;
+    private volatile long startMillis = Long.MAX_VALUE;
     private final Map<Long, List<Arrival>> bySecond = new ConcurrentSkipListMap<>();
     private final java.util.Set<Long> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    LatencyTimeline(long startMillis) {
-        this.startMillis = startMillis;
+    /** Second 0: arrivals before it (the warm-up) are not timed. */
+    void startAt(long millis) {
+        this.startMillis = millis;
+    }
+
+    long startMillis() {
+        return startMillis;
     }
 
     @Override
     public void arrived(long number, long sentAtMillis, long arrivedAtMillis) {
-        if (seen.add(number)) {
+        if (seen.add(number) && arrivedAtMillis >= startMillis) {
             bySecond.computeIfAbsent((arrivedAtMillis - startMillis) / 1000, s -> java.util.Collections.synchronizedList(new ArrayList<>()))
                     .add(new Arrival(sentAtMillis, arrivedAtMillis - sentAtMillis));
         }

@@ -19,11 +19,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The soak: {@code --minutes} of steady secure traffic ({@code --rate} records a second, one in
  * {@code --legacy-every} from a client that skips encryption, which the gate must quarantine) through the
- * policy gate on a three-node cluster, with a fault every {@code --fault-every-seconds}. At the end it reads
- * egress and quarantine to their ends and reports what the ledger counted; see {@link SoakReport}.
+ * policy gate on a three-node cluster, with a fault every {@code --fault-every-seconds}. The minutes start once
+ * the traffic is warm (the consumer keeps up with the producer, or after two minutes), so that the first
+ * fault does not meet JVMs still compiling. At the end it reads egress and quarantine to their ends and
+ * reports what the ledger counted; see {@link SoakReport}.
  *
  * <pre>
- * java -cp ... io.ciphertrail.bench.soak.Soak --work DIR --out DIR [--minutes 10] [--rate 300] [--value-bytes 512]
+ * java -cp ... io.ciphertrail.bench.soak.Soak --work DIR --out DIR [--minutes 10] [--rate 200] [--value-bytes 512]
  *      [--fault-every-seconds 60] [--legacy-every 100] [--seed 1]
  * </pre>
  * Exits 0 when no acknowledged record was lost and none duplicated, 1 otherwise.
@@ -31,6 +33,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class Soak {
     /** How long after the traffic stops the consumer gets to read the last records. */
     private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(3);
+    /** The longest the traffic may take to warm up before the measured minutes begin anyway. */
+    private static final Duration WARM_UP_LIMIT = Duration.ofMinutes(2);
 
     private Soak() {
     }
@@ -40,7 +44,7 @@ public final class Soak {
             Path work = null;
             Path out = null;
             int minutes = 10;
-            double rate = 300;
+            double rate = 200;
             int valueBytes = 512;
             int faultEvery = 60;
             int legacyEvery = 100;
@@ -87,14 +91,10 @@ public final class Soak {
 
     private static int run(Settings settings, SoakPlatform platform) throws Exception {
         DeliveryLedger ledger = new DeliveryLedger();
-        long start = System.currentTimeMillis();
-        LatencyTimeline timeline = new LatencyTimeline(start);
+        LatencyTimeline timeline = new LatencyTimeline();
         FaultInjector injector = new FaultInjector(platform, settings.seed());
         List<Fault> faults = new ArrayList<>();
         AtomicBoolean sending = new AtomicBoolean(true);
-        long end = start + Duration.ofMinutes(settings.minutes()).toMillis();
-        say("Soak: " + settings.minutes() + " min at " + (long) settings.rate() + " records/s of " + settings.valueBytes()
-                + " bytes through the gate, a fault every " + settings.faultEverySeconds() + " s");
         try (NumberedProducer encrypted = NumberedProducer.secure(platform.producerSettings(), SoakPlatform.GATE.ingress(), ledger, settings.valueBytes());
              NumberedProducer legacy = NumberedProducer.plain(platform.legacySettings(), SoakPlatform.GATE.ingress(), ledger, settings.valueBytes());
              LiveConsumer consumer = new LiveConsumer(platform.consumerSettings(), SoakPlatform.GATE.egress(), SoakPlatform.CONSUMER + "-soak",
@@ -107,6 +107,12 @@ public final class Soak {
                 }
             }, "soak-sender");
             sender.start();
+            say("Warming up at " + (long) settings.rate() + " records/s of " + settings.valueBytes() + " bytes through the gate");
+            awaitWarm(ledger, consumer, settings);
+            long start = System.currentTimeMillis();
+            long end = start + Duration.ofMinutes(settings.minutes()).toMillis();
+            timeline.startAt(start);
+            say("Soak: " + settings.minutes() + " min, a fault every " + settings.faultEverySeconds() + " s");
 
             for (int i = 0; ; i++) {
                 long due = start + (long) ((i + 0.5) * settings.faultEverySeconds() * 1000);
@@ -142,8 +148,8 @@ public final class Soak {
         TopicContents.readSecure(platform.consumerSettings(), SoakPlatform.GATE.egress(), ledger);
         TopicContents.readKeys(platform.consumerSettings(), SoakPlatform.GATE.quarantine(), ledger);
         DeliveryReport report = ledger.report();
-        long lastSecond = (System.currentTimeMillis() - start) / 1000;
-        SoakReport.write(settings, report, faults, timeline.seconds(lastSecond), timeline, start);
+        long start = timeline.startMillis();
+        SoakReport.write(settings, report, faults, timeline.seconds((System.currentTimeMillis() - start) / 1000), timeline, start);
         return report.lost().isEmpty() && report.duplicated().isEmpty() ? 0 : 1;
     }
 
@@ -154,6 +160,19 @@ public final class Soak {
             expected.add(number);
         }
         return expected;
+    }
+
+    /**
+     * Waits until the traffic is warm: at least ten seconds of it acknowledged, and the consumer within two
+     * seconds' worth of records of the producer (or {@link #WARM_UP_LIMIT} has passed).
+     */
+    private static void awaitWarm(DeliveryLedger ledger, LiveConsumer consumer, Settings settings) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + WARM_UP_LIMIT.toMillis();
+        while (System.currentTimeMillis() < deadline
+                && (ledger.acknowledgedCount() < settings.rate() * 10 || consumer.received() < ledger.acknowledgedCount() - settings.rate() * 2)) {
+            Thread.sleep(1_000);
+        }
+        say(String.format("Warm: acknowledged %,d  received %,d", ledger.acknowledgedCount(), consumer.received()));
     }
 
     /** Waits until {@code due}, saying every ten seconds how the traffic goes. */
