@@ -64,7 +64,7 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
     private final KafkaConsumer<byte[], byte[]> delegate;
     private final EnvelopeCrypto crypto;
     private final CryptoMetrics metrics;
-    private final RecordDecoder<K, V> decoder;
+    private final BatchDecoder<K, V> decoder;
     private final SecureConsumerConfig.FailurePolicy policy;
     private final DeadLetterWriter deadLetters;
 
@@ -94,7 +94,8 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
         }
         this.crypto = createdCrypto;
         this.deadLetters = createdDeadLetters;
-        this.decoder = new RecordDecoder<>(crypto.decryptor(), keyDeserializer, valueDeserializer);
+        this.decoder = new BatchDecoder<>(new RecordDecoder<>(crypto.decryptor(), keyDeserializer, valueDeserializer),
+                config.decryptThreads());
     }
 
     public SecureConsumer(Properties properties, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
@@ -115,19 +116,29 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
      * Polls, decrypts and verifies. Records of a partition are returned up to its first failure; the
      * position is left on the failed record, and the poll that meets it first throws, with every
      * partition rewound to what it had not returned. So the application sees each record once, in order,
-     * and a bad record stops its partition instead of being passed over.
+     * and a bad record stops its partition instead of being passed over. Decryption may run on several
+     * threads ({@code ciphertrail.consumer.decrypt.threads}); the outcome is the same as on one.
      */
     @Override
     public ConsumerRecords<K, V> poll(Duration timeout) {
         ConsumerRecords<byte[], byte[]> raw = delegate.poll(timeout);
         Map<TopicPartition, List<ConsumerRecord<K, V>>> decoded = new LinkedHashMap<>();
         Map<TopicPartition, OffsetAndMetadata> nextOffsets = new HashMap<>(raw.nextOffsets());
+        List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>(raw.count());
+        for (TopicPartition partition : raw.partitions()) {
+            all.addAll(raw.records(partition));
+        }
+        java.util.Iterator<BatchDecoder.Decrypted<K, V>> decrypted = decoder.decrypt(all).iterator();
         RecordDecryptionException failure = null;
         for (TopicPartition partition : raw.partitions()) {
+            List<ConsumerRecord<byte[], byte[]>> partitionRecords = raw.records(partition);
             List<ConsumerRecord<K, V>> records = new ArrayList<>();
-            for (ConsumerRecord<byte[], byte[]> record : raw.records(partition)) {
+            int consumed = 0;
+            for (ConsumerRecord<byte[], byte[]> record : partitionRecords) {
+                BatchDecoder.Decrypted<K, V> next = decrypted.next();
+                consumed++;
                 try {
-                    records.add(decoder.decode(record));
+                    records.add(next.decode());
                 } catch (RuntimeException e) {
                     RecordDecryptionException located = RecordDecryptionException.of(record, e);
                     if (deadLetters != null && !located.retriable() && writeDeadLetter(record, located, raw)) {
@@ -140,6 +151,9 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
                     }
                     break;
                 }
+            }
+            for (; consumed < partitionRecords.size(); consumed++) {
+                decrypted.next(); // decrypted ahead, never returned: the partition stops at its failure
             }
             if (!records.isEmpty()) {
                 decoded.put(partition, records);
@@ -424,6 +438,7 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
             if (deadLetters != null) {
                 deadLetters.close();
             }
+            decoder.close();
             crypto.close();
             metrics.close();
         }

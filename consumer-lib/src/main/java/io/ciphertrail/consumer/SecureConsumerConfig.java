@@ -19,6 +19,7 @@ import org.apache.kafka.common.config.ConfigException;
 public final class SecureConsumerConfig extends AbstractConfig {
     public static final String FAILURE_POLICY_CONFIG = "ciphertrail.consumer.failure.policy";
     public static final String DEAD_LETTER_TOPIC_CONFIG = "ciphertrail.consumer.dead.letter.topic";
+    public static final String DECRYPT_THREADS_CONFIG = "ciphertrail.consumer.decrypt.threads";
     public static final String KEY_DESERIALIZER_INNER_CONFIG = "ciphertrail.key.deserializer.inner";
     public static final String VALUE_DESERIALIZER_INNER_CONFIG = "ciphertrail.value.deserializer.inner";
 
@@ -39,6 +40,12 @@ public final class SecureConsumerConfig extends AbstractConfig {
             .define(DEAD_LETTER_TOPIC_CONFIG, Type.STRING, "", Importance.HIGH,
                     "Topic for records that fail, with the DEAD_LETTER policy. It must exist; the consumer's identity"
                             + " needs WRITE on it.")
+            .define(DECRYPT_THREADS_CONFIG, Type.INT, 2,
+                    ConfigDef.Range.between(1, 64), Importance.LOW,
+                    "Threads that decrypt and verify the records of one poll, the polling thread included: a poll of"
+                            + " many records is split between them while the application still polls from one thread."
+                            + " Records come back in order, the deserializers run on the polling thread, and the failure"
+                            + " policy applies exactly as with 1. Set 1 to decrypt on the polling thread alone.")
             .define(KEY_DESERIALIZER_INNER_CONFIG, Type.CLASS, null, Importance.MEDIUM,
                     "When SecureDeserializer is the key.deserializer: the deserializer for the decrypted key bytes.")
             .define(VALUE_DESERIALIZER_INNER_CONFIG, Type.CLASS, null, Importance.MEDIUM,
@@ -57,6 +64,10 @@ public final class SecureConsumerConfig extends AbstractConfig {
 
     public FailurePolicy failurePolicy() {
         return FailurePolicy.valueOf(getString(FAILURE_POLICY_CONFIG));
+    }
+
+    public int decryptThreads() {
+        return getInt(DECRYPT_THREADS_CONFIG);
     }
 
     public String deadLetterTopic() {

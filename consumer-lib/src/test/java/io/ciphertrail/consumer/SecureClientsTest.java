@@ -163,15 +163,7 @@ class SecureClientsTest {
                 new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(topic));
             List<String> values = new ArrayList<>();
-            RecordDecryptionException failure = null;
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (failure == null && System.nanoTime() < deadline) {
-                try {
-                    consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
-                } catch (RecordDecryptionException e) {
-                    failure = e;
-                }
-            }
+            RecordDecryptionException failure = pollUntilFailure(consumer, values);
             assertThat(values).containsExactly("good-1");
             assertThat(failure).isNotNull();
             assertThat(failure.reason()).isEqualTo("NOT_ENCRYPTED");
@@ -183,6 +175,42 @@ class SecureClientsTest {
             // It does not move past the record: the next poll meets it again.
             assertThat(consumer.position(new TopicPartition(topic, 0))).isEqualTo(badOffset);
             assertThatThrownBy(() -> consumer.poll(Duration.ofSeconds(5))).isInstanceOf(RecordDecryptionException.class);
+        }
+    }
+
+    @Test
+    void decryptionOnSeveralThreadsKeepsOrderAndStopsExactlyAtTheFailedRecord() throws Exception {
+        long badOffset;
+        try (SecureProducer<String, String> producer = producer();
+             KafkaProducer<byte[], byte[]> plain = new KafkaProducer<>(clients.configs("legacy-service"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < 300; i++) {
+                producer.send(new ProducerRecord<>(topic, "before-" + i));
+            }
+            producer.flush();
+            badOffset = plain.send(new ProducerRecord<>(topic, "not encrypted".getBytes(StandardCharsets.UTF_8))).get().offset();
+            for (int i = 0; i < 300; i++) {
+                producer.send(new ProducerRecord<>(topic, "after-" + i));
+            }
+            producer.flush();
+        }
+        List<String> deserializedOn = new CopyOnWriteArrayList<>();
+        org.apache.kafka.common.serialization.Deserializer<String> recording = (t, data) -> {
+            deserializedOn.add(Thread.currentThread().getName());
+            return new String(data, StandardCharsets.UTF_8);
+        };
+        try (SecureConsumer<String, String> consumer = new SecureConsumer<>(clients.consumerConfigs("billing-service", "threads-" + topic,
+                SecureConsumerConfig.DECRYPT_THREADS_CONFIG, 3), new StringDeserializer(), recording)) {
+            consumer.subscribe(List.of(topic));
+            List<String> values = new ArrayList<>();
+            RecordDecryptionException failure = pollUntilFailure(consumer, values);
+            assertThat(values).containsExactlyElementsOf(java.util.stream.IntStream.range(0, 300).mapToObj(i -> "before-" + i).toList());
+            assertThat(failure).isNotNull();
+            assertThat(failure.offset()).isEqualTo(badOffset);
+            assertThat(failure.reason()).isEqualTo("NOT_ENCRYPTED");
+            assertThat(consumer.position(new TopicPartition(topic, 0))).isEqualTo(badOffset);
+            // decryption was shared out, the application's deserializer ran on the polling thread only
+            assertThat(Thread.getAllStackTraces().keySet()).anyMatch(t -> t.getName().startsWith("ciphertrail-decrypt-"));
+            assertThat(deserializedOn).hasSize(300).containsOnly(Thread.currentThread().getName());
         }
     }
 
@@ -225,6 +253,19 @@ class SecureClientsTest {
             assertThat(text(record, DeadLetterHeaders.OFFSET)).isEqualTo(Long.toString(bad.offset()));
             assertThat(text(record, DeadLetterHeaders.DETAIL)).contains("offset " + bad.offset()).doesNotContain(MARKER);
         }
+    }
+
+    /** Polls, collecting values, until a poll throws (the failure) or 60 s pass (null). */
+    private static RecordDecryptionException pollUntilFailure(SecureConsumer<String, String> consumer, List<String> values) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+            } catch (RecordDecryptionException e) {
+                return e;
+            }
+        }
+        return null;
     }
 
     private static String text(ConsumerRecord<?, ?> record, String header) {
