@@ -1,7 +1,7 @@
 package io.ciphertrail.bench.soak;
 
 import io.ciphertrail.bench.report.Csv;
-import io.ciphertrail.bench.report.TimelineChart;
+import io.ciphertrail.bench.report.Charts;
 import io.ciphertrail.faults.DeliveryReport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -96,18 +96,18 @@ final class SoakReport {
         }
         throughput.put("records received per second", received);
         latency.put("p99 end-to-end latency (ms)", p99);
-        List<TimelineChart.Interval> intervals = new ArrayList<>();
+        List<Charts.Interval> intervals = new ArrayList<>();
         for (int i = 0; i < faults.size(); i++) {
             Fault fault = faults.get(i);
-            intervals.add(new TimelineChart.Interval((fault.startMillis() - startMillis) / 1000.0, (fault.endMillis() - startMillis) / 1000.0,
+            intervals.add(new Charts.Interval((fault.startMillis() - startMillis) / 1000.0, (fault.endMillis() - startMillis) / 1000.0,
                     (i + 1) + ". " + fault.kind().label(), fault.kind().ordinal()));
         }
         String subtitle = String.format(Locale.ROOT, "%,d acknowledged, %,d consumed, %,d quarantined, %d lost, %d duplicated; shaded: faults",
                 report.acknowledged(), report.deliveredByTopic().getOrDefault(SoakPlatform.GATE.egress(), 0L),
                 report.deliveredByTopic().getOrDefault(SoakPlatform.GATE.quarantine(), 0L), report.lost().size(), report.duplicated().size());
-        TimelineChart.save(TimelineChart.create("Soak: secure traffic through the gate on three nodes, a fault every "
+        Charts.save(Charts.timeline("Soak: secure traffic through the gate on three nodes, a fault every "
                         + settings.faultEverySeconds() + " s", subtitle, "seconds since start", "records/s", throughput,
-                "ms (log scale)", latency, true, intervals), file, 1400, 650);
+                "ms (log scale)", latency, true, intervals), file);
     }
 
     private static void writeCsv(Path file, List<List<?>> rows) throws IOException {
