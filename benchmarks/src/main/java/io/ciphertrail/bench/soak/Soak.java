@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -33,6 +34,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class Soak {
     /** How long after the traffic stops the consumer gets to read the last records. */
     private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(3);
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
     /** The longest the traffic may take to warm up before the measured minutes begin anyway. */
     private static final Duration WARM_UP_LIMIT = Duration.ofMinutes(2);
 
@@ -185,7 +187,7 @@ public final class Soak {
     }
 
     static void say(String message) {
-        System.out.printf("[soak %s] %s%n", LocalTime.now().withNano(0), message);
+        System.out.printf("[soak %s] %s%n", LocalTime.now().format(CLOCK), message);
         System.out.flush();
     }
 }
