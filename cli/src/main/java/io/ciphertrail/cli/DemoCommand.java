@@ -11,6 +11,7 @@ import io.ciphertrail.core.kms.KekRef;
 import io.ciphertrail.core.kms.KmsAdmin;
 import io.ciphertrail.core.kms.KmsConfig;
 import io.ciphertrail.core.tls.TlsConfig;
+import io.ciphertrail.embedded.BrokerSettings;
 import io.ciphertrail.policy.PolicyServiceConfig;
 import io.ciphertrail.policy.quarantine.QuarantineTopic;
 import io.ciphertrail.policy.quarantine.QuarantinedRecord;
@@ -44,6 +45,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -75,7 +77,8 @@ import picocli.CommandLine.Spec;
             "an unencrypted event quarantined, a reader with broker access but no key grant refused by the key service",
             "and audited, encrypted jobs on a queue shared by two workers (each handled once, a tampered one rejected),",
             "a key rotated with old events still readable, and the broker's log segments free of the demo's plaintext.",
-            "Exits 0 only if every check passed; files stay in the home."})
+            "Exits 0 only if every check passed; files stay in the home.",
+            "With --nodes 3 it all runs on a three-node cluster, every topic on three replicas."})
 final class DemoCommand implements Callable<Integer> {
     private static final int EVENTS = 5;
     private static final String INGRESS = LocalPlatform.DEMO_INGRESS;
@@ -85,12 +88,18 @@ final class DemoCommand implements Callable<Integer> {
     private static final String JOBS = "jobs";
     private static final int JOBS_COUNT = 6;
     private static final int WORKERS = 2;
+    /** A log segment's file name: its base offset in 20 digits (a node's own log, node.log, is not one). */
+    private static final Pattern SEGMENT = Pattern.compile("\\d{20}\\.log");
 
     @Spec
     CommandSpec spec;
 
     @Option(names = "--home", defaultValue = Home.DEFAULT, description = "Where keys, certificates and broker data live (default: ${DEFAULT-VALUE}).")
     Path home;
+
+    @Option(names = "--nodes", defaultValue = "1",
+            description = "Kafka nodes: 1 (in this process) or 3 (a cluster, each node in a process of its own) (default: ${DEFAULT-VALUE}).")
+    int nodes;
 
     private PrintWriter out;
     private final String run = UUID.randomUUID().toString().substring(0, 8);
@@ -112,6 +121,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        UpCommand.requireNodes(spec, nodes);
         out = spec.commandLine().getOut();
         Instant started = Instant.now();
         out.println("Ciphertrail demo (run " + run + ")");
@@ -141,7 +151,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.println();
         out.println((failed ? "Some checks FAILED." : "All checks passed.") + " Everything stays in " + new Home(home).root()
-                + "; './ciphertrail up' starts it again.");
+                + "; './ciphertrail up" + (nodes == 1 ? "" : " --nodes " + nodes) + "' starts it again.");
         out.flush();
         return failed ? 1 : 0;
     }
@@ -164,14 +174,15 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private String start() {
-        platform = LocalPlatform.start(new Home(home), LocalPlatform.DEFAULT_TLS_PORT, LocalPlatform.DEFAULT_PLAINTEXT_PORT,
-                LocalPlatform.DEFAULT_HTTP_PORT);
+        platform = LocalPlatform.start(new Home(home), nodes, LocalPlatform.DEFAULT_TLS_PORT, LocalPlatform.DEFAULT_PLAINTEXT_PORT,
+                LocalPlatform.DEFAULT_HTTP_PORT, LocalPlatform.DEFAULT_KEYS_PORT);
         UpCommand.describe(platform, out);
         producer = settings(LocalPlatform.PRODUCER);
         producer.put(SecureProducerConfig.BOUND_TOPICS_CONFIG, INGRESS + ":" + EGRESS);
         consumer = settings(LocalPlatform.CONSUMER);
-        return "broker " + platform.kafka().bootstrapServers() + " (TLS only), key service " + platform.keyServiceUrl()
-                + ", policy service running";
+        return (nodes == 1 ? "broker " : nodes + " nodes ") + platform.kafka().bootstrapServers() + " (TLS only"
+                + (nodes == 1 ? "" : ", every topic on " + BrokerSettings.replicationFactor(nodes) + " replicas") + "), key service "
+                + platform.keyServiceUrl() + ", policy service running";
     }
 
     private Map<String, Object> settings(String identity) {
@@ -547,8 +558,8 @@ final class DemoCommand implements Callable<Integer> {
 
     private String segmentsScanned() throws IOException {
         List<Path> segments;
-        try (Stream<Path> files = Files.walk(platform.home().kafka().resolve("data"))) {
-            segments = files.filter(f -> f.toString().endsWith(".log") && Files.isRegularFile(f)).toList();
+        try (Stream<Path> files = Files.walk(platform.kafka().directory())) {
+            segments = files.filter(f -> SEGMENT.matcher(f.getFileName().toString()).matches() && Files.isRegularFile(f)).toList();
         }
         int encryptedHits = 0;
         int unencryptedHits = 0;
@@ -564,7 +575,7 @@ final class DemoCommand implements Callable<Integer> {
                 unencryptedHits++;
             }
         }
-        out.println("   scanned " + segments.size() + " segment files under " + platform.home().kafka().resolve("data"));
+        out.println("   scanned " + segments.size() + " segment files under " + platform.kafka().directory());
         out.println("   the " + encryptedMarkers.size() + " encrypted events' card numbers: " + encryptedHits + " hits");
         out.println("   the unencrypted event's text (the control, sent in clear on purpose): " + unencryptedHits + " hits");
         if (encryptedHits > 0) {

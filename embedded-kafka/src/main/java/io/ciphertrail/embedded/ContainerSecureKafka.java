@@ -80,11 +80,6 @@ public final class ContainerSecureKafka implements SecureKafkaCluster {
     }
 
     @Override
-    public Map<String, String> listeners() {
-        return Map.of("SSL", bootstrapServers());
-    }
-
-    @Override
     public X509Certificate caCertificate() {
         return ca.certificate();
     }
@@ -92,16 +87,6 @@ public final class ContainerSecureKafka implements SecureKafkaCluster {
     @Override
     public Map<String, Object> clientProperties(String identity) {
         return clients.clientProperties(identity, bootstrapServers());
-    }
-
-    @Override
-    public Map<String, Object> plaintextClientProperties() {
-        throw new IllegalStateException("The container cluster has no PLAINTEXT listener; use EmbeddedSecureKafka for that");
-    }
-
-    @Override
-    public void createTopics(int partitions, String... topics) {
-        Topics.create(this, partitions, topics);
     }
 
     @Override
