@@ -22,6 +22,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.apache.kafka.common.config.SslConfigs;
 import picocli.CommandLine.Command;
@@ -169,8 +171,10 @@ final class CertsCommand {
         @Override
         public Integer call() {
             Home layout = new Home(home);
-            Path clients = layout.kafka().resolve("clients");
-            List<String> known = ClientIdentities.identities(clients);
+            // The single broker's identities, and a three-node cluster's (the home keeps them apart).
+            List<Path> folders = List.of(layout.kafka().resolve("clients"), layout.cluster().resolve("clients"));
+            Set<String> known = new TreeSet<>();
+            folders.forEach(clients -> known.addAll(ClientIdentities.identities(clients)));
             if (known.isEmpty()) {
                 throw new IllegalStateException("No platform identities in " + layout.root() + "; start it once with 'ciphertrail up" + layout.argument() + "'");
             }
@@ -180,11 +184,15 @@ final class CertsCommand {
                 }
             }
             CertificateAuthority ca = CertificateAuthority.load(caDirectory());
-            for (String identity : identities.isEmpty() ? known : identities) {
-                TlsFiles files = ClientIdentities.renew(ca, clients, identity);
-                X509Certificate certificate = KeyStores.readKeyStore(files.keyStore(),
-                        files.kafkaSslProperties().get(SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG).toString().toCharArray()).certificate();
-                out().println("Renewed " + identity + ": valid until " + certificate.getNotAfter().toInstant() + " (" + files.keyStore() + ")");
+            for (Path clients : folders) {
+                for (String identity : ClientIdentities.identities(clients)) {
+                    if (identities.isEmpty() || identities.contains(identity)) {
+                        TlsFiles files = ClientIdentities.renew(ca, clients, identity);
+                        X509Certificate certificate = KeyStores.readKeyStore(files.keyStore(),
+                                files.kafkaSslProperties().get(SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG).toString().toCharArray()).certificate();
+                        out().println("Renewed " + identity + ": valid until " + certificate.getNotAfter().toInstant() + " (" + files.keyStore() + ")");
+                    }
+                }
             }
             return 0;
         }

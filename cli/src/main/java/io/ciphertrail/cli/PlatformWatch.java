@@ -1,5 +1,7 @@
 package io.ciphertrail.cli;
 
+import io.ciphertrail.embedded.ClusterNode;
+import io.ciphertrail.embedded.MultiNodeSecureKafka;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Map;
@@ -56,6 +58,13 @@ final class PlatformWatch {
         KafkaStreams.State gate = platform.service().state();
         if (!gate.isRunningOrRebalancing() && gate != KafkaStreams.State.CREATED) {
             return "the policy gate stopped (its Kafka Streams state is " + gate + "); records wait in their ingress topics";
+        }
+        if (platform.kafka() instanceof MultiNodeSecureKafka cluster) {
+            for (ClusterNode node : cluster.nodes()) {
+                if (!node.isRunning()) {
+                    return "Kafka node " + node.id() + " stopped (its log: " + node.log() + ")";
+                }
+            }
         }
         Map<String, Object> admin = platform.clientSettings(LocalPlatform.ADMIN);
         try {

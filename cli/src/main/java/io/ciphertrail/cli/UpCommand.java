@@ -1,6 +1,8 @@
 package io.ciphertrail.cli;
 
 import io.ciphertrail.core.pki.CertificateAuthority;
+import io.ciphertrail.embedded.BrokerSettings;
+import io.ciphertrail.embedded.MultiNodeSecureKafka;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +17,7 @@ import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** Starts the local platform and waits for Ctrl-C. */
@@ -26,11 +29,13 @@ import picocli.CommandLine.Spec;
             "PLAINTEXT listener exists only to show that it is refused), the key service (KEKs in a local key store",
             "created with the home, each identity allowed only what the key policy grants it, every key use audited;",
             "the orders and payments KEKs at start, others with 'ciphertrail keys create'), the CA and client",
-            "certificates with least-privilege ACLs, and the policy service. Everything lives under the owner-only",
-            "home directory and survives restarts, client certificates and their passwords included (renew them with",
-            "'ciphertrail certs renew'). One platform runs per home: a second start of a running home is refused.",
+            "certificates with least-privilege ACLs, and the policy service. With --nodes 3, Kafka is a cluster of",
+            "three such nodes, each in a process of its own, every topic on three replicas with two in sync.",
+            "Everything lives under the owner-only home directory and survives restarts, client certificates and their",
+            "passwords included (renew them with 'ciphertrail certs renew'). One platform runs per home: a second start",
+            "of a running home is refused.",
             "",
-            "It says it is up once every part is ready (the broker, the key service, the policy gate RUNNING), and keeps",
+            "It says it is up once every part is ready (the broker(s), the key service, the policy gate RUNNING), and keeps",
             "watching: when one goes down, it says so, stops the rest and exits 1. Ctrl-C stops cleanly."})
 final class UpCommand implements Callable<Integer> {
     /** How long the parts may take to be ready (the gate's first rebalance, a broker recovering its log). */
@@ -42,8 +47,12 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--home", defaultValue = Home.DEFAULT, description = "Where keys, certificates and broker data live (default: ${DEFAULT-VALUE}).")
     Path home;
 
+    @Option(names = "--nodes", defaultValue = "1",
+            description = "Kafka nodes: 1 (in this process) or 3 (a cluster, each node in a process of its own) (default: ${DEFAULT-VALUE}).")
+    int nodes;
+
     @Option(names = "--port", defaultValue = "" + LocalPlatform.DEFAULT_TLS_PORT,
-            description = "Port of the TLS listener; a free one is used if it is taken (default: ${DEFAULT-VALUE}).")
+            description = "Port of the (first node's) TLS listener; a free one is used if it is taken (default: ${DEFAULT-VALUE}).")
     int port;
 
     @Option(names = "--plaintext-port", defaultValue = "" + LocalPlatform.DEFAULT_PLAINTEXT_PORT,
@@ -62,9 +71,10 @@ final class UpCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         Home layout = new Home(home);
+        requireNodes(spec, nodes);
         out.println("Starting Ciphertrail in " + layout.root() + " ...");
         out.flush();
-        LocalPlatform platform = LocalPlatform.start(layout, port, plaintextPort, httpPort, keysPort);
+        LocalPlatform platform = LocalPlatform.start(layout, nodes, port, plaintextPort, httpPort, keysPort);
         CountDownLatch done = new CountDownLatch(1);
         AtomicReference<String> down = new AtomicReference<>();
         AtomicBoolean stopped = new AtomicBoolean();
@@ -99,6 +109,8 @@ final class UpCommand implements Callable<Integer> {
         out.println();
         out.println("Try:  echo 'hello' | ./ciphertrail produce --topic orders.ingress" + layout.argument());
         out.println("      ./ciphertrail consume --topic orders --from-beginning --max-records 1 --print-trace" + layout.argument());
+        out.println("      ./ciphertrail consume --topic orders --share-group workers --from-beginning --print-trace" + layout.argument()
+                + "   # a queue: run two");
         out.println("Press Ctrl-C to stop.");
         out.flush();
         watch(platform, out, watcher, problem -> {
@@ -119,6 +131,14 @@ final class UpCommand implements Callable<Integer> {
         }
         stop.run();
         return Errors.FAILED;
+    }
+
+    /** A cluster of three is what keeps every promise when a node fails; one is the quick local default. */
+    static void requireNodes(CommandSpec spec, int nodes) {
+        if (nodes != 1 && nodes != 3) {
+            throw new ParameterException(spec.commandLine(), "--nodes takes 1 (one broker in this process) or 3 (a cluster"
+                    + " whose every topic has three replicas, two in sync), not " + nodes);
+        }
     }
 
     /** Prints what the policy service reports about writing, as it changes, and reports the first part that goes down. */
@@ -144,8 +164,17 @@ final class UpCommand implements Callable<Integer> {
         Home home = platform.home();
         out.println();
         out.println("Ciphertrail is up. Listeners:");
-        platform.kafka().listeners().forEach((name, address) -> out.println("  " + name + "://" + address
-                + (name.equals("PLAINTEXT") ? "   (refused by the broker: STRICT mode; here to show it)" : "   (mutual TLS)")));
+        platform.kafka().listeners().forEach((name, addresses) -> {
+            for (String address : addresses.split(",")) {
+                out.println("  " + name + "://" + address
+                        + (name.equals("PLAINTEXT") ? "   (refused by the broker: STRICT mode; here to show it)" : "   (mutual TLS)"));
+            }
+        });
+        if (platform.kafka() instanceof MultiNodeSecureKafka cluster) {
+            out.println("Kafka nodes:           " + cluster.nodes().size() + ", each a broker and controller in a process of its own,"
+                    + " every topic on " + BrokerSettings.replicationFactor(cluster.nodes().size()) + " replicas with "
+                    + BrokerSettings.minInSyncReplicas(cluster.nodes().size()) + " in sync; logs in " + home.cluster() + "/node-*/node.log");
+        }
         out.println("bootstrap.servers=" + platform.kafka().bootstrapServers());
         out.println("Client property files: " + home.clients() + "/{" + String.join(",", LocalPlatform.CLIENT_IDENTITIES) + "}.properties");
         out.println("CA certificate:        " + home.ca().resolve(CertificateAuthority.CERTIFICATE_FILE));

@@ -24,7 +24,7 @@ class UpRestartTest {
         Path producerStore;
         byte[] producerKeyStore;
         String producerSettings;
-        try (LocalPlatform platform = LocalPlatform.start(home, 0, 0, 0, 0)) {
+        try (LocalPlatform platform = LocalPlatform.start(home, 1, 0, 0, 0, 0)) {
             Files.copy(home.clientProperties(LocalPlatform.ADMIN), copied);
             producerSettings = Files.readString(home.clientProperties(LocalPlatform.PRODUCER));
             producerStore = home.kafka().resolve("clients").resolve(LocalPlatform.PRODUCER).resolve("keystore.p12");
@@ -34,7 +34,7 @@ class UpRestartTest {
             Files.writeString(other, "policies:\n  - {name: invoices-only, from: invoices.ingress, to: invoices, rules: {envelope: ENFORCE}}\n");
             assertThat(run("policy", "apply", other.toString(), "--home", home.root().toString())).isZero();
         }
-        try (LocalPlatform again = LocalPlatform.start(home, 0, 0, 0, 0)) {
+        try (LocalPlatform again = LocalPlatform.start(home, 1, 0, 0, 0, 0)) {
             // Policies applied from another file stay in force, and the start says so.
             assertThat(again.policies()).contains("kept the 1 policies in force [invoices-only]").contains("was not published")
                     .contains("ciphertrail policy apply " + home.policies() + " --home " + home.root());
