@@ -6,7 +6,9 @@ import io.ciphertrail.schemas.policy.Policy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,6 +43,10 @@ final class PolicyCommand {
         @Option(names = "--dry-run", description = "Only check the file.")
         boolean dryRun;
 
+        @Option(names = "--ingress-pattern", defaultValue = ".+\\.ingress",
+                description = "The topics the gate reads (its ciphertrail.gate.ingress.pattern), for the route check (default: ${DEFAULT-VALUE}).")
+        Pattern ingressPattern;
+
         @Override
         public Integer call() {
             List<Policy> policies = PolicyFile.read(file);
@@ -48,9 +54,14 @@ final class PolicyCommand {
                 spec.commandLine().getOut().println(file + " is valid: " + policies.size() + " policies");
                 return 0;
             }
-            Set<String> removed = PolicyTopic.apply(settings.kafka(LocalPlatform.ADMIN), topic, policies);
+            Map<String, Object> admin = settings.kafka(LocalPlatform.ADMIN);
+            Set<String> removed = PolicyTopic.apply(admin, topic, policies);
             spec.commandLine().getOut().println("Published " + policies.size() + " policies to " + topic
                     + (removed.isEmpty() ? "" : "; removed " + removed));
+            for (String warning : RouteCheck.warnings(admin, policies, ingressPattern)) {
+                spec.commandLine().getErr().println("Warning: " + warning);
+            }
+            spec.commandLine().getErr().flush();
             return 0;
         }
     }

@@ -6,10 +6,6 @@ import io.ciphertrail.schemas.policy.Policy;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
 
 /**
  * Which policies a (re)started local platform puts in force. The home's policy file is published on the first start,
@@ -24,7 +20,8 @@ record PolicyPublication(boolean publishFile, String summary) {
     static PolicyPublication decide(Map<String, Object> admin, Path file, String homeArgument) {
         Map<String, Policy> fromFile = new TreeMap<>();
         PolicyFile.read(file).forEach(policy -> fromFile.put(policy.getName(), policy));
-        Map<String, Policy> published = exists(admin, PolicyTopic.DEFAULT_NAME) ? PolicyTopic.read(admin, PolicyTopic.DEFAULT_NAME) : Map.of();
+        Map<String, Policy> published = Topics.names(admin).contains(PolicyTopic.DEFAULT_NAME)
+                ? PolicyTopic.read(admin, PolicyTopic.DEFAULT_NAME) : Map.of();
         if (published.isEmpty()) {
             return new PolicyPublication(true, "published the " + fromFile.size() + " policies of " + file);
         }
@@ -34,16 +31,5 @@ record PolicyPublication(boolean publishFile, String summary) {
         return new PolicyPublication(false, "kept the " + published.size() + " policies in force " + published.keySet()
                 + " (applied with 'ciphertrail policy apply'); " + file + " differs and was not published"
                 + " (to use it: ciphertrail policy apply " + file + homeArgument + ")");
-    }
-
-    private static boolean exists(Map<String, Object> admin, String topic) {
-        try (Admin client = Admin.create(admin)) {
-            return client.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while listing topics", e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("Cannot list the broker's topics: " + e.getMessage(), e);
-        }
     }
 }

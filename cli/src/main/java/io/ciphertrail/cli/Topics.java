@@ -39,4 +39,16 @@ final class Topics {
             throw new IllegalStateException("Interrupted", e);
         }
     }
+
+    /** The names of the topics the cluster has (that these settings may see). */
+    static Set<String> names(Map<String, Object> settings) {
+        try (Admin admin = Admin.create(TlsConfig.secureClientConfigs(settings))) {
+            return admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while listing topics", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("Cannot list the topics: " + Errors.describe(e), e);
+        }
+    }
 }

@@ -579,4 +579,20 @@ class CliTest {
         assertThat(Files.getLastModifiedTime(settings)).isEqualTo(modified);
         assertThat(run("policy", "show", "--home", home.toString()).exit()).as("the running platform still answers").isZero();
     }
+
+    @Test
+    void policyApplyWarnsOfARouteToAMissingTopicAndOfALoop() throws Exception {
+        Path routes = dir.resolve("routes.yaml");
+        Files.writeString(routes, "policies:\n"
+                + "  - {name: to-nowhere, from: lost.ingress, to: nowhere-topic, rules: {envelope: ENFORCE}}\n"
+                + "  - {name: round, from: round.ingress, to: round2.ingress, rules: {envelope: ENFORCE}}\n");
+        try {
+            Run applied = run("policy", "apply", routes.toString(), "--home", home.toString());
+            assertThat(applied.exit()).as(applied.err()).isZero();
+            assertThat(applied.err()).contains("Warning: policy 'to-nowhere' routes lost.ingress to 'nowhere-topic', which does not exist")
+                    .contains("Warning: policy 'round' routes round.ingress to 'round2.ingress', which the gate reads itself");
+        } finally {
+            assertThat(run("policy", "apply", new Home(home).policies().toString(), "--home", home.toString()).exit()).isZero();
+        }
+    }
 }
