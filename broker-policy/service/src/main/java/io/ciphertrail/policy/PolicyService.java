@@ -10,6 +10,9 @@ import io.ciphertrail.policy.delivery.WriteFailures;
 import io.ciphertrail.policy.gate.Destinations;
 import io.ciphertrail.policy.gate.QuarantiningExceptionHandler;
 import io.ciphertrail.policy.http.HealthServer;
+import io.ciphertrail.policy.metrics.KafkaStreamsMetrics;
+import io.ciphertrail.policy.metrics.ServiceMetrics;
+import io.ciphertrail.policy.metrics.TransactionCounts;
 import io.ciphertrail.policy.quarantine.QuarantineTopic;
 import io.ciphertrail.policy.rules.PolicyBook;
 import io.ciphertrail.policy.rules.PolicyFile;
@@ -33,7 +36,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -112,14 +114,15 @@ public final class PolicyService implements AutoCloseable {
 
             ServiceMetrics metrics = new ServiceMetrics();
             AtomicReference<PolicyBook> policies = new AtomicReference<>(PolicyBook.EMPTY);
+            TransactionCounts transactions = new TransactionCounts();
             KafkaStreams streams = new KafkaStreams(PolicyTopology.build(config, kafka, policies, metrics, applicationId, destinations,
-                    clusterId, blocker), streamsProperties);
+                    clusterId, blocker), streamsProperties, transactions);
+            KafkaStreamsMetrics.register(metrics.registry(), streams::metrics, streams::state, transactions, writeFailures::report);
             CountDownLatch closing = new CountDownLatch(1);
             streams.setUncaughtExceptionHandler(error -> replaceThreadAfterBackOff(error, writeFailures, closing));
             topics.onRefresh(new OutputWatch(destinations::outputProblem, writeFailures, streams::pause, streams::resume));
             health = new HealthServer(config.getString(PolicyServiceConfig.HTTP_HOST_CONFIG),
-                    config.getInt(PolicyServiceConfig.HTTP_PORT_CONFIG), streams::state, writeFailures::report,
-                    () -> metrics.render(gauges(streams)));
+                    config.getInt(PolicyServiceConfig.HTTP_PORT_CONFIG), streams::state, writeFailures::report, metrics);
             streams.start();
             LOG.info("Policy service '{}' started; gate reads topics matching '{}'; health and metrics on port {}",
                     applicationId, config.ingressPattern(), health.port());
@@ -211,18 +214,6 @@ public final class PolicyService implements AutoCloseable {
         Properties properties = new Properties();
         properties.putAll(streams);
         return properties;
-    }
-
-    private static Map<String, Double> gauges(KafkaStreams streams) {
-        double lag = 0;
-        for (Map.Entry<MetricName, ? extends org.apache.kafka.common.Metric> entry : streams.metrics().entrySet()) {
-            if (entry.getKey().name().equals("records-lag-max") && entry.getValue().metricValue() instanceof Double value
-                    && !value.isNaN()) {
-                lag = Math.max(lag, value);
-            }
-        }
-        return Map.of("ciphertrail_streams_records_lag_max", lag,
-                "ciphertrail_streams_running", streams.state() == KafkaStreams.State.RUNNING ? 1.0 : 0.0);
     }
 
     public KafkaStreams.State state() {

@@ -8,6 +8,7 @@ import io.ciphertrail.policy.gate.Gate;
 import io.ciphertrail.policy.gate.GateAudit;
 import io.ciphertrail.policy.gate.GateOutput;
 import io.ciphertrail.policy.gate.GateProcessor;
+import io.ciphertrail.policy.metrics.ServiceMetrics;
 import io.ciphertrail.policy.rules.PolicyBook;
 import io.ciphertrail.policy.rules.PolicyUpdater;
 import java.util.Map;

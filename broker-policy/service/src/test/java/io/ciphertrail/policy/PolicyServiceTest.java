@@ -629,10 +629,44 @@ class PolicyServiceTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.body()).contains("\"status\":\"UP\"").contains("RUNNING");
+        assertTheGateStillForwards("metrics-1");
         HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort() + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.statusCode()).isEqualTo(200);
-        assertThat(metrics.body()).contains("ciphertrail_streams_running 1.0").contains("ciphertrail_streams_records_lag_max");
+        assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/plain; version=0.0.4"));
+        assertThat(metrics.body())
+                .contains("ciphertrail_streams_running 1")
+                .containsPattern("ciphertrail_gate_records_checked_total\\{policy=\"orders\"} [1-9]")
+                .containsPattern("ciphertrail_streams_records_lag\\{partition=\"0\",topic=\"orders.ingress\"} \\d")
+                .contains("ciphertrail_streams_records_lag_max ")
+                .containsPattern("ciphertrail_streams_commit_latency_max_seconds\\{thread=\"StreamThread-1\"} ")
+                .containsPattern("ciphertrail_streams_commits_total\\{thread=\"StreamThread-1\"} [1-9]")
+                .containsPattern("ciphertrail_streams_transactions_total\\{outcome=\"committed\"} [1-9]")
+                .contains("ciphertrail_streams_transactions_total{outcome=\"aborted\"} ")
+                .contains("ciphertrail_streams_producer_retries_total{thread=\"StreamThread-1\"} ")
+                .contains("ciphertrail_writes_retrying ")
+                .contains("ciphertrail_write_failures_total ");
+    }
+
+    /** Every label name on /metrics is one that holds names and codes only, and no value carries a secret or payload. */
+    @Test
+    void metricsCarryNoLabelThatCouldHoldASecret() throws Exception {
+        String marker = "METRICS-MARKER-4711";
+        sendEncrypted("orders.ingress", "orders", marker, marker, new RecordHeaders());
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(client("legacy-service"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>("orders.ingress", marker.getBytes(StandardCharsets.UTF_8), marker.getBytes(StandardCharsets.UTF_8))).get();
+        }
+        awaitQuarantined(keyed(marker), 1);
+        String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        java.util.Set<String> labels = new java.util.TreeSet<>();
+        java.util.regex.Matcher names = Pattern.compile("[{,]([a-z_]+)=\"").matcher(text.replaceAll("(?m)^#.*$", ""));
+        while (names.find()) {
+            labels.add(names.group(1));
+        }
+        assertThat(labels).isNotEmpty().isSubsetOf("policy", "rule", "reason", "topic", "partition", "thread", "outcome");
+        String password = kafka.clientProperties("policy-service").get("ssl.keystore.password").toString();
+        assertThat(text).doesNotContain(marker).doesNotContain(password).doesNotContain("kms-pw");
     }
 
     /** Runs last: it deletes and recreates the quarantine topic. */

@@ -1,6 +1,6 @@
 package io.ciphertrail.policy.clients;
 
-import io.ciphertrail.policy.ServiceMetrics;
+import io.ciphertrail.policy.metrics.ServiceMetrics;
 import io.ciphertrail.schemas.alert.Alert;
 import io.ciphertrail.schemas.alert.AlertAction;
 import io.ciphertrail.schemas.alert.AlertType;
@@ -81,7 +81,7 @@ final class InsecureClientAlerts implements Processor<Windowed<String>, WindowCo
                     blocker.block(principal, host, blockedUntil.toEpochMilli());
                     action = AlertAction.BLOCKED;
                     message += "; DENY ACLs placed for " + principal + " on " + host + " until " + blockedUntil;
-                    metrics.increment("ciphertrail_acl_blocks_total", "Clients blocked with DENY ACLs");
+                    metrics.blocked();
                     LOG.warn("Blocked {} on {} until {}", principal, host, blockedUntil);
                 } catch (RuntimeException e) {
                     blockedUntil = null;
@@ -104,7 +104,7 @@ final class InsecureClientAlerts implements Processor<Windowed<String>, WindowCo
                 .setBlockedUntil(blockedUntil)
                 .setMessage(message)
                 .build();
-        metrics.increment("ciphertrail_alerts_total", "Alerts about insecure clients");
+        metrics.alert();
         LOG.warn("Alert: {}", message);
         context.forward(new Record<>(host, encode(alert), now));
     }
@@ -112,7 +112,7 @@ final class InsecureClientAlerts implements Processor<Windowed<String>, WindowCo
     private void liftExpiredBlocks(long now) {
         int lifted = blocker.liftExpired(now);
         for (int i = 0; i < lifted; i++) {
-            metrics.increment("ciphertrail_acl_unblocks_total", "Blocks lifted when their time was up");
+            metrics.unblocked();
         }
     }
 

@@ -1,7 +1,7 @@
 package io.ciphertrail.policy.gate;
 
-import io.ciphertrail.policy.ServiceMetrics;
 import io.ciphertrail.policy.delivery.OutputUnavailableException;
+import io.ciphertrail.policy.metrics.ServiceMetrics;
 import io.ciphertrail.policy.quarantine.QuarantineCopy;
 import io.ciphertrail.policy.quarantine.QuarantineReason;
 import io.ciphertrail.policy.rules.PolicyBook;
@@ -75,16 +75,16 @@ public final class GateProcessor implements Processor<byte[], byte[], byte[], Ga
             verdict = GateAudit.failed(e);
         }
         String policy = verdict.policyName();
-        metrics.increment("ciphertrail_gate_records_checked_total", "Records the gate checked", "policy", policy);
+        ServiceMetrics.PolicyCounters counters = metrics.policy(policy);
+        counters.checked().inc();
         for (Violation warning : verdict.warnings()) {
-            metrics.increment("ciphertrail_gate_warnings_total", "Violations of permissive rules (forwarded anyway)",
-                    "policy", policy, "rule", warning.ruleName(), "reason", warning.code());
+            metrics.warning(policy, warning.ruleName(), warning.code());
         }
 
         if (verdict.forwarded()) {
             String egress = verdict.route().orElseThrow().egressTopic();
             context.forward(record.withHeaders(forwardHeaders).withValue(new GateOutput(egress, record.value())));
-            metrics.increment("ciphertrail_gate_records_forwarded_total", "Records forwarded to their egress topic", "policy", policy);
+            counters.forwarded().inc();
         } else {
             Violation violation = verdict.quarantine().get();
             QuarantineCopy copy = QuarantineCopy.of(record.key(), record.value(), record.headers(), new QuarantineReason(policy,
@@ -98,8 +98,7 @@ public final class GateProcessor implements Processor<byte[], byte[], byte[], Ga
             }
             context.forward(record.withKey(copy.key()).withHeaders(copy.headers())
                     .withValue(new GateOutput(destinations.quarantineTopic(), copy.value())));
-            metrics.increment("ciphertrail_gate_records_quarantined_total", "Records quarantined",
-                    "policy", policy, "rule", violation.ruleName(), "reason", violation.code());
+            metrics.quarantined(policy, violation.ruleName(), violation.code());
         }
         audit.record(context, record, source, verdict);
     }
