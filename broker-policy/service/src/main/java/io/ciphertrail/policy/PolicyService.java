@@ -108,7 +108,7 @@ public final class PolicyService implements AutoCloseable {
             TopicCatalog topics = new TopicCatalog(Admin.create(kafka), config.getLong(PolicyServiceConfig.TOPICS_REFRESH_MS_CONFIG));
             resources.add(topics);
             Destinations destinations = new Destinations(topics, ProducerLimits.of(streamsProperties),
-                    config.getString(PolicyServiceConfig.QUARANTINE_TOPIC_CONFIG), config.getString(PolicyServiceConfig.AUDIT_TOPIC_CONFIG));
+                    config.getString(PolicyServiceConfig.QUARANTINE_TOPIC_CONFIG), config.getString(PolicyServiceConfig.TRAIL_TOPIC_CONFIG));
             AclBlocker blocker = new AclBlocker(kafka, config.getString(PolicyServiceConfig.BLOCKS_TOPIC_CONFIG), unblockable);
             resources.add(blocker);
 

@@ -21,9 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Checks at start, when the brokers let the service read ACLs, that nobody but the brokers and the service
- * may write to the audit and quarantine topics: a writer there could forge broker events (and get clients
- * blocked) or quarantine records (and have them replayed). Warns about every other principal an ALLOW ACL
+ * Checks at start, when the brokers let the service read ACLs, that nobody but the platform may write to the
+ * audit topic (written by the brokers) and the quarantine topic (written by the service): a writer there could
+ * forge broker events (and get clients blocked) or quarantine records (and have them replayed). Warns about every other principal an ALLOW ACL
  * lets write, unless a DENY for {@code User:*} reserves the topic to super users.
  */
 final class WriterCheck {

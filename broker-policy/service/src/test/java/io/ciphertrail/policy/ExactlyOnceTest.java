@@ -9,6 +9,7 @@ import io.ciphertrail.core.kms.KmsConfig;
 import io.ciphertrail.core.kms.local.LocalKmsProvider;
 import io.ciphertrail.embedded.EmbeddedSecureKafka;
 import io.ciphertrail.embedded.WithSecureKafka;
+import io.ciphertrail.policy.audit.TrailCodec;
 import io.ciphertrail.producer.SecureProducer;
 import io.ciphertrail.producer.SecureProducerConfig;
 import java.io.IOException;
@@ -29,14 +30,15 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * 1,000 mixed records through the gate, with the service killed (SIGKILL) part way and restarted:
- * every record ends in exactly one of egress or quarantine, none twice, none lost.
+ * every record ends in exactly one of egress or quarantine, none twice, none lost, and the trail (compact, the
+ * default) holds exactly one record per gated record, written in the same transactions.
  */
 @WithSecureKafka(plaintextListener = true,
         authorizer = "io.ciphertrail.broker.authorizer.SecureTransportAuthorizer",
@@ -117,6 +119,9 @@ class ExactlyOnceTest {
             assertThat(unique).as("every record once").hasSize(RECORDS);
             assertThat(forwarded).hasSize(RECORDS * 8 / 10);
             assertThat(quarantined).hasSize(RECORDS * 2 / 10);
+            List<String> trail = trailEventIds(kafka);
+            assertThat(trail).as("one trail record per gated record").hasSize(RECORDS).doesNotHaveDuplicates()
+                    .allMatch(id -> id.startsWith("eos.ingress-"));
         } finally {
             service.destroyForcibly().waitFor();
         }
@@ -129,6 +134,7 @@ class ExactlyOnceTest {
         props.setProperty("state.dir", dir.resolve("state").toString());
         props.setProperty(PolicyServiceConfig.INGRESS_PATTERN_CONFIG, "eos\\.ingress");
         props.setProperty(PolicyServiceConfig.QUARANTINE_TOPIC_CONFIG, "eos.quarantine");
+        props.setProperty(PolicyServiceConfig.TRAIL_TOPIC_CONFIG, "eos.trail");
         props.setProperty(PolicyServiceConfig.AUDIT_TOPIC_CONFIG, "eos.audit");
         props.setProperty(PolicyServiceConfig.ALERTS_TOPIC_CONFIG, "eos.alerts");
         props.setProperty(PolicyServiceConfig.POLICIES_TOPIC_CONFIG, "eos.policies");
@@ -156,27 +162,39 @@ class ExactlyOnceTest {
         return keys(kafka, topic).size();
     }
 
+    /** Ids of the committed events on the trail (an index entry stands for its RECORD_FORWARDED event). */
+    private static List<String> trailEventIds(EmbeddedSecureKafka kafka) {
+        List<String> ids = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : records(kafka, "eos.trail")) {
+            TrailCodec.decode(record.key(), record.value(), record.timestamp()).ifPresent(event -> ids.add(event.getId()));
+        }
+        return ids;
+    }
+
     /** Record keys of a topic, committed records only. */
     private static List<String> keys(EmbeddedSecureKafka kafka, String topic) {
+        return records(kafka, topic).stream().map(r -> r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8)).toList();
+    }
+
+    /** The committed records of a topic. */
+    private static List<ConsumerRecord<byte[], byte[]>> records(EmbeddedSecureKafka kafka, String topic) {
         Map<String, Object> configs = new HashMap<>(kafka.clientProperties("operator"));
         configs.put("isolation.level", "read_committed");
-        List<String> keys = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(configs, new StringDeserializer(), new StringDeserializer())) {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(configs, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             var partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
                     .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
             if (partitions.isEmpty()) {
-                return keys;
+                return records;
             }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             var end = consumer.endOffsets(partitions);
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                    keys.add(record.key());
-                }
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
             }
         }
-        return keys;
+        return records;
     }
 }

@@ -1,5 +1,6 @@
 package io.ciphertrail.policy.clients;
 
+import io.ciphertrail.policy.audit.EventIds;
 import io.ciphertrail.policy.metrics.ServiceMetrics;
 import io.ciphertrail.schemas.alert.Alert;
 import io.ciphertrail.schemas.alert.AlertAction;
@@ -10,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.UUID;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -91,7 +91,7 @@ final class InsecureClientAlerts implements Processor<Windowed<String>, WindowCo
             }
         }
         Alert alert = Alert.newBuilder()
-                .setId(UUID.randomUUID().toString())
+                .setId(EventIds.random())
                 .setTime(Instant.ofEpochMilli(now))
                 .setType(AlertType.INSECURE_CLIENT)
                 .setClientAddress(host)

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * egress topic is quarantined. Stateless, so record headers survive. The gate never drops a record: when
  * the quarantine or audit topic cannot be written, the service pauses before any record meets it
  * ({@link io.ciphertrail.policy.delivery.OutputWatch}); a record that meets it all the same writes nothing and
- * stops its thread, whose transaction is aborted, and a new thread processes it again after a back-off.
+ * stops its thread, whose transaction is aborted, and a new thread processes it again after a back-off. Each record
+ * leaves at most one record on the trail ({@link GateTrail}).
  */
 public final class GateProcessor implements Processor<byte[], byte[], byte[], GateOutput> {
     private static final Logger LOG = LoggerFactory.getLogger(GateProcessor.class);
@@ -32,15 +33,15 @@ public final class GateProcessor implements Processor<byte[], byte[], byte[], Ga
     private final Gate gate;
     private final AtomicReference<PolicyBook> policies;
     private final Destinations destinations;
-    private final GateAudit audit;
+    private final GateTrail trail;
     private final ServiceMetrics metrics;
     private ProcessorContext<byte[], GateOutput> context;
 
-    public GateProcessor(Gate gate, AtomicReference<PolicyBook> policies, Destinations destinations, GateAudit audit, ServiceMetrics metrics) {
+    public GateProcessor(Gate gate, AtomicReference<PolicyBook> policies, Destinations destinations, GateTrail trail, ServiceMetrics metrics) {
         this.gate = gate;
         this.policies = policies;
         this.destinations = destinations;
-        this.audit = audit;
+        this.trail = trail;
         this.metrics = metrics;
     }
 
@@ -52,7 +53,7 @@ public final class GateProcessor implements Processor<byte[], byte[], byte[], Ga
     @Override
     public void process(Record<byte[], byte[]> record) {
         RecordMetadata source = context.recordMetadata().orElseThrow();
-        int quarantineLimit = destinations.requireQuarantineAndAudit();
+        int quarantineLimit = destinations.requireQuarantineAndTrail();
         Verdict verdict;
         Headers forwardHeaders = record.headers();
         try {
@@ -72,7 +73,7 @@ public final class GateProcessor implements Processor<byte[], byte[], byte[], Ga
             throw e;
         } catch (RuntimeException e) {
             LOG.error("Gate failed on {}-{}@{}; quarantining it", source.topic(), source.partition(), source.offset(), e);
-            verdict = GateAudit.failed(e);
+            verdict = GateTrail.failed(e);
         }
         String policy = verdict.policyName();
         ServiceMetrics.PolicyCounters counters = metrics.policy(policy);
@@ -100,6 +101,6 @@ public final class GateProcessor implements Processor<byte[], byte[], byte[], Ga
                     .withValue(new GateOutput(destinations.quarantineTopic(), copy.value())));
             metrics.quarantined(policy, violation.ruleName(), violation.code());
         }
-        audit.record(context, record, source, verdict);
+        trail.record(context, source, verdict);
     }
 }

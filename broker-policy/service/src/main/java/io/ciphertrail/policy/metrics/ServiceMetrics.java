@@ -32,10 +32,14 @@ public final class ServiceMetrics {
     private final Counter quarantined = counter("ciphertrail_gate_records_quarantined", "Records quarantined", "policy", "rule", "reason");
     private final Counter warnings = counter("ciphertrail_gate_warnings",
             "Violations of permissive rules (the record was forwarded, or quarantined for another rule)", "policy", "rule", "reason");
+    private final Counter trail = counter("ciphertrail_gate_trail_records",
+            "Records the gate wrote to the trail topic: audit events, and compact index entries for forwarded records", "kind");
     private final Counter alerts = counter("ciphertrail_alerts", "Alerts about insecure clients");
     private final Counter blocks = counter("ciphertrail_acl_blocks", "Clients blocked with DENY ACLs");
     private final Counter unblocks = counter("ciphertrail_acl_unblocks", "Blocks lifted when their time was up");
     private final Map<String, PolicyCounters> byPolicy = new ConcurrentHashMap<>();
+    private final CounterDataPoint trailEvents = trail.labelValues("event");
+    private final CounterDataPoint trailIndexEntries = trail.labelValues("index_entry");
 
     public PrometheusRegistry registry() {
         return registry;
@@ -51,6 +55,14 @@ public final class ServiceMetrics {
 
     public void warning(String policy, String rule, String reason) {
         warnings.labelValues(policy, rule, reason).inc();
+    }
+
+    public void trailEvent() {
+        trailEvents.inc();
+    }
+
+    public void trailIndexEntry() {
+        trailIndexEntries.inc();
     }
 
     public void alert() {
