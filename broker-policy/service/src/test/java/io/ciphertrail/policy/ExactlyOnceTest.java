@@ -9,8 +9,10 @@ import io.ciphertrail.core.kms.KmsConfig;
 import io.ciphertrail.core.kms.local.LocalKmsProvider;
 import io.ciphertrail.embedded.EmbeddedSecureKafka;
 import io.ciphertrail.embedded.WithSecureKafka;
-import io.ciphertrail.policy.audit.TrailCodec;
+import io.ciphertrail.policy.audit.AuditCodec;
 import io.ciphertrail.producer.SecureProducer;
+import io.ciphertrail.schemas.audit.AuditEvent;
+import io.ciphertrail.schemas.audit.AuditEventType;
 import io.ciphertrail.producer.SecureProducerConfig;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -37,8 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * 1,000 mixed records through the gate, with the service killed (SIGKILL) part way and restarted:
- * every record ends in exactly one of egress or quarantine, none twice, none lost, and the trail (compact, the
- * default) holds exactly one record per gated record, written in the same transactions.
+ * every record ends in exactly one of egress or quarantine, none twice, none lost. With the full trail
+ * ({@code ciphertrail.trail.full}), the trail holds exactly one audit event per gated record, written in the same
+ * transactions: RECORD_FORWARDED for each forwarded record (the default writes a compact index entry instead).
  */
 @WithSecureKafka(plaintextListener = true,
         authorizer = "io.ciphertrail.broker.authorizer.SecureTransportAuthorizer",
@@ -119,9 +122,11 @@ class ExactlyOnceTest {
             assertThat(unique).as("every record once").hasSize(RECORDS);
             assertThat(forwarded).hasSize(RECORDS * 8 / 10);
             assertThat(quarantined).hasSize(RECORDS * 2 / 10);
-            List<String> trail = trailEventIds(kafka);
-            assertThat(trail).as("one trail record per gated record").hasSize(RECORDS).doesNotHaveDuplicates()
-                    .allMatch(id -> id.startsWith("eos.ingress-"));
+            List<AuditEvent> trail = trailEvents(kafka);
+            assertThat(trail).extracting(AuditEvent::getId).as("one trail event per gated record")
+                    .hasSize(RECORDS).doesNotHaveDuplicates().allMatch(id -> id.startsWith("eos.ingress-"));
+            assertThat(trail).filteredOn(e -> e.getEventType() == AuditEventType.RECORD_FORWARDED).hasSize(RECORDS * 8 / 10);
+            assertThat(trail).filteredOn(e -> e.getEventType() == AuditEventType.RECORD_QUARANTINED).hasSize(RECORDS * 2 / 10);
         } finally {
             service.destroyForcibly().waitFor();
         }
@@ -135,6 +140,7 @@ class ExactlyOnceTest {
         props.setProperty(PolicyServiceConfig.INGRESS_PATTERN_CONFIG, "eos\\.ingress");
         props.setProperty(PolicyServiceConfig.QUARANTINE_TOPIC_CONFIG, "eos.quarantine");
         props.setProperty(PolicyServiceConfig.TRAIL_TOPIC_CONFIG, "eos.trail");
+        props.setProperty(PolicyServiceConfig.TRAIL_FULL_CONFIG, "true");
         props.setProperty(PolicyServiceConfig.AUDIT_TOPIC_CONFIG, "eos.audit");
         props.setProperty(PolicyServiceConfig.ALERTS_TOPIC_CONFIG, "eos.alerts");
         props.setProperty(PolicyServiceConfig.POLICIES_TOPIC_CONFIG, "eos.policies");
@@ -162,13 +168,13 @@ class ExactlyOnceTest {
         return keys(kafka, topic).size();
     }
 
-    /** Ids of the committed events on the trail (an index entry stands for its RECORD_FORWARDED event). */
-    private static List<String> trailEventIds(EmbeddedSecureKafka kafka) {
-        List<String> ids = new ArrayList<>();
+    /** The committed audit events on the trail; with the full trail, every trail record is one. */
+    private static List<AuditEvent> trailEvents(EmbeddedSecureKafka kafka) {
+        List<AuditEvent> events = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : records(kafka, "eos.trail")) {
-            TrailCodec.decode(record.key(), record.value(), record.timestamp()).ifPresent(event -> ids.add(event.getId()));
+            events.add(AuditCodec.decode(record.value()).orElseThrow(() -> new AssertionError("not a full audit event at offset " + record.offset())));
         }
-        return ids;
+        return events;
     }
 
     /** Record keys of a topic, committed records only. */
