@@ -35,6 +35,10 @@ final class AuditLines {
             if (record.getReason() != null) {
                 line.append(" rule=").append(record.getRule()).append(" reason=").append(record.getReason());
             }
+            if (record.getWarnings().size() > 1) {
+                line.append(" warnings=").append(String.join(",", record.getWarnings().stream()
+                        .map(w -> w.getRule() + ":" + w.getReason()).toList()));
+            }
         }
         return line.toString();
     }
