@@ -199,6 +199,7 @@ public final class PolicyService implements AutoCloseable {
         }
         // The gate subscribes by pattern; a new ingress topic is found at the next metadata refresh, so refresh often.
         streams.putIfAbsent(CommonClientConfigs.METADATA_MAX_AGE_CONFIG, 10_000);
+        exactlyOnceLatency(streams);
         String handler = QuarantiningExceptionHandler.class.getName();
         streams.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, handler);
         streams.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, handler);
@@ -214,6 +215,22 @@ public final class PolicyService implements AutoCloseable {
         Properties properties = new Properties();
         properties.putAll(streams);
         return properties;
+    }
+
+    /**
+     * Producer and consumer defaults for the gate's transactions (each can be overridden with its {@code producer.} or
+     * {@code consumer.} key). Under exactly-once the first write of a transaction to a partition registers it with the
+     * transaction coordinator, and while the previous transaction's commit markers are still being written the broker
+     * answers CONCURRENT_TRANSACTIONS. The producer retries that batch with its exponential back-off, from
+     * {@code retry.backoff.ms} (100 ms) up to {@code retry.backoff.max.ms} (1 s): with commits every 10 ms nearly every
+     * transaction meets the previous one's markers, and a record waits 100 ms to 1 s more, which is what made the p99
+     * of a 10 ms commit interval worse than the default's. The markers take milliseconds, so the gate's producer retries
+     * after 5 ms, at most 50 ms apart. Linger and batch size stay at Kafka Streams' defaults: each commit flushes the
+     * producer, so linger never holds a record past its transaction (docs/policy-service.md, "Latency and scale").
+     */
+    private static void exactlyOnceLatency(Map<String, Object> streams) {
+        streams.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), 5);
+        streams.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG), 50);
     }
 
     public KafkaStreams.State state() {
