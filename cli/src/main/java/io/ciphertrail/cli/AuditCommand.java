@@ -10,12 +10,16 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** The audit trail: the brokers' authorization events (audit topic) and the gate's record events (trail topic). */
+/**
+ * The audit trail: the brokers' authorization events and the key service's key uses (audit topic), and the gate's
+ * record events (trail topic).
+ */
 @Command(name = "audit", mixinStandardHelpOptions = true, description = "Reads the audit trail.", subcommands = AuditCommand.Tail.class)
 final class AuditCommand {
 
     @Command(name = "tail", mixinStandardHelpOptions = true,
-            description = "Prints the latest audit events, one line each: refused and insecure requests, and records through the gate.")
+            description = "Prints the latest audit events, one line each: refused and insecure requests, records through the gate,"
+                    + " and key uses the key service allowed or denied.")
     static final class Tail implements Callable<Integer> {
         @Mixin
         ClientSettings settings;

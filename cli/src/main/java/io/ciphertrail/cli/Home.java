@@ -32,9 +32,14 @@ record Home(Path root) {
         return root.resolve("ca");
     }
 
-    /** Broker certificates, data and per-identity client stores. */
+    /** The single broker's certificates, data and per-identity client stores. */
     Path kafka() {
         return root.resolve("kafka");
+    }
+
+    /** The multi-node cluster's nodes (certificates, data, logs) and per-identity client stores; apart from the single broker's. */
+    Path cluster() {
+        return root.resolve("cluster");
     }
 
     /** Ready client property files, one per identity. */
@@ -46,7 +51,17 @@ record Home(Path root) {
         return clients().resolve(identity + ".properties");
     }
 
-    /** The local KMS: the KEK key store and the owner-only file holding its password. */
+    /** The key service's own TLS identity. */
+    Path keyService() {
+        return root.resolve("key-service");
+    }
+
+    /** The key policy the key service enforces (written once, then yours to edit; changes apply without a restart). */
+    Path keyPolicy() {
+        return root.resolve("key-policy.yaml");
+    }
+
+    /** The key service's backend: the KEK key store and the owner-only file holding its password. Only the key service opens them. */
     Path kmsKeyStore() {
         return root.resolve("kms").resolve("keks.p12");
     }

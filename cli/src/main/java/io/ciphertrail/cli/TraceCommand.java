@@ -1,11 +1,14 @@
 package io.ciphertrail.cli;
 
+import io.ciphertrail.core.envelope.Envelope;
+import io.ciphertrail.core.kms.KekRef;
 import io.ciphertrail.core.tls.TlsConfig;
 import io.ciphertrail.core.trace.TraceContext;
 import io.ciphertrail.policy.PolicyServiceConfig;
 import io.ciphertrail.schemas.audit.AuditEvent;
 import io.ciphertrail.schemas.audit.AuditEventType;
 import io.ciphertrail.schemas.audit.RecordInfo;
+import io.ciphertrail.schemas.audit.KeyUseInfo;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -33,8 +36,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * An event's whole path from its trace ID alone: produced to ingress, forwarded or quarantined by the gate (and
- * replayed), where it now sits in its egress topic, and which consumer groups have read past it. The gate's trail
- * holds one record per gated record, keyed by trace ID, so only the partition the trace ID lands on is read.
+ * replayed), where it now sits in its egress topic, which consumer groups have read past it, and who used the key
+ * encryption key its envelope names (the key service's key-use events). The gate's trail holds one record per gated
+ * record, keyed by trace ID, so only the partition the trace ID lands on is read.
  */
 @Command(name = "trace", mixinStandardHelpOptions = true,
         description = "Shows an event's path from producer to consumer, from its trace ID alone.")
@@ -47,6 +51,10 @@ final class TraceCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "TRACE-ID", description = "The 32-hex-digit trace ID (the middle of a traceparent header).")
     String traceId;
+
+    @Option(names = "--audit-topic", defaultValue = PolicyServiceConfig.DEFAULT_AUDIT_TOPIC,
+            description = "The audit topic, where the key service records key uses (default: ${DEFAULT-VALUE}).")
+    String auditTopic;
 
     @Option(names = "--trail-topic", defaultValue = PolicyServiceConfig.DEFAULT_TRAIL_TOPIC,
             description = "The gate's trail topic (default: ${DEFAULT-VALUE}).")
@@ -81,6 +89,8 @@ final class TraceCommand implements Callable<Integer> {
         for (AuditEvent event : events) {
             out.printf("  %-24s %-12s %s%n", event.getTime(), stage(event), where(event.getEventType(), event.getRecord()));
         }
+        produced.filter(record -> Envelope.hasMagic(record.value()))
+                .ifPresent(record -> keyUses(admin, Envelope.parse(record.value(), record.topic()).kek(), out));
         Optional<AuditEvent> forwarded = events.stream().filter(e -> e.getEventType() == AuditEventType.RECORD_FORWARDED
                 || e.getEventType() == AuditEventType.RECORD_POLICY_WARNING).reduce((a, b) -> b);
         if (forwarded.isPresent()) {
@@ -118,6 +128,32 @@ final class TraceCommand implements Callable<Integer> {
             case RECORD_ACCEPTED -> gate;
             default -> "";
         };
+    }
+
+    /**
+     * Who generated and who unwrapped (or was refused) data keys under the record's KEK version: the key
+     * service audits by alias and version, not per data key, so this is everyone who could read the record.
+     */
+    private void keyUses(Map<String, Object> admin, KekRef kek, PrintWriter out) {
+        List<AuditEvent> uses = new ArrayList<>();
+        AuditReader.readAll(admin, auditTopic, kek.alias().getBytes(StandardCharsets.UTF_8), event -> {
+            KeyUseInfo use = event.getKeyUse();
+            if (use != null && use.getAlias().equals(kek.alias()) && use.getVersion() == kek.version()) {
+                uses.add(event);
+            }
+        });
+        if (uses.isEmpty()) {
+            return;
+        }
+        out.printf("  %-24s %-12s %s%n", "", "key", kek + " (its uses, from the key service's audit trail):");
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        for (AuditEvent event : uses) {
+            KeyUseInfo use = event.getKeyUse();
+            String what = use.getOperation() + " by " + use.getPrincipal() + " " + use.getDecision()
+                    + (use.getDryRun() ? " (DRY_RUN)" : "") + (use.getResult().equals("OK") || use.getResult().equals("DENIED") ? "" : " " + use.getResult());
+            counts.merge(what, use.getCount(), Long::sum);
+        }
+        counts.forEach((what, count) -> out.printf("  %-24s %-12s %s (%d)%n", "", "", what, count));
     }
 
     /** The record at an exact position, if still there. */

@@ -24,8 +24,12 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -63,15 +67,10 @@ class CliTest {
     }
 
     static Run runWithInput(String input, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine command = Ciphertrail.commandLine();
-        command.setOut(new PrintWriter(out, true));
-        command.setErr(new PrintWriter(err, true));
         InputStream stdin = System.in;
         System.setIn(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
         try {
-            return new Run(command.execute(args), out.toString(), err.toString());
+            return runAlongside(args);
         } finally {
             System.setIn(stdin);
         }
@@ -108,9 +107,50 @@ class CliTest {
         assertThat(trace.out()).contains("produced     shipments.ingress-0@0")
                 .contains("forwarded    by the gate from shipments.ingress-0@0 (policy ingress-convention) to shipments")
                 .contains("now at       shipments-0@0").contains("consumed by  group shipping");
+        // Key uses reach the audit topic once the key service's audit window (1 s in 'up') ends.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(run("trace", traces[0], "--home", home.toString()).out())
+                        .contains("ciphertrail/topic/shipments v1 (its uses, from the key service's audit trail)")
+                        .contains("GENERATE_DATA_KEY by User:demo-producer ALLOWED").contains("UNWRAP by User:demo-consumer ALLOWED"));
 
         Run audit = run("audit", "tail", "--home", home.toString());
         assertThat(audit.out()).contains("RECORD_FORWARDED  trace=" + traces[1]);
+    }
+
+    @Test
+    void twoShareGroupMembersSplitAGatedQueueEachLineOnceWithItsTrace() throws Exception {
+        assertThat(run("keys", "create", "--topic", "tasks", "--home", home.toString()).exit()).isZero();
+        Run produce = runWithInput("task 1\ntask 2\ntask 3\ntask 4\ntask 5\ntask 6\n", "produce", "--topic", "tasks.ingress",
+                "--print-trace", "--home", home.toString());
+        assertThat(produce.exit()).as(produce.err()).isZero();
+        List<String> traces = List.of(produce.out().trim().split("\n"));
+
+        // Two workers of one queue, fed by the policy gate; between them they take each task once.
+        ExecutorService workers = Executors.newFixedThreadPool(2);
+        Future<Run> first = workers.submit(() -> runAlongside("consume", "--topic", "tasks", "--share-group", "task-workers",
+                "--from-beginning", "--max-records", "2", "--print-trace", "--home", home.toString()));
+        Future<Run> second = workers.submit(() -> runAlongside("consume", "--topic", "tasks", "--share-group", "task-workers",
+                "--from-beginning", "--max-records", "4", "--print-trace", "--home", home.toString()));
+        List<String> lines = new ArrayList<>();
+        for (Future<Run> worker : List.of(first, second)) {
+            Run run = worker.get(2, TimeUnit.MINUTES);
+            assertThat(run.exit()).as(run.err()).isZero();
+            assertThat(run.err()).contains("as a member of share group task-workers");
+            lines.addAll(List.of(run.out().trim().split("\n")));
+        }
+        workers.shutdown();
+        assertThat(lines).containsExactlyInAnyOrder(traces.get(0) + "\ttask 1", traces.get(1) + "\ttask 2", traces.get(2) + "\ttask 3",
+                traces.get(3) + "\ttask 4", traces.get(4) + "\ttask 5", traces.get(5) + "\ttask 6");
+    }
+
+    /** Runs a command without touching standard input, so two can run at once. */
+    static Run runAlongside(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine command = Ciphertrail.commandLine();
+        command.setOut(new PrintWriter(out, true));
+        command.setErr(new PrintWriter(err, true));
+        return new Run(command.execute(args), out.toString(), err.toString());
     }
 
     @Test
@@ -153,6 +193,19 @@ class CliTest {
     }
 
     @Test
+    void keysGoThroughTheKeyServiceAsTheAdministratorAndNoOneElse() {
+        Run refused = run("keys", "create", "--topic", "sneaky", "--as", "demo-producer", "--home", home.toString());
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).contains("KMS_ACCESS_DENIED").contains("User:demo-producer")
+                .contains("ask for ADMIN on ciphertrail/topic/sneaky in the key policy");
+        Run created = run("keys", "create", "--topic", "sneaky", "--home", home.toString());
+        assertThat(created.out()).contains("Created ciphertrail/topic/sneaky v1");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(run("audit", "tail", "-n", "500", "--home", home.toString()).out())
+                        .contains("KEY_USE_DENIED  principal=User:demo-producer").contains("operation=CREATE key=ciphertrail/topic/sneaky"));
+    }
+
+    @Test
     void aTopicWithoutAKekIsRefusedOnProduceNamingTheCommandThatCreatesIt() {
         Run produce = runWithInput("first\n", "produce", "--topic", "parcels.ingress", "--home", home.toString());
         assertThat(produce.exit()).isEqualTo(1);
@@ -162,8 +215,10 @@ class CliTest {
 
     /**
      * The operator scenario: with the platform up, the KEK store is moved away, records are produced, the store is
-     * put back. Nothing makes a new store or key on its own; after an explicit start-over, what was written under
-     * the replacement key reads as KEK_MISMATCH, and what was written before reads again.
+     * put back. The key service, the only process that opens the store, keeps the keys it read, so clients go on;
+     * nothing makes a new store or key on its own, and a key that would have to be written is refused naming the
+     * store and the fix. After an explicit start-over, what was written under the replacement key reads as
+     * KEK_MISMATCH, and what was written before reads again.
      */
     @Test
     void aKeyStoreMovedAwayWhileUpRunsIsNeverSilentlyReplaced() throws Exception {
@@ -174,11 +229,11 @@ class CliTest {
         Path moved = dir.resolve("keks.p12.moved");
         Files.move(store, moved);
         try {
-            for (Run refused : java.util.List.of(runWithInput("during\n", "produce", "--topic", "receipts.ingress", "--home", h),
-                    run("keys", "list", "--home", h), run("keys", "create", "--topic", "receipts", "--home", h))) {
-                assertThat(refused.exit()).isEqualTo(1);
-                assertThat(refused.err()).contains(store.toString()).contains("restore it").contains("ciphertrail keys init");
-            }
+            assertThat(runWithInput("during\n", "produce", "--topic", "receipts.ingress", "--home", h).exit()).isZero();
+            assertThat(run("keys", "list", "--home", h).out()).contains("ciphertrail/topic/receipts");
+            Run refused = run("keys", "create", "--topic", "invoices", "--home", h);
+            assertThat(refused.exit()).isEqualTo(1);
+            assertThat(refused.err()).contains(store.toString()).contains("restore it").contains("ciphertrail keys init");
             assertThat(store).doesNotExist();
 
             Run init = run("keys", "init", "--home", h);
@@ -189,8 +244,8 @@ class CliTest {
         } finally {
             Files.move(moved, store, StandardCopyOption.REPLACE_EXISTING);
         }
-        Run consume = run("consume", "--topic", "receipts", "--from-beginning", "--max-records", "2", "--timeout-ms", "20000", "--home", h);
-        assertThat(consume.out()).isEqualTo("before\n");
+        Run consume = run("consume", "--topic", "receipts", "--from-beginning", "--max-records", "3", "--timeout-ms", "20000", "--home", h);
+        assertThat(consume.out()).isEqualTo("before\nduring\n");
         assertThat(consume.exit()).isEqualTo(1);
         assertThat(consume.err()).contains("KEK_MISMATCH").contains("ciphertrail/topic/receipts v1").contains("Restore the original store")
                 .doesNotContain("TAMPERED");
@@ -278,7 +333,7 @@ class CliTest {
 
     @Test
     void onlyThePlatformWritesItsOwnTopicsWhateverAWildcardGrantAllows() throws Exception {
-        Map<String, Object> admin = LocalPlatform.clientSettings(platform.home(), platform.kafka(), LocalPlatform.ADMIN);
+        Map<String, Object> admin = platform.clientSettings(LocalPlatform.ADMIN);
         Topics.ensure(admin, "wide.ingress");
         try (Admin acls = Admin.create(admin)) {
             acls.createAcls(List.of(new AclBinding(new ResourcePattern(ResourceType.TOPIC, "*", PatternType.LITERAL),
@@ -297,8 +352,8 @@ class CliTest {
 
     @Test
     void quarantineReplayTakesAPartitionAndReplaysOnlyTheGatesOwnCopies() throws Exception {
-        Map<String, Object> admin = LocalPlatform.clientSettings(platform.home(), platform.kafka(), LocalPlatform.ADMIN);
-        Map<String, Object> producer = LocalPlatform.clientSettings(platform.home(), platform.kafka(), LocalPlatform.PRODUCER);
+        Map<String, Object> admin = platform.clientSettings(LocalPlatform.ADMIN);
+        Map<String, Object> producer = platform.clientSettings(LocalPlatform.PRODUCER);
         try (KafkaProducer<String, String> legacy = new KafkaProducer<>(producer, new StringSerializer(), new StringSerializer())) {
             legacy.send(new ProducerRecord<>(LocalPlatform.DEMO_INGRESS, "cli-plain", "{\"plain\":true}")).get(30, TimeUnit.SECONDS);
         }

@@ -29,7 +29,16 @@ final class RecordDecoder<K, V> {
         this(decryptor, keyDeserializer, valueDeserializer, false);
     }
 
+    /** A record's bytes after decryption and verification, before the application's deserializers. */
+    record Plain(byte[] key, byte[] value, Headers headers) {
+    }
+
     ConsumerRecord<K, V> decode(ConsumerRecord<byte[], byte[]> raw) {
+        return deserialize(raw, decrypt(raw));
+    }
+
+    /** Decrypts and verifies value, headers and key. Thread-safe: it touches nothing but the record and the decryptor. */
+    Plain decrypt(ConsumerRecord<byte[], byte[]> raw) {
         String topic = raw.topic();
         Headers headers = copyHeaders ? new RecordHeaders(raw.headers().toArray()) : raw.headers();
         byte[] value = decryptor.decrypt(topic, headers, raw.key(), raw.value());
@@ -43,9 +52,16 @@ final class RecordDecoder<K, V> {
             }
         }
         byte[] key = decryptor.decryptRecordKey(topic, headers, raw.key());
+        return new Plain(key, value, headers);
+    }
+
+    /** Runs the application's deserializers: on the polling thread only, as Kafka does, since they need not be thread-safe. */
+    ConsumerRecord<K, V> deserialize(ConsumerRecord<byte[], byte[]> raw, Plain plain) {
+        String topic = raw.topic();
         return new ConsumerRecord<>(topic, raw.partition(), raw.offset(), raw.timestamp(), raw.timestampType(),
                 raw.serializedKeySize(), raw.serializedValueSize(),
-                keyDeserializer.deserialize(topic, headers, key), valueDeserializer.deserialize(topic, headers, value),
-                headers, raw.leaderEpoch(), raw.deliveryCount());
+                keyDeserializer.deserialize(topic, plain.headers(), plain.key()),
+                valueDeserializer.deserialize(topic, plain.headers(), plain.value()),
+                plain.headers(), raw.leaderEpoch(), raw.deliveryCount());
     }
 }

@@ -1,6 +1,7 @@
 package io.ciphertrail.consumer;
 
 import io.ciphertrail.core.envelope.EnvelopeCrypto;
+import io.ciphertrail.core.envelope.EnvelopeDecryptor;
 import io.ciphertrail.core.envelope.RecordKeyHandoff;
 import io.ciphertrail.core.metrics.CryptoMetrics;
 import io.ciphertrail.core.tls.ClientCertificate;
@@ -32,6 +33,8 @@ import org.apache.kafka.common.utils.Utils;
 public class SecureDeserializer<T> implements Deserializer<T> {
     private Deserializer<T> inner;
     private EnvelopeCrypto crypto;
+    /** Read once: {@link EnvelopeCrypto#decryptor()} synchronizes, and this is used for every record. */
+    private EnvelopeDecryptor decryptor;
     private CryptoMetrics metrics;
     private boolean isKey;
 
@@ -62,6 +65,7 @@ public class SecureDeserializer<T> implements Deserializer<T> {
         metrics = new CryptoMetrics(isKey ? "key-deserializer" : "deserializer", clientId == null ? "" : clientId.toString(),
                 new ClientCertificate(configs, Clock.systemUTC()));
         crypto = EnvelopeCrypto.create(configs, metrics);
+        decryptor = crypto.decryptor();
     }
 
     @Override
@@ -74,14 +78,14 @@ public class SecureDeserializer<T> implements Deserializer<T> {
         byte[] plaintext;
         if (isKey) {
             RecordKeyHandoff.offer(headers, data);
-            plaintext = crypto.decryptor().decryptRecordKey(topic, headers, data);
+            plaintext = decryptor.decryptRecordKey(topic, headers, data);
         } else if (data == null) {
             Optional<RecordKeyHandoff.Offered> key = RecordKeyHandoff.take(headers);
             plaintext = key.isPresent()
-                    ? crypto.decryptor().decrypt(topic, headers, key.get().key(), null)
-                    : crypto.decryptor().decrypt(topic, headers, null);
+                    ? decryptor.decrypt(topic, headers, key.get().key(), null)
+                    : decryptor.decrypt(topic, headers, null);
         } else {
-            plaintext = crypto.decryptor().decrypt(topic, headers, data);
+            plaintext = decryptor.decrypt(topic, headers, data);
         }
         return inner.deserialize(topic, headers, plaintext);
     }

@@ -4,10 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.ciphertrail.core.envelope.EnvelopeException;
 import io.ciphertrail.embedded.EmbeddedSecureKafka;
 import io.ciphertrail.embedded.WithSecureKafka;
@@ -40,7 +36,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /** The producer and consumer libraries against a real TLS-only broker, with real clients and a real KMS. */
@@ -53,8 +48,7 @@ class SecureClientsTest {
     static SecureClients clients;
     static EmbeddedSecureKafka kafka;
 
-    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-    private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    private final CapturedLogs logs = new CapturedLogs();
     private String topic;
 
     @BeforeAll
@@ -68,20 +62,12 @@ class SecureClientsTest {
         topic = "orders-" + UUID.randomUUID().toString().substring(0, 8);
         clients.topics(topic);
         logs.start();
-        root.addAppender(logs);
-        // Kafka's configuration dumps are where a leaked password would show first.
-        ((Logger) LoggerFactory.getLogger("org.apache.kafka.clients")).setLevel(Level.INFO);
     }
 
     @AfterEach
     void noSecretOrPlaintextWasLogged() {
-        root.detachAppender(logs);
-        ((Logger) LoggerFactory.getLogger("org.apache.kafka.clients")).setLevel(Level.WARN);
         String storePassword = kafka.clientProperties("orders-service").get("ssl.keystore.password").toString();
-        for (ILoggingEvent event : logs.list) {
-            String line = event.getFormattedMessage() + (event.getThrowableProxy() == null ? "" : event.getThrowableProxy().getMessage());
-            assertThat(line).doesNotContain(MARKER).doesNotContain(storePassword).doesNotContain(SecureClients.KMS_SECRET);
-        }
+        logs.stopAndAssertNoneOf(MARKER, storePassword, SecureClients.KMS_SECRET);
     }
 
     private SecureProducer<String, String> producer(Object... overrides) {
@@ -163,15 +149,7 @@ class SecureClientsTest {
                 new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(topic));
             List<String> values = new ArrayList<>();
-            RecordDecryptionException failure = null;
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (failure == null && System.nanoTime() < deadline) {
-                try {
-                    consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
-                } catch (RecordDecryptionException e) {
-                    failure = e;
-                }
-            }
+            RecordDecryptionException failure = pollUntilFailure(consumer, values);
             assertThat(values).containsExactly("good-1");
             assertThat(failure).isNotNull();
             assertThat(failure.reason()).isEqualTo("NOT_ENCRYPTED");
@@ -183,6 +161,42 @@ class SecureClientsTest {
             // It does not move past the record: the next poll meets it again.
             assertThat(consumer.position(new TopicPartition(topic, 0))).isEqualTo(badOffset);
             assertThatThrownBy(() -> consumer.poll(Duration.ofSeconds(5))).isInstanceOf(RecordDecryptionException.class);
+        }
+    }
+
+    @Test
+    void decryptionOnSeveralThreadsKeepsOrderAndStopsExactlyAtTheFailedRecord() throws Exception {
+        long badOffset;
+        try (SecureProducer<String, String> producer = producer();
+             KafkaProducer<byte[], byte[]> plain = new KafkaProducer<>(clients.configs("legacy-service"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < 300; i++) {
+                producer.send(new ProducerRecord<>(topic, "before-" + i));
+            }
+            producer.flush();
+            badOffset = plain.send(new ProducerRecord<>(topic, "not encrypted".getBytes(StandardCharsets.UTF_8))).get().offset();
+            for (int i = 0; i < 300; i++) {
+                producer.send(new ProducerRecord<>(topic, "after-" + i));
+            }
+            producer.flush();
+        }
+        List<String> deserializedOn = new CopyOnWriteArrayList<>();
+        org.apache.kafka.common.serialization.Deserializer<String> recording = (t, data) -> {
+            deserializedOn.add(Thread.currentThread().getName());
+            return new String(data, StandardCharsets.UTF_8);
+        };
+        try (SecureConsumer<String, String> consumer = new SecureConsumer<>(clients.consumerConfigs("billing-service", "threads-" + topic,
+                SecureConsumerConfig.DECRYPT_THREADS_CONFIG, 3), new StringDeserializer(), recording)) {
+            consumer.subscribe(List.of(topic));
+            List<String> values = new ArrayList<>();
+            RecordDecryptionException failure = pollUntilFailure(consumer, values);
+            assertThat(values).containsExactlyElementsOf(java.util.stream.IntStream.range(0, 300).mapToObj(i -> "before-" + i).toList());
+            assertThat(failure).isNotNull();
+            assertThat(failure.offset()).isEqualTo(badOffset);
+            assertThat(failure.reason()).isEqualTo("NOT_ENCRYPTED");
+            assertThat(consumer.position(new TopicPartition(topic, 0))).isEqualTo(badOffset);
+            // decryption was shared out, the application's deserializer ran on the polling thread only
+            assertThat(Thread.getAllStackTraces().keySet()).anyMatch(t -> t.getName().startsWith("ciphertrail-decrypt-"));
+            assertThat(deserializedOn).hasSize(300).containsOnly(Thread.currentThread().getName());
         }
     }
 
@@ -225,6 +239,19 @@ class SecureClientsTest {
             assertThat(text(record, DeadLetterHeaders.OFFSET)).isEqualTo(Long.toString(bad.offset()));
             assertThat(text(record, DeadLetterHeaders.DETAIL)).contains("offset " + bad.offset()).doesNotContain(MARKER);
         }
+    }
+
+    /** Polls, collecting values, until a poll throws (the failure) or 60 s pass (null). */
+    private static RecordDecryptionException pollUntilFailure(SecureConsumer<String, String> consumer, List<String> values) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+            } catch (RecordDecryptionException e) {
+                return e;
+            }
+        }
+        return null;
     }
 
     private static String text(ConsumerRecord<?, ?> record, String header) {
@@ -310,7 +337,7 @@ class SecureClientsTest {
             RecordDecryptionException[] refused = new RecordDecryptionException[1];
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThatThrownBy(() -> consumer.poll(Duration.ofMillis(500)))
                     .isInstanceOfSatisfying(RecordDecryptionException.class, e -> refused[0] = e));
-            assertThat(refused[0].reason()).isEqualTo("ACCESS_DENIED");
+            assertThat(refused[0].reason()).isEqualTo("KMS_ACCESS_DENIED");
             assertThat(refused[0].retriable()).isTrue();
             assertThat(refused[0].getMessage()).contains("tries it again on the next poll");
 

@@ -1,6 +1,7 @@
 package io.ciphertrail.producer;
 
 import io.ciphertrail.core.envelope.EnvelopeCrypto;
+import io.ciphertrail.core.envelope.EnvelopeEncryptor;
 import io.ciphertrail.core.metrics.CryptoMetrics;
 import io.ciphertrail.core.tls.ClientCertificate;
 import io.ciphertrail.core.tls.TlsConfig;
@@ -55,6 +56,8 @@ public class SecureProducer<K, V> implements Producer<K, V> {
     private final KafkaProducer<K, V> delegate;
     private final EnvelopeCrypto crypto;
     private final CryptoMetrics metrics;
+    private final TopicSelection topics;
+    private final EnvelopeEncryptor encryptor;
 
     public SecureProducer(Map<String, Object> configs, Serializer<K> keySerializer, Serializer<V> valueSerializer) {
         Map<String, Object> secured = durable(TlsConfig.secureClientConfigs(configs));
@@ -64,6 +67,8 @@ public class SecureProducer<K, V> implements Producer<K, V> {
                 new ClientCertificate(secured, Clock.systemUTC()));
         try {
             this.crypto = EnvelopeCrypto.create(secured, metrics);
+            this.topics = new TopicSelection(config);
+            this.encryptor = crypto.encryptor();
             this.delegate = new KafkaProducer<>(secured,
                     new SecureSerializer<>(keySerializer, crypto, config, true),
                     new SecureSerializer<>(valueSerializer, crypto, config, false));
@@ -114,11 +119,15 @@ public class SecureProducer<K, V> implements Producer<K, V> {
 
     @Override
     public Future<RecordMetadata> send(ProducerRecord<K, V> record) {
-        return delegate.send(record);
+        return send(record, null);
     }
 
     @Override
     public Future<RecordMetadata> send(ProducerRecord<K, V> record, Callback callback) {
+        if (record != null && record.topic() != null && topics.encrypts(record.topic())) {
+            // Kafka serializes only after the topic's metadata arrived: get the data key meanwhile, not after.
+            encryptor.prepare(topics.boundTopic(record.topic()));
+        }
         return delegate.send(record, callback);
     }
 

@@ -3,6 +3,7 @@ package io.ciphertrail.producer;
 import io.ciphertrail.core.envelope.DeleteProof;
 import io.ciphertrail.core.envelope.EnvelopeConfig;
 import io.ciphertrail.core.envelope.EnvelopeCrypto;
+import io.ciphertrail.core.envelope.EnvelopeEncryptor;
 import io.ciphertrail.core.envelope.EnvelopeException;
 import io.ciphertrail.core.envelope.RecordKeyHandoff;
 import io.ciphertrail.core.metrics.CryptoMetrics;
@@ -35,6 +36,8 @@ import org.apache.kafka.common.utils.Utils;
 public class SecureSerializer<T> implements Serializer<T> {
     private Serializer<T> inner;
     private EnvelopeCrypto crypto;
+    /** Read once: {@link EnvelopeCrypto#encryptor()} synchronizes, and this is used for every record. */
+    private EnvelopeEncryptor encryptor;
     private CryptoMetrics metrics;
     private boolean ownsCrypto;
     private TopicSelection topics;
@@ -53,6 +56,7 @@ public class SecureSerializer<T> implements Serializer<T> {
     SecureSerializer(Serializer<T> inner, EnvelopeCrypto crypto, SecureProducerConfig config, boolean isKey) {
         this.inner = inner;
         this.crypto = crypto;
+        this.encryptor = crypto.encryptor();
         this.topics = new TopicSelection(config);
         this.isKey = isKey;
     }
@@ -77,6 +81,7 @@ public class SecureSerializer<T> implements Serializer<T> {
         metrics = new CryptoMetrics(isKey ? "key-serializer" : "serializer", clientId == null ? "" : clientId.toString(),
                 new ClientCertificate(configs, Clock.systemUTC()));
         crypto = EnvelopeCrypto.create(configs, metrics);
+        encryptor = crypto.encryptor();
         ownsCrypto = true;
         topics = new TopicSelection(config);
     }
@@ -97,7 +102,7 @@ public class SecureSerializer<T> implements Serializer<T> {
         }
         String boundTopic = topics.boundTopic(topic);
         if (isKey) {
-            byte[] key = crypto.encryptor().encryptRecordKey(boundTopic, bytes);
+            byte[] key = encryptor.encryptRecordKey(boundTopic, bytes);
             RecordKeyHandoff.offer(headers, key);
             return key;
         }
@@ -105,15 +110,15 @@ public class SecureSerializer<T> implements Serializer<T> {
             authenticateDelete(topic, boundTopic, headers);
             return null;
         }
-        return crypto.encryptor().encrypt(boundTopic, headers, bytes);
+        return encryptor.encrypt(boundTopic, headers, bytes);
     }
 
     private void authenticateDelete(String topic, String boundTopic, Headers headers) {
         Optional<RecordKeyHandoff.Offered> key = RecordKeyHandoff.take(headers);
         if (key.isPresent()) {
-            crypto.encryptor().encryptDelete(boundTopic, headers, key.get().key());
+            encryptor.encryptDelete(boundTopic, headers, key.get().key());
         } else if (crypto.config().acceptsPlainDeletes(boundTopic)) {
-            crypto.encryptor().encrypt(boundTopic, headers, null);
+            encryptor.encrypt(boundTopic, headers, null);
         } else {
             throw new EnvelopeException(EnvelopeException.Reason.UNAUTHENTICATED_DELETE, boundTopic, "a delete sent to '" + topic
                     + "' cannot be authenticated: its proof binds the record key, and the key serializer is not Ciphertrail's."

@@ -20,17 +20,19 @@ import java.util.Map;
  * EndToEnd --work DIR --out DIR --peer DIR --logback FILE [--rounds 3] [--warmup-seconds 3] [--measure-seconds 8]
  *          [--latency-warmup-seconds 3] [--latency-seconds 10] [--initial-warmup-seconds 5] [--rate N] [--gate-rate N]
  *          [--scenarios tls,tls+envelope,...] [--no-peer] [--quiet-percent 15] [--quiet-wait-seconds 20] [--retries 1]
- *          [--budget-seconds N]
+ *          [--budget-seconds N] [--latency-only (with --rate: a targeted latency comparison, no throughput runs)]
  * </pre>
  */
 public final class EndToEnd {
     private final Options options;
     private final long began = System.nanoTime();
     private final Path roundsCsv;
+    private final Path timelineCsv;
 
     private EndToEnd(Options options) {
         this.options = options;
         this.roundsCsv = options.out.resolve("rounds.csv");
+        this.timelineCsv = options.out.resolve("timeline.csv");
     }
 
     public static void main(String[] args) throws Exception {
@@ -45,6 +47,8 @@ public final class EndToEnd {
     private int run() throws Exception {
         Files.deleteIfExists(roundsCsv);
         Csv.append(roundsCsv, List.of("round", "scenario", "metric", "unit", "value"));
+        Files.deleteIfExists(timelineCsv);
+        Csv.append(timelineCsv, List.of("round", "scenario", "second", "publish_p99_ms", "e2e_p99_ms"));
         Map<Scenario, List<String>> plan = plan();
         Platform platform = new Platform(new Platform.Settings(options.work, System.getProperty("java.class.path"),
                 options.peer, options.logback), this::progress);
@@ -94,7 +98,8 @@ public final class EndToEnd {
     }
 
     private void measure(Platform platform, Workloads workloads, java.util.Set<Scenario> scenarios) {
-        List<Scenario> throughputScenarios = scenarios.stream().filter(Scenario::measuresThroughput).toList();
+        List<Scenario> throughputScenarios = options.latencyOnly ? List.of()
+                : scenarios.stream().filter(Scenario::measuresThroughput).toList();
         List<Scenario> all = List.copyOf(scenarios);
 
         progress("Initial warm-up of every client path (" + options.initialWarmup.toSeconds() + " s each, discarded)");
@@ -170,10 +175,10 @@ public final class EndToEnd {
                     }
                 }
                 record(round, scenario, l);
-                progress(String.format("round %d/%d  %-28s at %,.0f rec/s: publish p50 %.2f p99 %.2f p99.9 %.2f ms;"
-                                + " end-to-end p50 %.2f p99 %.2f p99.9 %.2f ms%s%s",
+                progress(String.format("round %d/%d  %-28s at %,.0f rec/s: publish p50 %.2f p99 %.2f p99.9 %.2f ms"
+                                + " (p99 per second %s); end-to-end p50 %.2f p99 %.2f p99.9 %.2f ms%s%s",
                         round, options.rounds, scenario.label, l.achievedRate(),
-                        ms(l.publish(), 50), ms(l.publish(), 99), ms(l.publish(), 99.9),
+                        ms(l.publish(), 50), ms(l.publish(), 99), ms(l.publish(), 99.9), perSecond(l.publishP99PerSecond()),
                         ms(l.endToEnd(), 50), ms(l.endToEnd(), 99), ms(l.endToEnd(), 99.9),
                         (l.saturated() ? "  SATURATED (fell 2 s behind; stopped)" : "") + (l.missing() > 0 ? "  MISSING " + l.missing() : ""),
                         l.foreignCpuPercent() >= 5 ? String.format("  [other load %.0f%%]", l.foreignCpuPercent()) : ""));
@@ -232,6 +237,14 @@ public final class EndToEnd {
         }
     }
 
+    private static String perSecond(long[] nanos) {
+        StringBuilder out = new StringBuilder();
+        for (long value : nanos) {
+            out.append(out.length() == 0 ? "" : " ").append(value < 0 ? "-" : String.format(java.util.Locale.ROOT, "%.1f", value / 1e6));
+        }
+        return out.toString();
+    }
+
     private static double ms(long[] sortedNanos, double percentile) {
         return sortedNanos.length == 0 ? Double.NaN : io.ciphertrail.bench.report.Stats.percentile(sortedNanos, percentile) / 1e6;
     }
@@ -286,6 +299,16 @@ public final class EndToEnd {
             row(round, scenario, kind + "_latency_max", "ms", samples[samples.length - 1] / 1e6);
         }
         row(round, scenario, "latency_records_missing", "records", (double) l.missing());
+        long worst = java.util.Arrays.stream(l.publishP99PerSecond()).max().orElse(-1);
+        if (worst >= 0) {
+            row(round, scenario, "publish_latency_p99_worst_second", "ms", worst / 1e6);
+        }
+        for (int second = 0; second < l.publishP99PerSecond().length; second++) {
+            long publish = l.publishP99PerSecond()[second];
+            long e2e = second < l.endToEndP99PerSecond().length ? l.endToEndP99PerSecond()[second] : -1;
+            Csv.append(timelineCsv, List.of(round, scenario.label, second + 1, publish < 0 ? Double.NaN : publish / 1e6,
+                    e2e < 0 ? Double.NaN : e2e / 1e6));
+        }
         row(round, scenario, "other_load_latency_run", "%", l.foreignCpuPercent());
     }
 
@@ -315,6 +338,7 @@ public final class EndToEnd {
         double quietPercent = 15;
         Duration quietWait = Duration.ofSeconds(20);
         int retries = 1;
+        boolean latencyOnly;
         Duration budget;
         List<Scenario> scenarios = new ArrayList<>(List.of(Scenario.values()));
 
@@ -339,12 +363,16 @@ public final class EndToEnd {
                     case "--scenarios" -> o.scenarios = java.util.Arrays.stream(args[++i].split(",")).map(String::trim)
                             .filter(s -> !s.isEmpty()).map(Scenario::of).distinct().toList();
                     case "--no-peer" -> peer = false;
+                    case "--latency-only" -> o.latencyOnly = true;
                     case "--quiet-percent" -> o.quietPercent = Double.parseDouble(args[++i]);
                     case "--quiet-wait-seconds" -> o.quietWait = Duration.ofSeconds(Long.parseLong(args[++i]));
                     case "--retries" -> o.retries = Integer.parseInt(args[++i]);
                     case "--budget-seconds" -> o.budget = Duration.ofSeconds(Long.parseLong(args[++i]));
                     default -> throw new IllegalArgumentException("Unknown option " + arg);
                 }
+            }
+            if (o.latencyOnly && o.rate <= 0) {
+                throw new IllegalArgumentException("--latency-only needs --rate (no tls throughput run to take it from)");
             }
             if (!peer) {
                 o.scenarios = o.scenarios.stream().filter(s -> s != Scenario.KROXYLICIOUS).toList();

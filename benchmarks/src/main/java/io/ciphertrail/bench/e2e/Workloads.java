@@ -63,9 +63,12 @@ final class Workloads {
         }
     }
 
-    /** Results of one fixed-rate run: latencies in nanoseconds, sorted. */
+    /**
+     * Results of one fixed-rate run: latencies in nanoseconds, sorted; and the timeline, the p99 of each
+     * second of the measured part (by scheduled send time), so a stall shows where it happened.
+     */
     record Latency(double targetRate, double achievedRate, long[] publish, long[] endToEnd, long sent, long missing,
-                   boolean saturated, double foreignCpuPercent) {
+                   boolean saturated, double foreignCpuPercent, long[] publishP99PerSecond, long[] endToEndP99PerSecond) {
     }
 
     /**
@@ -361,7 +364,10 @@ final class Workloads {
         double achieved = sent > firstMeasured + 1 ? (sent - firstMeasured - 1) / ((lastSentAt - firstMeasuredAt) / 1e9) : Double.NaN;
         double foreign = foreignPercent(MachineCpu.busySeconds() - machineBefore, ownJvmsCpu() - ownBefore,
                 (System.nanoTime() - began) / 1e9);
+        int perSecond = (int) Math.round(rate);
         return new Latency(rate, achieved, Stats.sortedFrom(publish, firstMeasured), Stats.sortedFrom(endToEnd, firstMeasured),
-                sent, sent - received.get(), saturated, foreign);
+                sent, sent - received.get(), saturated, foreign,
+                Stats.percentilePerWindow(publish, firstMeasured, sent, perSecond, 99),
+                Stats.percentilePerWindow(endToEnd, firstMeasured, sent, perSecond, 99));
     }
 }

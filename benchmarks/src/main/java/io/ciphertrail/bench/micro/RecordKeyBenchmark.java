@@ -7,7 +7,6 @@ import io.ciphertrail.core.envelope.EnvelopeDecryptor;
 import io.ciphertrail.core.envelope.EnvelopeEncryptor;
 import io.ciphertrail.core.kms.Kms;
 import io.ciphertrail.core.kms.KmsConfig;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -18,20 +17,27 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** Deterministic record-key encryption (AES-256-GCM-SIV) of a typical key: a UUID as text, 36 bytes. */
+/**
+ * Deterministic record-key encryption (AES-256-SIV, format version 2) of a key of {@code size} random bytes:
+ * 32 is the size the target is stated for (a UUID as text is 36).
+ */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(1)
+@Fork(value = 2, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+UseParallelGC", "-XX:+AlwaysPreTouch"})
 public class RecordKeyBenchmark {
+    @Param({"32", "256"})
+    int size;
+
     private MicroKms kmsFiles;
     private Kms kms;
     private DekCache cache;
@@ -49,7 +55,8 @@ public class RecordKeyBenchmark {
         cache = new DekCache(config.dekCacheMaxEntries(), config.dekCacheMaxAge().toMillis(), Clock.systemUTC());
         encryptor = new EnvelopeEncryptor(kms, config, cache, CryptoListener.NONE, Clock.systemUTC());
         decryptor = new EnvelopeDecryptor(kms, config, cache, CryptoListener.NONE, Clock.systemUTC());
-        key = "3f0c8a52-6a7e-4a0b-9a1d-5f2b8c7e9d10".getBytes(StandardCharsets.UTF_8);
+        key = new byte[size];
+        new java.security.SecureRandom().nextBytes(key);
         encryptedKey = encryptor.encryptRecordKey(MicroKms.TOPIC, key);
     }
 

@@ -3,255 +3,209 @@ package io.ciphertrail.bench.report;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
-import java.awt.FontMetrics;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
+import java.awt.Paint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import javax.imageio.ImageIO;
+import java.util.Map;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.CategoryAxis;
+import org.jfree.chart.axis.CategoryLabelPositions;
+import org.jfree.chart.axis.LogarithmicAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.ValueAxis;
+import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
+import org.jfree.chart.plot.CategoryPlot;
+import org.jfree.chart.plot.IntervalMarker;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.category.StatisticalBarRenderer;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.title.TextTitle;
+import org.jfree.chart.ui.Layer;
+import org.jfree.chart.ui.RectangleAnchor;
+import org.jfree.chart.ui.TextAnchor;
+import org.jfree.data.category.CategoryDataset;
+import org.jfree.data.statistics.DefaultStatisticalCategoryDataset;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
 
-/** The two charts of a run, drawn with Java2D (headless). Bars are medians, whiskers the rounds' min and max. */
-final class Charts {
-    private static final Color[] SERIES = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0x9467bd)};
-    private static final int WIDTH = 1200;
-    private static final int HEIGHT = 560;
+/**
+ * Benchmark charts, drawn with JFreeChart (headless PNG). The building blocks are public so every chart
+ * of the benchmarks looks alike: {@link #bars} (grouped bars with whiskers, linear or logarithmic),
+ * {@link #lines} (one line per series over time) and {@link #timeline} (two axes over shaded intervals),
+ * all saved with {@link #save}.
+ */
+public final class Charts {
+    /** Colours in series order (the colour-blind-safe "tableau" set the earlier charts used). */
+    public static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
+            new Color(0x9467bd), new Color(0xd62728), new Color(0x8c564b)};
+    public static final int WIDTH = 1200;
+    public static final int HEIGHT = 600;
 
     private Charts() {
     }
 
-    /** Producer and consumer throughput per scenario, in MB/s of payload, with the ratio to tls above each bar. */
-    static void throughput(Results results, Path file) {
-        List<String> scenarios = results.scenarios().stream()
-                .filter(s -> results.get(s, "producer_throughput_mb").isPresent()).toList();
-        List<Series> series = List.of(
-                series(results, scenarios, "producer_throughput_mb", "producer"),
-                series(results, scenarios, "consumer_throughput_mb", "consumer"));
-        draw(file, "Maximum throughput, 1 KiB records, one partition (MB/s of payload; label: ratio to tls)",
-                "MB/s", scenarios, series, false, true);
+    /** One bar of a grouped bar chart: its value, the half-width of its whisker, and its label (or null). */
+    public record Bar(double value, double whisker, String label) {
     }
 
-    /** Publish and end-to-end latency percentiles per scenario, logarithmic scale. */
-    static void latency(Results results, String rate, Path file) {
-        List<String> scenarios = results.scenarios().stream()
-                .filter(s -> results.get(s, "publish_latency_p50").isPresent()).toList();
-        List<Series> series = new ArrayList<>();
-        series.add(series(results, scenarios, "publish_latency_p50", "publish p50"));
-        series.add(series(results, scenarios, "publish_latency_p99", "publish p99"));
-        series.add(series(results, scenarios, "e2e_latency_p50", "end-to-end p50"));
-        series.add(series(results, scenarios, "e2e_latency_p99", "end-to-end p99"));
-        draw(file, "Latency at a fixed rate" + (rate.isEmpty() ? "" : " (" + rate + ")") + ", ms, log scale",
-                "ms", scenarios, series, true, false);
-    }
-
-    record Series(String name, double[] values, double[] min, double[] max, double[] ratio) {
-    }
-
-    private static Series series(Results results, List<String> scenarios, String metric, String name) {
-        int n = scenarios.size();
-        double[] values = new double[n];
-        double[] min = new double[n];
-        double[] max = new double[n];
-        double[] ratio = new double[n];
-        for (int i = 0; i < n; i++) {
-            var row = results.get(scenarios.get(i), metric);
-            values[i] = row.map(Results.Row::value).orElse(Double.NaN);
-            min[i] = row.map(Results.Row::min).orElse(Double.NaN);
-            max[i] = row.map(Results.Row::max).orElse(Double.NaN);
-            ratio[i] = row.map(Results.Row::ratio).orElse(Double.NaN);
+    /**
+     * Grouped bars: for each category (x) one bar per series, with a whisker of ± {@link Bar#whisker()}
+     * (none when NaN) and the bar's label above it. Titles are wrapped by JFreeChart, never cut off.
+     *
+     * @param bars series name → category → bar (iteration order is drawing order)
+     */
+    public static JFreeChart bars(String title, String subtitle, String unit, Map<String, Map<String, Bar>> bars, boolean logarithmic) {
+        DefaultStatisticalCategoryDataset data = new DefaultStatisticalCategoryDataset();
+        Map<String, Map<String, String>> labels = new java.util.HashMap<>();
+        bars.forEach((series, byCategory) -> byCategory.forEach((category, bar) -> {
+            data.add(Double.valueOf(bar.value()), Double.isNaN(bar.whisker()) ? null : Double.valueOf(bar.whisker()), series, category);
+            labels.computeIfAbsent(series, s -> new java.util.HashMap<>()).put(category, bar.label());
+        }));
+        CategoryAxis categories = new CategoryAxis();
+        categories.setMaximumCategoryLabelLines(3);
+        categories.setCategoryLabelPositions(CategoryLabelPositions.STANDARD);
+        ValueAxis values;
+        if (logarithmic) {
+            LogarithmicAxis log = new LogarithmicAxis(unit);
+            log.setStrictValuesFlag(false);
+            log.setAllowNegativesFlag(false);
+            log.setExpTickLabelsFlag(false);
+            values = log;
+        } else {
+            values = new NumberAxis(unit);
         }
-        return new Series(name, values, min, max, ratio);
+        StatisticalBarRenderer renderer = new StatisticalBarRenderer();
+        renderer.setErrorIndicatorPaint(Color.BLACK);
+        renderer.setDrawBarOutline(false);
+        renderer.setShadowVisible(false);
+        renderer.setItemMargin(0.05);
+        if (logarithmic) {
+            renderer.setBase(0.01);
+        }
+        renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator() {
+            @Override
+            public String generateLabel(CategoryDataset dataset, int row, int column) {
+                String label = labels.getOrDefault(dataset.getRowKey(row).toString(), Map.of()).get(dataset.getColumnKey(column).toString());
+                return label == null ? "" : label;
+            }
+        });
+        renderer.setDefaultItemLabelsVisible(true);
+        renderer.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        for (int i = 0; i < bars.size(); i++) {
+            renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
+        }
+        CategoryPlot plot = new CategoryPlot(data, categories, values, renderer);
+        return styled(new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 17), plot, true), subtitle);
     }
 
-    private static void draw(Path file, String title, String unit, List<String> categories, List<Series> series,
-                             boolean logarithmic, boolean ratioLabels) {
-        BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, WIDTH, HEIGHT);
-            int left = 80;
-            int right = WIDTH - 30;
-            int top = 70;
-            int bottom = HEIGHT - 90;
-            g.setColor(Color.BLACK);
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 17));
-            g.drawString(title, left, 32);
-
-            double maxValue = 0;
-            double minPositive = Double.MAX_VALUE;
-            for (Series s : series) {
-                for (int i = 0; i < s.values().length; i++) {
-                    for (double v : new double[] {s.values()[i], s.max()[i]}) {
-                        if (!Double.isNaN(v) && v > 0) {
-                            maxValue = Math.max(maxValue, v);
-                            minPositive = Math.min(minPositive, v);
-                        }
-                    }
-                }
-            }
-            if (maxValue == 0) {
-                maxValue = 1;
-                minPositive = 0.1;
-            }
-            Scale scale = logarithmic
-                    ? new Scale(Math.pow(10, Math.floor(Math.log10(minPositive))), Math.pow(10, Math.ceil(Math.log10(maxValue * 1.05))), true)
-                    : new Scale(0, niceCeiling(maxValue * 1.12), false);
-
-            // axes, grid and tick labels
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-            FontMetrics fm = g.getFontMetrics();
-            for (double tick : scale.ticks()) {
-                int y = scale.y(tick, top, bottom);
-                g.setColor(new Color(0xe0e0e0));
-                g.drawLine(left, y, right, y);
-                g.setColor(Color.DARK_GRAY);
-                String label = tickLabel(tick);
-                g.drawString(label, left - 8 - fm.stringWidth(label), y + fm.getAscent() / 2 - 1);
-            }
-            g.setColor(Color.BLACK);
-            g.drawLine(left, top, left, bottom);
-            g.drawLine(left, bottom, right, bottom);
-            g.drawString(unit, 12, top - 10);
-
-            int groups = categories.size();
-            double groupWidth = (right - left) / (double) Math.max(groups, 1);
-            double barWidth = Math.min(60, groupWidth * 0.8 / series.size());
-            for (int c = 0; c < groups; c++) {
-                double groupStart = left + c * groupWidth + (groupWidth - barWidth * series.size()) / 2;
-                for (int s = 0; s < series.size(); s++) {
-                    Series data = series.get(s);
-                    double v = data.values()[c];
-                    if (Double.isNaN(v) || (logarithmic && v <= 0)) {
-                        continue;
-                    }
-                    int x = (int) Math.round(groupStart + s * barWidth);
-                    int y = scale.y(v, top, bottom);
-                    g.setColor(SERIES[s % SERIES.length]);
-                    g.fillRect(x, y, (int) Math.round(barWidth) - 3, bottom - y);
-                    if (!Double.isNaN(data.min()[c]) && data.max()[c] > data.min()[c]) {
-                        int mid = x + ((int) Math.round(barWidth) - 3) / 2;
-                        int y1 = scale.y(Math.max(data.min()[c], logarithmic ? scale.min() : 0), top, bottom);
-                        int y2 = scale.y(data.max()[c], top, bottom);
-                        g.setColor(Color.BLACK);
-                        g.setStroke(new BasicStroke(1.2f));
-                        g.drawLine(mid, y1, mid, y2);
-                        g.drawLine(mid - 4, y1, mid + 4, y1);
-                        g.drawLine(mid - 4, y2, mid + 4, y2);
-                    }
-                    String label = ratioLabels && !Double.isNaN(data.ratio()[c])
-                            ? String.format(Locale.ROOT, "%.2f", data.ratio()[c]) : tickLabel(v);
-                    g.setColor(Color.BLACK);
-                    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-                    FontMetrics small = g.getFontMetrics();
-                    int labelY = Math.min(y, Double.isNaN(data.max()[c]) ? y : scale.y(data.max()[c], top, bottom)) - 4;
-                    g.drawString(label, x + ((int) Math.round(barWidth) - 3 - small.stringWidth(label)) / 2, labelY);
-                    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-                }
-                String name = categories.get(c);
-                g.setColor(Color.BLACK);
-                drawWrapped(g, name, left + c * groupWidth + groupWidth / 2, bottom + 18, groupWidth - 6);
-            }
-            // legend
-            int lx = left + 10;
-            for (int s = 0; s < series.size(); s++) {
-                g.setColor(SERIES[s % SERIES.length]);
-                g.fillRect(lx, 44, 14, 14);
-                g.setColor(Color.BLACK);
-                g.drawString(series.get(s).name(), lx + 20, 56);
-                lx += 40 + fm.stringWidth(series.get(s).name());
-            }
-            g.drawString("whiskers: min and max over the rounds", lx + 10, 56);
-        } finally {
-            g.dispose();
+    /** One line per series: x → y points in order. */
+    public static JFreeChart lines(String title, String subtitle, String xLabel, String yLabel, Map<String, List<double[]>> series,
+                                   Map<String, Paint> paints, Map<String, float[]> dashes) {
+        XYSeriesCollection data = xy(series);
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+        int i = 0;
+        for (String name : series.keySet()) {
+            renderer.setSeriesPaint(i, paints.getOrDefault(name, PALETTE[i % PALETTE.length]));
+            float[] dash = dashes.get(name);
+            renderer.setSeriesStroke(i, dash == null ? new BasicStroke(2f)
+                    : new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, dash, 0f));
+            i++;
         }
+        NumberAxis x = new NumberAxis(xLabel);
+        x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        NumberAxis y = new NumberAxis(yLabel);
+        XYPlot plot = new XYPlot(data, x, y, renderer);
+        return styled(new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 17), plot, true), subtitle);
+    }
+
+    /** A shaded span of the time axis with its label (an injected fault, say), in the shade of its {@code kind}. */
+    public record Interval(double from, double to, String label, int kind) {
+    }
+
+    private static final Color[] SHADES = {new Color(0xfde0c5), new Color(0xd8e8f8), new Color(0xe3f1d9), new Color(0xece2f4), new Color(0xf7dada)};
+
+    /**
+     * A timeline: series on a left axis and on a right axis (linear or logarithmic), over shaded, labelled
+     * intervals. The soak's throughput and p99 per second, with its faults, is one.
+     *
+     * @param left  series on the left axis: name → points {x, y} in x order (NaN y: no point)
+     * @param right series on the right axis, likewise
+     */
+    public static JFreeChart timeline(String title, String subtitle, String xLabel, String leftLabel, Map<String, List<double[]>> left,
+                                      String rightLabel, Map<String, List<double[]>> right, boolean rightLogarithmic, List<Interval> intervals) {
+        NumberAxis x = new NumberAxis(xLabel);
+        x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        XYPlot plot = new XYPlot(xy(left), x, new NumberAxis(leftLabel), thinLines(0, left.size()));
+        ValueAxis rightAxis;
+        if (rightLogarithmic) {
+            LogarithmicAxis log = new LogarithmicAxis(rightLabel);
+            log.setAllowNegativesFlag(false);
+            log.setStrictValuesFlag(false);
+            rightAxis = log;
+        } else {
+            rightAxis = new NumberAxis(rightLabel);
+        }
+        plot.setRangeAxis(1, rightAxis);
+        plot.setDataset(1, xy(right));
+        plot.mapDatasetToRangeAxis(1, 1);
+        plot.setRenderer(1, thinLines(left.size(), right.size()));
+        for (Interval interval : intervals) {
+            IntervalMarker marker = new IntervalMarker(interval.from(), Math.max(interval.to(), interval.from() + 1),
+                    SHADES[Math.floorMod(interval.kind(), SHADES.length)]);
+            marker.setAlpha(0.6f);
+            marker.setLabel(interval.label());
+            marker.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
+            marker.setLabelAnchor(RectangleAnchor.TOP_LEFT);
+            marker.setLabelTextAnchor(TextAnchor.TOP_LEFT);
+            plot.addDomainMarker(marker, Layer.BACKGROUND);
+        }
+        return styled(new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 17), plot, true), subtitle);
+    }
+
+    private static XYSeriesCollection xy(Map<String, List<double[]>> series) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        series.forEach((name, points) -> {
+            XYSeries s = new XYSeries(name, false, true);
+            points.forEach(p -> s.add(p[0], Double.isNaN(p[1]) ? null : p[1]));
+            data.addSeries(s);
+        });
+        return data;
+    }
+
+    /** Lines without point shapes (a point a second is too dense for them), in palette order from {@code firstColour}. */
+    private static XYLineAndShapeRenderer thinLines(int firstColour, int series) {
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
+        for (int i = 0; i < series; i++) {
+            renderer.setSeriesPaint(i, PALETTE[(firstColour + i) % PALETTE.length]);
+            renderer.setSeriesStroke(i, new BasicStroke(1.5f));
+        }
+        return renderer;
+    }
+
+    private static JFreeChart styled(JFreeChart chart, String subtitle) {
+        chart.setBackgroundPaint(Color.WHITE);
+        chart.getPlot().setBackgroundPaint(Color.WHITE);
+        if (chart.getPlot() instanceof CategoryPlot category) {
+            category.setRangeGridlinePaint(new Color(0xd0d0d0));
+        } else if (chart.getPlot() instanceof XYPlot xy) {
+            xy.setRangeGridlinePaint(new Color(0xd0d0d0));
+            xy.setDomainGridlinePaint(new Color(0xe8e8e8));
+        }
+        if (subtitle != null && !subtitle.isEmpty()) {
+            chart.addSubtitle(new TextTitle(subtitle, new Font(Font.SANS_SERIF, Font.PLAIN, 13)));
+        }
+        return chart;
+    }
+
+    /** Writes {@code chart} as a PNG of the standard size. */
+    public static void save(JFreeChart chart, Path file) {
         try {
-            ImageIO.write(image, "png", file.toFile());
+            ChartUtils.saveChartAsPNG(file.toFile(), chart, WIDTH, HEIGHT);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Centered text, broken at '+' or '[' when wider than {@code width}. */
-    private static void drawWrapped(Graphics2D g, String text, double centerX, int y, double width) {
-        FontMetrics fm = g.getFontMetrics();
-        List<String> lines = new ArrayList<>();
-        String rest = text;
-        while (fm.stringWidth(rest) > width) {
-            int cut = -1;
-            for (int i = rest.length() - 1; i > 0; i--) {
-                char c = rest.charAt(i);
-                if ((c == '+' || c == '[' || c == ',') && fm.stringWidth(rest.substring(0, i)) <= width) {
-                    cut = i;
-                    break;
-                }
-            }
-            if (cut <= 0) {
-                break;
-            }
-            lines.add(rest.substring(0, cut));
-            rest = rest.substring(cut);
-        }
-        lines.add(rest);
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i);
-            g.drawString(line, (int) Math.round(centerX - fm.stringWidth(line) / 2.0), y + i * (fm.getHeight()));
-        }
-    }
-
-    private static String tickLabel(double value) {
-        if (value == 0) {
-            return "0";
-        }
-        if (value >= 1000) {
-            return String.format(Locale.ROOT, "%,.0f", value);
-        }
-        if (value >= 10) {
-            return String.format(Locale.ROOT, "%.0f", value);
-        }
-        if (value >= 1) {
-            return String.format(Locale.ROOT, "%.1f", value);
-        }
-        return String.format(Locale.ROOT, "%.2f", value);
-    }
-
-    static double niceCeiling(double value) {
-        double magnitude = Math.pow(10, Math.floor(Math.log10(value)));
-        for (double step : new double[] {1, 2, 2.5, 5, 10}) {
-            if (step * magnitude >= value) {
-                return step * magnitude;
-            }
-        }
-        return 10 * magnitude;
-    }
-
-    private record Scale(double min, double max, boolean logarithmic) {
-        int y(double value, int top, int bottom) {
-            double fraction = logarithmic
-                    ? (Math.log10(value) - Math.log10(min)) / (Math.log10(max) - Math.log10(min))
-                    : (value - min) / (max - min);
-            return (int) Math.round(bottom - Math.max(0, Math.min(1, fraction)) * (bottom - top));
-        }
-
-        List<Double> ticks() {
-            List<Double> ticks = new ArrayList<>();
-            if (logarithmic) {
-                for (double t = min; t <= max * 1.0001; t *= 10) {
-                    ticks.add(t);
-                }
-            } else {
-                double step = niceCeiling(max / 5) / 2 >= max / 10 ? niceCeiling(max / 5) : max / 5;
-                for (double t = min; t <= max * 1.0001; t += step) {
-                    ticks.add(t);
-                }
-            }
-            return ticks;
         }
     }
 }

@@ -30,6 +30,7 @@ public final class Results {
 
     private final Map<String, Row> rows = new LinkedHashMap<>();
     private final List<String> scenarios = new ArrayList<>();
+    private final Map<String, Map<Integer, Double>> byRound = new LinkedHashMap<>();
 
     /** Aggregates {@code rounds.csv} (round, scenario, metric, unit, value) and JMH's CSV output, either may be absent. */
     public static Results read(Path roundsCsv, Path microCsv) {
@@ -56,6 +57,7 @@ public final class Results {
             }
             String key = scenario + "\u0000" + row.get(2);
             values.computeIfAbsent(key, k -> new ArrayList<>()).add(Double.parseDouble(row.get(4)));
+            byRound.computeIfAbsent(key, k -> new java.util.TreeMap<>()).put(Integer.parseInt(row.get(0)), Double.parseDouble(row.get(4)));
             units.put(key, row.get(3));
         }
         Map<String, Double> medians = new LinkedHashMap<>();
@@ -117,6 +119,11 @@ public final class Results {
 
     public Optional<Row> get(String scenario, String metric) {
         return Optional.ofNullable(rows.get(scenario + "\u0000" + metric));
+    }
+
+    /** The value of {@code metric} in each round (by round number), for figures that must hold in every round. */
+    public Map<Integer, Double> byRound(String scenario, String metric) {
+        return byRound.getOrDefault(scenario + "\u0000" + metric, Map.of());
     }
 
     public double value(String scenario, String metric) {

@@ -31,6 +31,23 @@ public final class Stats {
         return kept;
     }
 
+    /**
+     * The {@code p} percentile of each consecutive window of {@code window} samples in {@code [from, to)},
+     * leaving out negative values (no sample); -1 for a window with none.
+     */
+    public static long[] percentilePerWindow(long[] samples, int from, int to, int window, double p) {
+        int end = Math.min(to, samples.length);
+        int windows = Math.max(0, (end - from + window - 1) / window);
+        long[] result = new long[windows];
+        for (int w = 0; w < windows; w++) {
+            int start = from + w * window;
+            long[] kept = Arrays.stream(samples, start, Math.min(start + window, end)).filter(v -> v >= 0).toArray();
+            Arrays.sort(kept);
+            result[w] = kept.length == 0 ? -1 : percentile(kept, p);
+        }
+        return result;
+    }
+
     /** The median: the middle value, or the mean of the two middle values. */
     public static double median(List<Double> values) {
         if (values.isEmpty()) {

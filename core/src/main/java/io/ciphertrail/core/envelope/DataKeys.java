@@ -67,6 +67,18 @@ final class DataKeys {
     record Lease(ActiveKey key, byte[] iv) {
     }
 
+    /**
+     * Starts getting {@code topic}'s first data key in the background, if it has none yet and none is on
+     * its way, and returns at once. A producer calls this before it waits for the topic's metadata, so the
+     * KMS work of a topic's first record overlaps that wait instead of following it on the send path.
+     */
+    void prepare(String topic) {
+        Slot slot = slots.computeIfAbsent(topic, Slot::new);
+        if (slot.active == null && slot.pending == null && clock.millis() >= slot.retryAfter) {
+            slot.refresh(false);
+        }
+    }
+
     /** The current data key for {@code topic} and a fresh IV under it. */
     Lease lease(String topic) {
         Slot slot = slots.computeIfAbsent(topic, Slot::new);

@@ -72,6 +72,15 @@ public final class EnvelopeEncryptor implements AutoCloseable {
     }
 
     /**
+     * Starts getting the data key for {@code boundTopic} in the background if there is none yet, without
+     * waiting: a sender calls it as early as it knows the topic, so a topic's first record does not wait for
+     * the KMS after everything else it waits for.
+     */
+    public void prepare(String boundTopic) {
+        dataKeys.prepare(boundTopic);
+    }
+
+    /**
      * Authenticates a delete: a record with a null value (a tombstone) sent to a topic encrypted for
      * {@code boundTopic}. Encrypts the configured named headers like {@link #encrypt} does, then puts a
      * {@link DeleteProof} in the {@value DeleteProof#HEADER} header (replacing one that is there) binding the

@@ -501,6 +501,70 @@ abstract class EnvelopeContract {
     }
 
     @Test
+    void preparingATopicGetsItsFirstDataKeyInTheBackgroundOnce() {
+        CountingListener counting = new CountingListener();
+        EnvelopeEncryptor encryptor = encryptor(counting, Clock.systemUTC());
+
+        encryptor.prepare(topic);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                .until(() -> counting.calls(KmsOperation.GENERATE) == 1);
+        encryptor.prepare(topic);
+        Headers headers = tracedHeaders();
+        byte[] envelope = encryptor.encrypt(topic, headers, bytes(5));
+
+        assertThat(counting.calls(KmsOperation.GENERATE)).as("the first record used the prepared key").isEqualTo(1);
+        assertThat(decryptor().decrypt(topic, headers, envelope)).isEqualTo(bytes(5));
+    }
+
+    @Test
+    void recordKeysWrittenInVersion1KeepDecryptingAndNewOnesAreVersion2() throws Exception {
+        String alias = "ciphertrail/topic/" + topic + "/record-key";
+        KekRef kek = admin.create(alias);
+        Object[] on = {"ciphertrail.envelope.record.key.encryption", true};
+        byte[] key = "customer-42".getBytes(StandardCharsets.UTF_8);
+
+        // A version 1 record key as earlier releases wrote it: AES-256-GCM-SIV, zero nonce, under the KMS-derived key.
+        byte[] derived;
+        try (Kms kms = KmsConfig.kms(kmsConfigs())) {
+            io.ciphertrail.core.kms.Dek dek = kms.deriveKey(kek, "record-key").toCompletableFuture().get();
+            derived = dek.copyMaterial();
+            dek.destroy();
+        }
+        java.io.ByteArrayOutputStream aad = new java.io.ByteArrayOutputStream();
+        aad.writeBytes("ciphertrail record key v1".getBytes(StandardCharsets.US_ASCII));
+        for (String part : new String[] {topic, alias}) {
+            byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
+            aad.write(bytes.length >>> 8);
+            aad.write(bytes.length);
+            aad.writeBytes(bytes);
+        }
+        aad.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(kek.version()).array());
+        org.bouncycastle.crypto.modes.GCMSIVBlockCipher gcmSiv = new org.bouncycastle.crypto.modes.GCMSIVBlockCipher();
+        gcmSiv.init(true, new org.bouncycastle.crypto.params.AEADParameters(
+                new org.bouncycastle.crypto.params.KeyParameter(derived), 128, new byte[12], aad.toByteArray()));
+        byte[] sealed = new byte[gcmSiv.getOutputSize(key.length)];
+        gcmSiv.doFinal(sealed, gcmSiv.processBytes(key, 0, key.length, sealed, 0));
+        byte[] version1 = java.nio.ByteBuffer.allocate(7 + sealed.length).put((byte) 0xC7).put((byte) 0x4B).put((byte) 1)
+                .putInt(kek.version()).put(sealed).array();
+
+        assertThat(decryptor(on).decryptRecordKey(topic, version1)).isEqualTo(key);
+        byte[] tampered = version1.clone();
+        tampered[9] ^= 1;
+        assertReason(() -> decryptor(on).decryptRecordKey(topic, tampered), Reason.TAMPERED);
+
+        byte[] version2 = encryptor(on).encryptRecordKey(topic, key);
+        assertThat(version2[2]).isEqualTo((byte) 2);
+        assertThat(version2).hasSize(7 + 16 + key.length);
+        assertThat(decryptor(on).decryptRecordKey(topic, version2)).isEqualTo(key);
+        byte[] unknown = version2.clone();
+        unknown[2] = 3;
+        assertReason(() -> decryptor(on).decryptRecordKey(topic, unknown), Reason.UNSUPPORTED_VERSION);
+        String other = topic + "-other";
+        admin.create("ciphertrail/topic/" + other + "/record-key");
+        assertReason(() -> decryptor(on).decryptRecordKey(other, version2), Reason.TAMPERED);
+    }
+
+    @Test
     void shreddingARecordKeyKekStopsRunningProducersAndConsumersFromUsingDerivedKeys() throws Exception {
         String alias = "ciphertrail/topic/" + topic + "/record-key";
         admin.create(alias);
