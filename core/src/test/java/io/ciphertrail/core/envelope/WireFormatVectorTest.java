@@ -89,7 +89,7 @@ class WireFormatVectorTest {
             assertThat(HEX.formatHex(header.toByteArray())).as("%s built from the specification", name).isEqualTo(HEX.formatHex(expected));
 
             byte[] implemented = DeleteProofV1.seal(EnvelopeEncryptor.newGcm(), new SecretKeySpec(HEX.parseHex(v.get("dek").asText()), "AES"),
-                    EnvelopeWriter.keySection(v.get("topic").asText(), edek(v)), HEX.parseHex(v.get("traceId").asText()),
+                    BindingV1.keySection(v.get("topic").asText(), edek(v)), HEX.parseHex(v.get("traceId").asText()),
                     DeleteProof.keyDigest(key), iv);
             assertThat(HEX.formatHex(implemented)).as("%s built by the implementation", name).isEqualTo(HEX.formatHex(expected));
 
@@ -158,8 +158,8 @@ class WireFormatVectorTest {
         List<String> names = names(v);
         Edek edek = edek(v);
         byte[] digest = names.isEmpty() ? null : ProtectedHeaders.digest(names, headers(v));
-        return EnvelopeWriter.seal(EnvelopeEncryptor.newGcm(), new SecretKeySpec(HEX.parseHex(v.get("dek").asText()), "AES"),
-                EnvelopeWriter.keySection(v.get("topic").asText(), edek),
+        return EnvelopeV1.seal(EnvelopeEncryptor.newGcm(), new SecretKeySpec(HEX.parseHex(v.get("dek").asText()), "AES"),
+                BindingV1.keySection(v.get("topic").asText(), edek),
                 v.hasNonNull("traceId") ? HEX.parseHex(v.get("traceId").asText()) : null,
                 names, digest, null, HEX.parseHex(v.get("iv").asText()), utf8(v, "plaintext"));
     }
