@@ -1,7 +1,7 @@
 package io.ciphertrail.cli;
 
+import io.ciphertrail.core.envelope.EnvelopeDecryptor;
 import io.ciphertrail.core.tls.TlsConfig;
-import io.ciphertrail.core.trace.TraceContext;
 import io.ciphertrail.policy.PolicyServiceConfig;
 import io.ciphertrail.schemas.audit.AuditEvent;
 import io.ciphertrail.schemas.audit.AuditEventType;
@@ -138,7 +138,7 @@ final class TraceCommand implements Callable<Integer> {
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (TraceContext.fromHeaders(record.headers()).map(TraceContext::traceId).filter(traceId::equals).isPresent()) {
+                    if (EnvelopeDecryptor.traceId(record.headers(), record.value()).filter(traceId::equals).isPresent()) {
                         return Optional.of(record);
                     }
                 }

@@ -12,6 +12,11 @@ public final class DeadLetterHeaders {
     public static final String PARTITION = PREFIX + "partition";
     public static final String OFFSET = PREFIX + "offset";
     public static final String TIME = PREFIX + "time";
+    /**
+     * The record's trace ID: its {@code traceparent} header's, or else the one bound in its envelope or delete proof
+     * (records of envelope version 2 usually travel without the header). Absent when the record has no trace.
+     */
+    public static final String TRACE_ID = PREFIX + "trace-id";
 
     private DeadLetterHeaders() {
     }

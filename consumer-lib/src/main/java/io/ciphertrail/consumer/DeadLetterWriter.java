@@ -1,8 +1,10 @@
 package io.ciphertrail.consumer;
 
+import io.ciphertrail.core.envelope.EnvelopeDecryptor;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -20,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes failed records to the dead-letter topic exactly as they were read (key, value, headers and
- * timestamp untouched) plus reason headers, and waits for the broker's acknowledgement before the
+ * timestamp untouched) plus reason headers (and the record's trace ID, read from its envelope when it has no
+ * {@code traceparent}), and waits for the broker's acknowledgement before the
  * consumer moves on, so a failed record is never skipped without a durable copy.
  */
 final class DeadLetterWriter implements AutoCloseable {
@@ -58,11 +61,13 @@ final class DeadLetterWriter implements AutoCloseable {
         add(headers, DeadLetterHeaders.PARTITION, Integer.toString(record.partition()));
         add(headers, DeadLetterHeaders.OFFSET, Long.toString(record.offset()));
         add(headers, DeadLetterHeaders.TIME, Long.toString(System.currentTimeMillis()));
+        Optional<String> traceId = EnvelopeDecryptor.traceId(record.headers(), record.value());
+        traceId.ifPresent(id -> add(headers, DeadLetterHeaders.TRACE_ID, id));
         try {
             producer.send(new ProducerRecord<>(topic, null, record.timestamp(), record.key(), record.value(), headers))
                     .get(ACK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            LOG.warn("Record {}-{}@{} moved to dead-letter topic '{}': {}", record.topic(), record.partition(), record.offset(),
-                    topic, failure.reason());
+            LOG.warn("Record {}-{}@{} (trace {}) moved to dead-letter topic '{}': {}", record.topic(), record.partition(),
+                    record.offset(), traceId.orElse("-"), topic, failure.reason());
         } catch (ExecutionException | TimeoutException e) {
             throw new KafkaException("Could not write record " + record.topic() + "-" + record.partition() + "@" + record.offset()
                     + " to dead-letter topic '" + topic + "' (" + (e.getCause() != null ? e.getCause().getMessage() : e)
