@@ -117,6 +117,11 @@ final class BindingV1 extends RecordBinding {
     }
 
     @Override
+    javax.crypto.SecretKey cachedKey(DekCache cache, TopicBinding expected) {
+        return cache.key(kek.alias(), kek.version(), wrapped, 0, wrapped.length);
+    }
+
+    @Override
     public byte[] wrappedKey() {
         return wrapped.clone();
     }
@@ -138,7 +143,7 @@ final class BindingV1 extends RecordBinding {
 
     @Override
     boolean traceIdIs(byte[] other) {
-        return traceId != null && Arrays.equals(traceId, other);
+        return traceId != null && Arrays.equals(traceId, 0, TRACE_ID_LENGTH, other, 0, TRACE_ID_LENGTH);
     }
 
     @Override

@@ -129,6 +129,11 @@ final class BindingV2 extends RecordBinding {
     }
 
     @Override
+    javax.crypto.SecretKey cachedKey(DekCache cache, TopicBinding expected) {
+        return cache.key(expected.kekAlias(), kekVersion, data, edekOffset, edekLength);
+    }
+
+    @Override
     public byte[] wrappedKey() {
         return Arrays.copyOfRange(data, edekOffset, edekOffset + edekLength);
     }

@@ -96,6 +96,9 @@ public abstract sealed class DeleteProof permits DeleteProofV1, DeleteProofV2 {
         return binding;
     }
 
+    /** The 12-byte AES-GCM IV the tag was made with. */
+    abstract byte[] iv();
+
     /**
      * Checks the tag under the unwrapped data key: a failure is an altered or forged proof.
      *

@@ -84,6 +84,11 @@ final class DeleteProofV1 extends DeleteProof {
     }
 
     @Override
+    byte[] iv() {
+        return java.util.Arrays.copyOfRange(data, ivOffset, ivOffset + EnvelopeV1.IV_LENGTH);
+    }
+
+    @Override
     void verify(Cipher gcm, SecretKey key, TopicBinding topic) throws GeneralSecurityException {
         gcm.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(Envelope.TAG_LENGTH * 8, data, ivOffset, EnvelopeV1.IV_LENGTH));
         gcm.updateAAD(data, 0, tagOffset);

@@ -80,17 +80,20 @@ final class DeleteProofV2 extends DeleteProof {
         }
         Varint.write(proof, at, counter);
         gcm.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(Envelope.TAG_LENGTH * 8, EnvelopeV2.iv(counter)));
-        gcm.updateAAD(proof, 0, tagOffset);
-        gcm.updateAAD(topic.associatedData());
+        EnvelopeV2.authenticate(gcm, proof, tagOffset, topic, null);
         gcm.doFinal(proof, 0, 0, proof, tagOffset);
         return proof;
     }
 
     @Override
+    byte[] iv() {
+        return EnvelopeV2.iv(counter);
+    }
+
+    @Override
     void verify(Cipher gcm, SecretKey key, TopicBinding topic) throws GeneralSecurityException {
         gcm.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(Envelope.TAG_LENGTH * 8, EnvelopeV2.iv(counter)));
-        gcm.updateAAD(data, 0, tagOffset);
-        gcm.updateAAD(topic.associatedData());
+        EnvelopeV2.authenticate(gcm, data, tagOffset, topic, null);
         gcm.doFinal(data, tagOffset, Envelope.TAG_LENGTH);
     }
 }

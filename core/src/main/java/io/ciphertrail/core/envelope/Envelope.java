@@ -104,6 +104,9 @@ public abstract sealed class Envelope permits EnvelopeV1, EnvelopeV2 {
         return data.length;
     }
 
+    /** The 12-byte AES-GCM IV this envelope was sealed with. */
+    abstract byte[] iv();
+
     /**
      * Decrypts and authenticates the ciphertext under the data key.
      *

@@ -41,6 +41,8 @@ public final class EnvelopeDecryptor implements AutoCloseable {
      */
     public static final String PASSTHROUGH_HEADER = "ciphertrail.passthrough";
     private static final ThreadLocal<Cipher> GCM = ThreadLocal.withInitial(EnvelopeEncryptor::newGcm);
+    /** A record's {@code traceparent}, parsed for comparison without allocating on the per-record path. */
+    private static final ThreadLocal<byte[]> HEADER_TRACE = ThreadLocal.withInitial(() -> new byte[TraceContext.BINARY_LENGTH]);
 
     private final Kms kms;
     private final EnvelopeConfig config;
@@ -236,7 +238,7 @@ public final class EnvelopeDecryptor implements AutoCloseable {
                     "its proof was made for another record key: it was copied onto this delete");
         }
         verifyTrace(topic, headers, binding);
-        SecretKey key = dataKey(topic, binding.edek(expected));
+        SecretKey key = dataKey(expected, binding);
         try {
             proof.verify(GCM.get(), key, expected);
         } catch (AEADBadTagException e) {
@@ -261,14 +263,14 @@ public final class EnvelopeDecryptor implements AutoCloseable {
             // Nothing bound (a downstream hop may add a trace), or no header: the bound trace identifies the record.
             return;
         }
-        byte[] fromHeader = TraceContext.traceIdBytes(header.value());
-        if (fromHeader == null) {
+        byte[] fromHeader = HEADER_TRACE.get();
+        if (!TraceContext.parseInto(header.value(), fromHeader, 0)) {
             throw new EnvelopeException(Reason.TRACE_MISMATCH, topic, "the traceparent header is malformed; bound trace "
                     + bound.boundTraceId().orElseThrow());
         }
         if (!bound.traceIdIs(fromHeader)) {
-            throw new EnvelopeException(Reason.TRACE_MISMATCH, topic, "header trace " + TraceContext.traceIdHex(fromHeader)
-                    + ", bound trace " + bound.boundTraceId().orElseThrow());
+            throw new EnvelopeException(Reason.TRACE_MISMATCH, topic, "header trace "
+                    + TraceContext.traceIdHex(java.util.Arrays.copyOf(fromHeader, 16)) + ", bound trace " + bound.boundTraceId().orElseThrow());
         }
     }
 
@@ -281,7 +283,7 @@ public final class EnvelopeDecryptor implements AutoCloseable {
 
     private byte[] decipher(TopicBinding expected, Envelope envelope, String headerName) {
         String topic = expected.topic();
-        SecretKey key = dataKey(topic, envelope.binding().edek(expected));
+        SecretKey key = dataKey(expected, envelope.binding());
         try {
             return envelope.open(GCM.get(), key, expected, headerName);
         } catch (AEADBadTagException e) {
@@ -289,6 +291,12 @@ public final class EnvelopeDecryptor implements AutoCloseable {
         } catch (GeneralSecurityException e) {
             throw new EnvelopeException(Reason.TAMPERED, topic, "decryption failed: " + e.getMessage(), e);
         }
+    }
+
+    /** The unwrapped data key of a record's binding: from the cache, else from the KMS (once for concurrent first uses). */
+    private SecretKey dataKey(TopicBinding expected, RecordBinding binding) {
+        SecretKey cached = binding.cachedKey(cache, expected);
+        return cached != null ? cached : dataKey(expected.topic(), binding.edek(expected));
     }
 
     /** The unwrapped data key; concurrent first uses of one key share a single unwrap. */

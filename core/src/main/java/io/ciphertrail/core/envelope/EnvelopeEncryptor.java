@@ -25,6 +25,7 @@ import org.apache.kafka.common.header.Headers;
  */
 public final class EnvelopeEncryptor implements AutoCloseable {
     private static final ThreadLocal<Cipher> GCM = ThreadLocal.withInitial(EnvelopeEncryptor::newGcm);
+    private static final ThreadLocal<byte[]> TRACE = ThreadLocal.withInitial(() -> new byte[TraceContext.BINARY_LENGTH]);
 
     private final EnvelopeConfig config;
     private final CryptoListener listener;
@@ -142,11 +143,18 @@ public final class EnvelopeEncryptor implements AutoCloseable {
                 return EnvelopeV1.seal(GCM.get(), key.key, key.keySection, TraceContext.traceIdBytes(traced), protectedNames, digest,
                         headerName, lease.ivV1(), plaintext);
             }
-            return EnvelopeV2.seal(GCM.get(), key.key, key.keySection, key.topic, TraceContext.binary(traced), protectedNames, digest,
+            return EnvelopeV2.seal(GCM.get(), key.key, key.keySection, key.topic, trace(traced), protectedNames, digest,
                     headerName, lease.counter(), plaintext);
         } catch (GeneralSecurityException e) {
             throw new EnvelopeException(Reason.KEK_NOT_USABLE, topic, "AES-GCM encryption failed: " + e.getMessage(), e);
         }
+    }
+
+    /** The binary trace context of {@code headers}' {@code traceparent}, in a buffer of this thread; null without one. */
+    private static byte[] trace(Headers headers) {
+        Header header = headers == null ? null : headers.lastHeader(TraceContext.HEADER);
+        byte[] trace = TRACE.get();
+        return header != null && TraceContext.parseInto(header.value(), trace, 0) ? trace : null;
     }
 
     static Cipher newGcm() {

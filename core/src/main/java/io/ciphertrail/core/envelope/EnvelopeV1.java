@@ -70,6 +70,11 @@ final class EnvelopeV1 extends Envelope {
     }
 
     @Override
+    byte[] iv() {
+        return java.util.Arrays.copyOfRange(data, ivOffset, ivOffset + IV_LENGTH);
+    }
+
+    @Override
     byte[] open(Cipher gcm, SecretKey key, TopicBinding topic, String headerName) throws GeneralSecurityException {
         gcm.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, data, ivOffset, IV_LENGTH));
         gcm.updateAAD(data, 0, ciphertextOffset);

@@ -30,6 +30,11 @@ final class EnvelopeV2 extends Envelope {
     static final int IV_LENGTH = 12;
     /** IV counters are below 2^32: a data key encrypts at most that many records ({@code dek.max.encryptions}). */
     static final long MAX_COUNTER = 0xFFFFFFFFL;
+    /**
+     * Where the associated data is put together, so AES-GCM gets it in one call: the JDK's GCM charges some tens of
+     * nanoseconds per {@code updateAAD} call on top of the bytes, a third of the cost of a small record.
+     */
+    private static final ThreadLocal<byte[]> ASSOCIATED_DATA = ThreadLocal.withInitial(() -> new byte[512]);
 
     private final long counter;
 
@@ -64,13 +69,14 @@ final class EnvelopeV2 extends Envelope {
     }
 
     @Override
+    byte[] iv() {
+        return iv(counter);
+    }
+
+    @Override
     byte[] open(Cipher gcm, SecretKey key, TopicBinding topic, String headerName) throws GeneralSecurityException {
         gcm.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, iv(counter)));
-        gcm.updateAAD(data, 0, ciphertextOffset);
-        gcm.updateAAD(topic.associatedData());
-        if (headerName != null) {
-            gcm.updateAAD(headerNameBinding(headerName));
-        }
+        authenticate(gcm, data, ciphertextOffset, topic, headerName);
         return gcm.doFinal(data, ciphertextOffset, data.length - ciphertextOffset);
     }
 
@@ -126,13 +132,29 @@ final class EnvelopeV2 extends Envelope {
             at = EnvelopeV1.put(envelope, at, digest);
         }
         at = Varint.write(envelope, at, counter);
-        cipher.updateAAD(envelope, 0, at);
-        cipher.updateAAD(topic.associatedData());
-        if (headerName != null) {
-            cipher.updateAAD(headerNameBinding(headerName));
-        }
+        authenticate(cipher, envelope, at, topic, headerName);
         cipher.doFinal(plaintext, 0, plaintext.length, envelope, at);
         return envelope;
+    }
+
+    /**
+     * Gives AES-GCM the associated data of version 2 in one call: {@code cleartext[0..length)}, then
+     * {@code topic}'s binding block, then, for a header value, the header's name with its {@code u8} length.
+     */
+    static void authenticate(Cipher gcm, byte[] cleartext, int length, TopicBinding topic, String headerName) {
+        byte[] binding = topic.associatedData();
+        byte[] name = headerName == null ? null : headerNameBinding(headerName);
+        int total = length + binding.length + (name == null ? 0 : name.length);
+        byte[] aad = ASSOCIATED_DATA.get();
+        if (aad.length < total) {
+            aad = new byte[total];
+        }
+        System.arraycopy(cleartext, 0, aad, 0, length);
+        System.arraycopy(binding, 0, aad, length, binding.length);
+        if (name != null) {
+            System.arraycopy(name, 0, aad, length + binding.length, name.length);
+        }
+        gcm.updateAAD(aad, 0, total);
     }
 
     /** The 12-byte IV of version 2: four zero bytes, then the counter as u64. */

@@ -31,6 +31,9 @@ public abstract sealed class RecordBinding permits BindingV1, BindingV2 {
     /** The wrapped data key as the KMS unwraps it: under {@code topic}'s KEK alias, which the caller checked. */
     abstract Edek edek(TopicBinding topic);
 
+    /** The data key if {@code cache} holds it, looked up without copying: the per-record path. */
+    abstract javax.crypto.SecretKey cachedKey(DekCache cache, TopicBinding topic);
+
     /** A copy of the wrapped data key's bytes. */
     public abstract byte[] wrappedKey();
 
@@ -52,7 +55,7 @@ public abstract sealed class RecordBinding permits BindingV1, BindingV2 {
     /** True when a trace is bound. */
     abstract boolean traced();
 
-    /** True when a trace is bound and its 16-byte trace ID is {@code traceId}. */
+    /** True when a trace is bound and its 16-byte trace ID is the first 16 bytes of {@code traceId}. */
     abstract boolean traceIdIs(byte[] traceId);
 
     /** The bound trace ID's 16 bytes, or null. */

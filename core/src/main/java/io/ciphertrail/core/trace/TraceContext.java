@@ -24,6 +24,16 @@ public record TraceContext(String traceId, String parentId, String flags) {
     private static final String ZERO_PARENT = "0".repeat(16);
     private static final HexFormat HEX = HexFormat.of();
     private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    /** The value of each byte as a hex digit of either case, or -1: one lookup per character on the per-record paths. */
+    private static final byte[] HEX_VALUES = new byte[256];
+
+    static {
+        Arrays.fill(HEX_VALUES, (byte) -1);
+        for (int i = 0; i < 16; i++) {
+            HEX_VALUES[HEX_DIGITS[i]] = (byte) i;
+            HEX_VALUES[Character.toUpperCase(HEX_DIGITS[i])] = (byte) i;
+        }
+    }
     /** Length of a {@code traceparent} value: {@code 00-} and 32, 16 and 2 hex digits with dashes between. */
     private static final int HEADER_VALUE_LENGTH = 55;
     /** Bytes of the binary form: trace ID (16), parent ID (8), flags (1). */
@@ -127,23 +137,26 @@ public record TraceContext(String traceId, String parentId, String flags) {
                 || value[start + 35] != '-' || value[start + 52] != '-') {
             return false;
         }
-        int traceBits = 0;
-        int parentBits = 0;
-        for (int i = 0; i < BINARY_LENGTH; i++) {
-            int at = start + hexPosition(i);
-            int high = hexDigit(value[at]);
-            int low = hexDigit(value[at + 1]);
-            if (high < 0 || low < 0) {
-                return false;
-            }
-            target[offset + i] = (byte) (high << 4 | low);
-            if (i < 16) {
-                traceBits |= high | low;
-            } else if (i < 24) {
-                parentBits |= high | low;
-            }
+        int traceBits = decodeHex(value, start + 3, target, offset, 16);
+        int parentBits = decodeHex(value, start + 36, target, offset + 16, 8);
+        int flagBits = decodeHex(value, start + 53, target, offset + 24, 1);
+        // a bad digit makes its group negative; all-zero IDs are invalid too
+        return traceBits > 0 && parentBits > 0 && flagBits >= 0;
+    }
+
+    /**
+     * Decodes {@code count} bytes of hex digits at {@code value[from]} into {@code target[at]}; returns the OR of all
+     * digit values (0 when all are zero), or a negative number when one is not a hex digit.
+     */
+    private static int decodeHex(byte[] value, int from, byte[] target, int at, int count) {
+        int bits = 0;
+        for (int i = 0; i < count; i++) {
+            int high = HEX_VALUES[value[from + 2 * i] & 0xFF];
+            int low = HEX_VALUES[value[from + 2 * i + 1] & 0xFF];
+            target[at + i] = (byte) (high << 4 | low);
+            bits |= high | low;
         }
-        return traceBits != 0 && parentBits != 0;
+        return bits;
     }
 
     /** The {@code traceparent} header value of a binary trace context at {@code binary[offset]}, lower-case hex. */
@@ -196,19 +209,6 @@ public record TraceContext(String traceId, String parentId, String flags) {
             }
         }
         return true;
-    }
-
-    private static int hexDigit(byte c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
     }
 
     /** Replaces any {@code traceparent} header with this one. */

@@ -415,6 +415,48 @@ abstract class EnvelopeContract {
     }
 
     @Test
+    void anIvIsNeverUsedTwiceUnderADataKeyByValuesHeaderValuesAndDeleteProofsOnManyThreads() throws Exception {
+        EnvelopeEncryptor encryptor = encryptor(CryptoListener.NONE, clock, "ciphertrail.envelope.encrypted.headers", "customer-email",
+                "ciphertrail.envelope.dek.max.encryptions", 300L);
+        Set<String> used = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicInteger sealed = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<?>> work = new ArrayList<>();
+            for (int thread = 0; thread < 4; thread++) {
+                work.add(threads.submit(() -> {
+                    for (int i = 0; i < 200; i++) {
+                        Headers headers = tracedHeaders();
+                        headers.add("customer-email", bytes(i));
+                        Envelope value = Envelope.parse(encryptor.encrypt(topic, headers, bytes(i)), topic);
+                        Envelope header = Envelope.parse(headers.lastHeader("customer-email").value(), topic);
+                        for (Envelope envelope : List.of(value, header)) {
+                            used.add(java.util.HexFormat.of().formatHex(envelope.binding().wrappedKey()) + "/"
+                                    + java.util.HexFormat.of().formatHex(envelope.iv()));
+                            sealed.incrementAndGet();
+                        }
+                        if (i % 10 == 0) {
+                            encryptor.encryptDelete(topic, headers, bytes(i));
+                            DeleteProof proof = DeleteProof.parse(headers.lastHeader(DeleteProof.HEADER).value(), topic);
+                            used.add(java.util.HexFormat.of().formatHex(proof.binding().wrappedKey()) + "/"
+                                    + java.util.HexFormat.of().formatHex(proof.iv()));
+                            sealed.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> done : work) {
+                done.get(120, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(sealed.get()).isEqualTo(4 * (400 + 20));
+        assertThat(used).as("distinct (data key, IV) pairs").hasSize(sealed.get());
+    }
+
+    @Test
     void aVersion2EnvelopeOfATracedRecordAddsAtMost80Bytes() {
         Headers headers = tracedHeaders();
         byte[] envelope = encryptor("ciphertrail.envelope.format.version", 2).encrypt(topic, headers, bytes(1024));
