@@ -1,7 +1,7 @@
 #!/bin/sh
 # Certificate bootstrap for docker/compose.yaml, run once per 'up' by the 'certs' service.
 # Creates the CA on first run (kept afterwards), issues each node's and client's certificate with
-# 'ciphertrail certs', and writes the policy service's client settings. Passwords go to files only.
+# 'ciphertrail certs', and writes the policy service's and the key service's settings. Passwords go to files only.
 set -eu
 ct() { java -cp "/opt/ciphertrail/ciphertrail-cli.jar:/opt/ciphertrail/lib/*" io.ciphertrail.cli.Ciphertrail "$@"; }
 
@@ -14,6 +14,8 @@ done
 for client in policy-service ciphertrail-admin; do
   ct certs issue "$client" --days 30 --pkcs12 --ca /secrets/ca --out /secrets
 done
+# The key service is a TLS server to its clients (and a Kafka client for its audit trail).
+ct certs issue key-service --broker --dns key-service --dns localhost --ip 127.0.0.1 --pkcs12 --ca /secrets/ca --out /secrets
 
 password=$(cat /secrets/policy-service/store-password)
 umask 077
@@ -36,6 +38,39 @@ ciphertrail.policies.file=/etc/ciphertrail/policies.yaml
 ciphertrail.http.host=0.0.0.0
 ciphertrail.http.port=8080
 PROPERTIES
+
+# The key service's backend key store and its password: made once, on the first run, kept like the CA.
+# A later run whose store went missing does not make an empty one (restore it from backup instead).
+new_kek_store=false
+if [ ! -f /secrets/key-service/kms-password ]; then
+  (umask 077; head -c 32 /dev/urandom | base64 | tr -d '\n/+=' > /secrets/key-service/kms-password)
+  new_kek_store=true
+fi
+password=$(cat /secrets/key-service/store-password)
+cat > /secrets/key-service/trust.properties <<PROPERTIES
+ssl.keystore.type=PKCS12
+ssl.keystore.location=/secrets/key-service/keystore.p12
+ssl.keystore.password=$password
+ssl.key.password=$password
+ssl.truststore.type=PKCS12
+ssl.truststore.location=/secrets/key-service/truststore.p12
+ssl.truststore.password=$password
+ssl.enabled.protocols=TLSv1.3,TLSv1.2
+ssl.principal.mapping.rules=RULE:^CN=([^,]+),.*\$/\$1/,DEFAULT
+bootstrap.servers=kafka-1:9093,kafka-2:9093,kafka-3:9093
+security.protocol=SSL
+ciphertrail.trust.host=0.0.0.0
+ciphertrail.trust.port=8443
+ciphertrail.trust.management.host=0.0.0.0
+ciphertrail.trust.management.port=8444
+ciphertrail.trust.key.policy.file=/etc/ciphertrail/key-policy.yaml
+ciphertrail.kms.type=local
+ciphertrail.kms.local.keystore.path=/var/lib/ciphertrail/kms/keks.p12
+ciphertrail.kms.local.password.file=/secrets/key-service/kms-password
+PROPERTIES
+if $new_kek_store; then
+  ct keys init --config /secrets/key-service/trust.properties
+fi
 
 # The Kafka image runs as uid 1000 (appuser); it reads its node's stores and password file.
 chown -R 1000:1000 /secrets/kafka-1 /secrets/kafka-2 /secrets/kafka-3

@@ -9,12 +9,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** The audit trail: the broker's authorization events and the gate's record events. */
+/** The audit trail: the broker's authorization events, the gate's record events and the key service's key uses. */
 @Command(name = "audit", mixinStandardHelpOptions = true, description = "Reads the audit trail.", subcommands = AuditCommand.Tail.class)
 final class AuditCommand {
 
     @Command(name = "tail", mixinStandardHelpOptions = true,
-            description = "Prints the latest audit events, one line each: refused and insecure requests, and records through the gate.")
+            description = "Prints the latest audit events, one line each: refused and insecure requests, records through the gate,"
+                    + " and key uses the key service allowed or denied.")
     static final class Tail implements Callable<Integer> {
         @Mixin
         ClientSettings settings;

@@ -2,6 +2,7 @@ package io.ciphertrail.cli;
 
 import io.ciphertrail.schemas.audit.AuditEvent;
 import io.ciphertrail.schemas.audit.AuthorizationInfo;
+import io.ciphertrail.schemas.audit.KeyUseInfo;
 import io.ciphertrail.schemas.audit.RecordInfo;
 
 /** One readable line per audit event, for {@code audit tail}, {@code trace} and the demo. */
@@ -35,6 +36,17 @@ final class AuditLines {
             if (record.getReason() != null) {
                 line.append(" rule=").append(record.getRule()).append(" reason=").append(record.getReason());
             }
+        }
+        KeyUseInfo key = event.getKeyUse();
+        if (key != null) {
+            line.append("  principal=").append(key.getPrincipal())
+                    .append(" client=").append(key.getClientAddress())
+                    .append(" operation=").append(key.getOperation())
+                    .append(" key=").append(key.getAlias()).append(key.getVersion() > 0 ? " v" + key.getVersion() : "")
+                    .append(" decision=").append(key.getDecision()).append(key.getDryRun() ? " (DRY_RUN, not enforced)" : "")
+                    .append(" rule=").append(key.getRule().isEmpty() ? "-" : key.getRule())
+                    .append(" result=").append(key.getResult())
+                    .append(" count=").append(key.getCount());
         }
         return line.toString();
     }

@@ -1,5 +1,6 @@
 package io.ciphertrail.cli;
 
+import io.ciphertrail.consumer.RecordDecryptionException;
 import io.ciphertrail.consumer.SecureConsumer;
 import io.ciphertrail.core.envelope.Envelope;
 import io.ciphertrail.core.kms.KekRef;
@@ -12,6 +13,7 @@ import io.ciphertrail.policy.quarantine.QuarantinedRecord;
 import io.ciphertrail.producer.SecureProducer;
 import io.ciphertrail.producer.SecureProducerConfig;
 import io.ciphertrail.schemas.audit.AuditEvent;
+import io.ciphertrail.schemas.audit.AuditEventType;
 import io.ciphertrail.schemas.audit.Decision;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -38,6 +40,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -54,12 +57,14 @@ import picocli.CommandLine.Spec;
         description = {
             "Starts the platform and shows, and checks, every part of it working:",
             "encrypted events through the policy gate with their trace IDs, a plaintext client refused and audited,",
-            "an unencrypted event quarantined, a key rotated with old events still readable, and the broker's",
-            "log segments free of the demo's plaintext. Exits 0 only if every check passed; files stay in the home."})
+            "an unencrypted event quarantined, a reader with broker access but no key grant refused by the key service",
+            "and audited, a key rotated with old events still readable, and the broker's log segments free of the",
+            "demo's plaintext. Exits 0 only if every check passed; files stay in the home."})
 final class DemoCommand implements Callable<Integer> {
     private static final int EVENTS = 5;
     private static final String INGRESS = LocalPlatform.DEMO_INGRESS;
     private static final String EGRESS = LocalPlatform.DEMO_EGRESS;
+    private static final String PAYMENTS = LocalPlatform.PAYMENTS;
 
     @Spec
     CommandSpec spec;
@@ -97,6 +102,7 @@ final class DemoCommand implements Callable<Integer> {
                 step("Encrypted events through the policy gate, with trace IDs", this::encryptedThroughTheGate);
                 step("Plaintext client refused and audited", this::plaintextRefused);
                 step("Unencrypted event quarantined", this::unencryptedQuarantined);
+                step("A reader without a key grant reads nothing", this::keyAccessDenied);
                 step("Key rotated, old events still readable", this::keyRotated);
                 step("No demo plaintext in the broker's log segments", this::segmentsScanned);
             } finally {
@@ -143,11 +149,12 @@ final class DemoCommand implements Callable<Integer> {
         producer = settings(LocalPlatform.PRODUCER);
         producer.put(SecureProducerConfig.BOUND_TOPICS_CONFIG, INGRESS + ":" + EGRESS);
         consumer = settings(LocalPlatform.CONSUMER);
-        return "broker " + platform.kafka().bootstrapServers() + " (TLS only), policy service running";
+        return "broker " + platform.kafka().bootstrapServers() + " (TLS only), key service " + platform.keyServiceUrl()
+                + ", policy service running";
     }
 
     private Map<String, Object> settings(String identity) {
-        return LocalPlatform.clientSettings(platform.home(), platform.kafka(), identity);
+        return platform.clientSettings(identity);
     }
 
     private String encryptedThroughTheGate() throws Exception {
@@ -267,6 +274,70 @@ final class DemoCommand implements Callable<Integer> {
         out.println("   " + record.reason().detail());
         out.println("   Show it:  ./ciphertrail quarantine show --partition " + record.record().partition() + " --offset " + record.record().offset());
         return "NOT_ENCRYPTED, kept byte for byte at " + QuarantineTopic.DEFAULT_NAME + "@" + record.record().offset();
+    }
+
+    /**
+     * A payment written by the producer (which may ENCRYPT it), then fetched by a reader whose ACL lets the
+     * broker hand it the record but whom the key policy grants no key: it stops at that record's offset with
+     * KMS_ACCESS_DENIED, sees no plaintext, and the key service's audit trail has the denial.
+     */
+    private String keyAccessDenied() throws Exception {
+        Instant since = Instant.now().minusSeconds(1);
+        String marker = "card-4111-" + run + "-payment";
+        long offset;
+        try (SecureProducer<String, String> secure = new SecureProducer<>(settings(LocalPlatform.PRODUCER), new StringSerializer(),
+                new StringSerializer())) {
+            offset = secure.send(new ProducerRecord<>(PAYMENTS, "payment-1", "payment paid with " + marker)).get(30, TimeUnit.SECONDS).offset();
+        }
+        encryptedMarkers.add(marker);
+        out.println("   " + LocalPlatform.PRODUCER + " wrote an encrypted payment to " + PAYMENTS + "-0@" + offset);
+        Map<String, Object> reader = new HashMap<>(settings(LocalPlatform.READER));
+        reader.put(ConsumerConfig.GROUP_ID_CONFIG, "demo-reader-" + run);
+        TopicPartition partition = new TopicPartition(PAYMENTS, 0);
+        RecordDecryptionException denied = null;
+        List<String> leaked = new ArrayList<>();
+        try (SecureConsumer<String, String> secure = new SecureConsumer<>(reader, new StringDeserializer(), new StringDeserializer())) {
+            secure.assign(List.of(partition));
+            secure.seek(partition, offset);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (denied == null && System.nanoTime() < deadline) {
+                try {
+                    secure.poll(Duration.ofMillis(300)).forEach(record -> leaked.add(record.value()));
+                } catch (RecordDecryptionException e) {
+                    denied = e;
+                }
+            }
+        }
+        if (!leaked.isEmpty() || denied == null) {
+            throw new AssertionError(leaked.isEmpty() ? "the reader was not refused within 30 s" : "the reader got plaintext: " + leaked);
+        }
+        if (!"KMS_ACCESS_DENIED".equals(denied.reason()) || denied.offset() != offset || denied.getMessage().contains(marker)) {
+            throw new AssertionError("expected KMS_ACCESS_DENIED at " + PAYMENTS + "-0@" + offset + ", got " + denied.getMessage());
+        }
+        out.println("   " + LocalPlatform.READER + " (broker ACL: READ " + PAYMENTS + "; key policy: nothing) got:");
+        out.println("   " + denied.getMessage());
+
+        String alias = "ciphertrail/topic/" + PAYMENTS;
+        List<AuditEvent> denials = new ArrayList<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (denials.isEmpty() && System.nanoTime() < deadline) {
+            AuditReader.readAll(settings(LocalPlatform.ADMIN), PolicyServiceConfig.DEFAULT_AUDIT_TOPIC, alias.getBytes(StandardCharsets.UTF_8),
+                    event -> {
+                        if (event.getKeyUse() != null && event.getEventType() == AuditEventType.KEY_USE_DENIED
+                                && event.getKeyUse().getPrincipal().equals("User:" + LocalPlatform.READER)
+                                && event.getKeyUse().getAlias().equals(alias) && event.getTime().isAfter(since)) {
+                            denials.add(event);
+                        }
+                    });
+            if (denials.isEmpty()) {
+                Thread.sleep(1_000);
+            }
+        }
+        if (denials.isEmpty()) {
+            throw new AssertionError("no KEY_USE_DENIED audit event for " + LocalPlatform.READER + " within 20 s");
+        }
+        out.println("   audit: " + AuditLines.line(denials.get(0)));
+        return "KMS_ACCESS_DENIED at " + PAYMENTS + "-0@" + offset + ", no plaintext, audited as KEY_USE_DENIED";
     }
 
     private String keyRotated() throws Exception {

@@ -46,7 +46,17 @@ record Home(Path root) {
         return clients().resolve(identity + ".properties");
     }
 
-    /** The local KMS: the KEK key store and the owner-only file holding its password. */
+    /** The key service's own TLS identity. */
+    Path keyService() {
+        return root.resolve("key-service");
+    }
+
+    /** The key policy the key service enforces (written once, then yours to edit; changes apply without a restart). */
+    Path keyPolicy() {
+        return root.resolve("key-policy.yaml");
+    }
+
+    /** The key service's backend: the KEK key store and the owner-only file holding its password. Only the key service opens them. */
     Path kmsKeyStore() {
         return root.resolve("kms").resolve("keks.p12");
     }

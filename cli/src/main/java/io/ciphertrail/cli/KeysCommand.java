@@ -56,13 +56,18 @@ final class KeysCommand {
     }
 
     @Command(name = "init", mixinStandardHelpOptions = true,
-            description = {"Creates a new, empty KEK store (the local KMS's key store file).",
+            description = {"Creates a new, empty KEK store (the local KMS's key store file): with --home, the one the local",
+                "platform's key service keeps its KEKs in; with --config, the one that file's ciphertrail.kms.* settings name",
+                "(a key service's properties file, for instance).",
                 "Only for a new deployment: it refuses to replace a store that exists. If a store was moved or lost, restore",
                 "it from backup instead; records are readable only with the keys that wrapped them."})
     static final class Init extends KeyCommand implements Callable<Integer> {
         @Override
         public Integer call() {
-            out().println("Created an empty KEK store at " + KmsConfig.initialize(settings.load(LocalPlatform.ADMIN))
+            // Clients of the local platform use the key service; its store is the home's, which only it opens.
+            Map<String, Object> store = settings.config != null ? settings.load(LocalPlatform.ADMIN)
+                    : LocalPlatform.kmsSettings(settings.layout());
+            out().println("Created an empty KEK store at " + KmsConfig.initialize(store)
                     + "; create each topic's KEK with 'ciphertrail keys create --topic T'");
             return 0;
         }

@@ -6,7 +6,9 @@ import io.ciphertrail.core.io.SecureFiles;
 import io.ciphertrail.core.kms.KmsAdmin;
 import io.ciphertrail.core.kms.KmsConfig;
 import io.ciphertrail.core.kms.local.LocalKmsProvider;
+import io.ciphertrail.core.kms.remote.RemoteKmsProvider;
 import io.ciphertrail.core.pki.CertificateAuthority;
+import io.ciphertrail.core.pki.CertificateSpec;
 import io.ciphertrail.core.pki.TlsFiles;
 import io.ciphertrail.core.tls.TlsConfig;
 import io.ciphertrail.embedded.EmbeddedSecureKafka;
@@ -15,6 +17,8 @@ import io.ciphertrail.policy.PolicyService;
 import io.ciphertrail.policy.PolicyServiceConfig;
 import io.ciphertrail.policy.quarantine.QuarantineTopic;
 import io.ciphertrail.policy.rules.PolicyTopic;
+import io.ciphertrail.trust.TrustService;
+import io.ciphertrail.trust.TrustServiceConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -37,24 +41,32 @@ import org.apache.kafka.common.resource.ResourceType;
 /**
  * The platform {@code ciphertrail up} runs on this machine: a real TLS-only broker with the
  * SecureTransportAuthorizer in STRICT mode (plus a PLAINTEXT listener that exists only to be refused),
- * a local KMS, the CA and workload certificates, and the policy service. Everything lives in an owner-only
- * {@link Home}, so a restart finds it where it was.
+ * the key service in front of a local KEK store (clients reach it with their own certificates and get only
+ * what the key policy grants their identity), the CA and workload certificates, and the policy service
+ * (which holds no key access at all). Everything lives in an owner-only {@link Home}, so a restart finds it
+ * where it was.
  *
  * <p>Least privilege: the demo producer may write only the ingress topic of a route and the demo consumer read
- * only its egress topic ({@link #openRoute}); KEKs are made by the administrator's path only (the demo route's at
- * start, others with {@code ciphertrail keys create}), never by a client; the KEK store is created once, with the
- * home, and a home whose store went missing refuses to start instead of starting an empty one.
+ * only its egress topic ({@link #openRoute}); key use follows the key policy; KEKs are made by the administrator's
+ * path only (through the key service: the demo topics' at start, others with {@code ciphertrail keys create}),
+ * never by a client; the KEK store is created once, with the home, and a home whose store went missing refuses
+ * to start instead of starting an empty one.
  */
 final class LocalPlatform implements AutoCloseable {
     static final String ADMIN = SecureKafkaCluster.ADMIN_IDENTITY;
     static final String PRODUCER = "demo-producer";
     static final String CONSUMER = "demo-consumer";
     static final String SERVICE = "policy-service";
+    /** May read the payments topic at the broker, but the key policy grants it no key: it reads nothing. */
+    static final String READER = "demo-reader";
+    static final String KEY_SERVICE = "key-service";
     /** Identities that get a ready client property file on every start. */
-    static final List<String> CLIENT_IDENTITIES = List.of(ADMIN, PRODUCER, CONSUMER);
+    static final List<String> CLIENT_IDENTITIES = List.of(ADMIN, PRODUCER, CONSUMER, READER);
     /** The route the demo and the quick start use, opened on every start. */
     static final String DEMO_INGRESS = "orders.ingress";
     static final String DEMO_EGRESS = "orders";
+    /** Written by the producer, readable at the broker by the reader, whose key policy grants it nothing. */
+    static final String PAYMENTS = "payments";
 
     /** Topics only the brokers and the platform's own identities may write to. */
     static final List<String> PLATFORM_TOPICS = List.of(PolicyServiceConfig.DEFAULT_AUDIT_TOPIC, QuarantineTopic.DEFAULT_NAME,
@@ -63,6 +75,34 @@ final class LocalPlatform implements AutoCloseable {
     static final int DEFAULT_TLS_PORT = 9093;
     static final int DEFAULT_PLAINTEXT_PORT = 9092;
     static final int DEFAULT_HTTP_PORT = 8080;
+    static final int DEFAULT_KEYS_PORT = 8443;
+
+    private static final String DEFAULT_KEY_POLICY = """
+            # Written by 'ciphertrail up' on first start; edit it: a valid change applies to the next key operation,
+            # without a restart (an invalid one is refused and logged, and the policy in force stays).
+            # Default deny. The policy service has no rule: it checks envelopes without ever holding a key.
+            rules:
+              - name: producer-writes-its-topics
+                principals: [User:demo-producer]
+                keys: ["ciphertrail/topic/*"]
+                operations: [ENCRYPT, DERIVE]
+              - name: consumer-reads-its-topics
+                principals: [User:demo-consumer]
+                keys: ["ciphertrail/topic/*"]
+                operations: [DECRYPT, DERIVE]
+              - name: payments-stay-with-the-payments-team
+                effect: DENY
+                principals: [User:demo-consumer]
+                keys: [ciphertrail/topic/payments, "ciphertrail/topic/payments/*"]
+                operations: [DECRYPT, DERIVE]
+              - name: administrators
+                principals: [User:ciphertrail-admin]
+                keys: ["*"]
+                operations: [ADMIN]
+            # User:demo-reader may read the payments topic at the broker (an ACL mistake, say), but no rule
+            # names it here: it gets KMS_ACCESS_DENIED and no plaintext.
+            """;
+
 
     private static final String DEFAULT_POLICIES = """
             # Written by 'ciphertrail up' on first start; edit it and run 'ciphertrail policy apply' (or restart).
@@ -82,15 +122,22 @@ final class LocalPlatform implements AutoCloseable {
     private final Home home;
     private final EmbeddedSecureKafka kafka;
     private final PolicyService service;
+    private final TrustService keyService;
 
-    private LocalPlatform(Home home, EmbeddedSecureKafka kafka, PolicyService service) {
+    private LocalPlatform(Home home, EmbeddedSecureKafka kafka, PolicyService service, TrustService keyService) {
         this.home = home;
         this.kafka = kafka;
         this.service = service;
+        this.keyService = keyService;
+    }
+
+    /** Starts the platform with the default key service port, preferring the given ports and falling back to free ones. */
+    static LocalPlatform start(Home home, int tlsPort, int plaintextPort, int httpPort) {
+        return start(home, tlsPort, plaintextPort, httpPort, DEFAULT_KEYS_PORT);
     }
 
     /** Starts the platform, preferring the given ports and falling back to free ones. */
-    static LocalPlatform start(Home home, int tlsPort, int plaintextPort, int httpPort) {
+    static LocalPlatform start(Home home, int tlsPort, int plaintextPort, int httpPort, int keysPort) {
         home.prepare();
         CertificateAuthority ca = CertificateAuthority.loadOrCreate(home.ca(), "Ciphertrail Local CA");
         prepareKms(home);
@@ -101,34 +148,48 @@ final class LocalPlatform implements AutoCloseable {
                 .plaintextListener(true)
                 .plaintextPort(isFree(plaintextPort) ? plaintextPort : 0)
                 .authorizer(SecureTransportAuthorizer.class.getName())
-                .superUsers("User:" + SERVICE)
+                // The platform's own services: the audit topic's WRITE is reserved to them (and the key service holds the KEKs anyway).
+                .superUsers("User:" + SERVICE, "User:" + KEY_SERVICE)
                 // Short audit windows, so the demo shows refused clients within seconds.
                 .brokerProperty("ciphertrail.authorizer.audit.window.ms", "2000")
                 .start();
+        PolicyService service = null;
+        TrustService keyService = null;
         try {
-            for (String identity : CLIENT_IDENTITIES) {
-                ClientSettings.write(home.clientProperties(identity), identity, clientSettings(home, kafka, identity));
-            }
-            Map<String, Object> admin = clientSettings(home, kafka, ADMIN);
+            Map<String, Object> admin = kafka.clientProperties(ADMIN);
             grantBaseAcls(admin);
             reservePlatformTopics(admin);
             openRoute(admin, DEMO_INGRESS, DEMO_EGRESS);
-            ensureKek(admin, DEMO_EGRESS);
+            openPayments(admin);
             if (!Files.exists(home.policies())) {
                 Files.writeString(home.policies(), DEFAULT_POLICIES);
             }
-            Map<String, Object> service = clientSettings(home, kafka, SERVICE);
-            service.put("application.id", "ciphertrail-policy-service");
-            service.put("state.dir", home.serviceState().toString());
-            service.put(PolicyServiceConfig.POLICIES_FILE_CONFIG, home.policies().toString());
-            service.put(PolicyServiceConfig.HTTP_PORT_CONFIG, isFree(httpPort) ? httpPort : 0);
-            service.put(PolicyServiceConfig.ALERT_WINDOW_MS_CONFIG, 60_000L);
-            return new LocalPlatform(home, kafka, PolicyService.start(service));
+            if (!Files.exists(home.keyPolicy())) {
+                Files.writeString(home.keyPolicy(), DEFAULT_KEY_POLICY);
+            }
+            // The policy service first: it creates the audit topic the key service publishes to. It gets no KMS
+            // settings at all: it checks envelopes without ever holding a key.
+            Map<String, Object> serviceSettings = new HashMap<>(kafka.clientProperties(SERVICE));
+            serviceSettings.put("application.id", "ciphertrail-policy-service");
+            serviceSettings.put("state.dir", home.serviceState().toString());
+            serviceSettings.put(PolicyServiceConfig.POLICIES_FILE_CONFIG, home.policies().toString());
+            serviceSettings.put(PolicyServiceConfig.HTTP_PORT_CONFIG, isFree(httpPort) ? httpPort : 0);
+            serviceSettings.put(PolicyServiceConfig.ALERT_WINDOW_MS_CONFIG, 60_000L);
+            service = PolicyService.start(serviceSettings);
+            keyService = TrustService.start(keyServiceSettings(home, ca, kafka, isFree(keysPort) ? keysPort : 0));
+            LocalPlatform platform = new LocalPlatform(home, kafka, service, keyService);
+            for (String identity : CLIENT_IDENTITIES) {
+                ClientSettings.write(home.clientProperties(identity), identity, platform.clientSettings(identity));
+            }
+            Map<String, Object> keyAdmin = platform.clientSettings(ADMIN);
+            ensureKek(keyAdmin, DEMO_EGRESS);
+            ensureKek(keyAdmin, PAYMENTS);
+            return platform;
         } catch (IOException e) {
-            kafka.close();
+            stop(keyService, service, kafka);
             throw new UncheckedIOException("Cannot write " + home.policies() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            kafka.close();
+            stop(keyService, service, kafka);
             throw e;
         }
     }
@@ -155,14 +216,57 @@ final class LocalPlatform implements AutoCloseable {
         }
     }
 
-    /** Settings for one identity: mutual TLS to the broker and the local KMS. */
-    static Map<String, Object> clientSettings(Home home, SecureKafkaCluster kafka, String identity) {
-        Map<String, Object> settings = new HashMap<>(kafka.clientProperties(identity));
+    private static void stop(TrustService keyService, PolicyService service, EmbeddedSecureKafka kafka) {
+        try {
+            if (keyService != null) {
+                keyService.close();
+            }
+            if (service != null) {
+                service.close();
+            }
+        } finally {
+            kafka.close();
+        }
+    }
+
+    /**
+     * The key service: its own server certificate from the home CA (for localhost), the home's key store as
+     * its backend, the home's key policy, and the broker for its audit trail (as User:key-service).
+     */
+    private static Map<String, Object> keyServiceSettings(Home home, CertificateAuthority ca, SecureKafkaCluster kafka, int port) {
+        TlsFiles tls = TlsFiles.write(home.keyService(), ca.issue(CertificateSpec.broker(KEY_SERVICE)
+                .dnsNames(EmbeddedSecureKafka.CLIENT_HOST).ipAddresses("127.0.0.1")), List.of(ca.certificate()));
+        Map<String, Object> settings = new HashMap<>(tls.kafkaSslProperties());
+        settings.put("bootstrap.servers", kafka.bootstrapServers());
+        settings.put("security.protocol", "SSL");
         settings.putAll(kmsSettings(home));
+        settings.put(TrustServiceConfig.PORT_CONFIG, port);
+        settings.put(TrustServiceConfig.MANAGEMENT_PORT_CONFIG, 0);
+        settings.put(TrustServiceConfig.KEY_POLICY_FILE_CONFIG, home.keyPolicy().toString());
+        settings.put(TrustServiceConfig.PRINCIPAL_MAPPING_RULES_CONFIG, EmbeddedSecureKafka.PRINCIPAL_MAPPING_RULES);
+        settings.put(TrustServiceConfig.AUDIT_TOPIC_CONFIG, PolicyServiceConfig.DEFAULT_AUDIT_TOPIC);
+        // Short audit windows, so the demo shows key uses within seconds.
+        settings.put(TrustServiceConfig.AUDIT_WINDOW_MS_CONFIG, 1_000L);
         return settings;
     }
 
-    private static Map<String, Object> kmsSettings(Home home) {
+    /**
+     * Settings for one identity: mutual TLS to the broker, and the key service as its KMS, reached with the
+     * same certificate. No KMS secret is in them: what the identity may do with keys is the key policy's say.
+     */
+    Map<String, Object> clientSettings(String identity) {
+        Map<String, Object> settings = new HashMap<>(kafka.clientProperties(identity));
+        settings.put(KmsConfig.TYPE_CONFIG, "remote");
+        settings.put(RemoteKmsProvider.URLS_CONFIG, keyServiceUrl());
+        return settings;
+    }
+
+    String keyServiceUrl() {
+        return "https://" + EmbeddedSecureKafka.CLIENT_HOST + ":" + keyService.port();
+    }
+
+    /** The key service's backend: the home's KEK store. Only the key service (and {@code keys init}) opens it. */
+    static Map<String, Object> kmsSettings(Home home) {
         return Map.of(KmsConfig.TYPE_CONFIG, "local",
                 LocalKmsProvider.KEYSTORE_PATH_CONFIG, home.kmsKeyStore().toString(),
                 LocalKmsProvider.PASSWORD_FILE_CONFIG, home.kmsPassword().toString());
@@ -190,12 +294,25 @@ final class LocalPlatform implements AutoCloseable {
                 new AclBinding(topic(egress), allow(CONSUMER, AclOperation.READ))));
     }
 
-    /** What the demo identities need on any route: idempotent writes, and consumer groups. */
+    /**
+     * The payments topic: the producer writes it, and the reader may fetch it at the broker (an ACL granted by
+     * mistake, say): the broker hands it the records, the key service no key.
+     */
+    private static void openPayments(Map<String, Object> adminSettings) {
+        Topics.ensure(adminSettings, PAYMENTS);
+        createAcls(adminSettings, List.of(
+                new AclBinding(topic(PAYMENTS), allow(PRODUCER, AclOperation.WRITE)),
+                new AclBinding(topic(PAYMENTS), allow(READER, AclOperation.READ))));
+    }
+
+    /** What the demo identities need on any route: idempotent writes and consumer groups. */
     private static void grantBaseAcls(Map<String, Object> adminSettings) {
+        ResourcePattern groups = new ResourcePattern(ResourceType.GROUP, "*", PatternType.LITERAL);
         createAcls(adminSettings, List.of(
                 new AclBinding(new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL),
                         allow(PRODUCER, AclOperation.IDEMPOTENT_WRITE)),
-                new AclBinding(new ResourcePattern(ResourceType.GROUP, "*", PatternType.LITERAL), allow(CONSUMER, AclOperation.READ))));
+                new AclBinding(groups, allow(CONSUMER, AclOperation.READ)),
+                new AclBinding(groups, allow(READER, AclOperation.READ))));
     }
 
     private static ResourcePattern topic(String name) {
@@ -211,7 +328,7 @@ final class LocalPlatform implements AutoCloseable {
     }
 
     /**
-     * Only super users (the broker, the policy service, the administrator) may write to the platform's own topics:
+     * Only super users (the broker, the policy service, the key service, the administrator) may write to the platform's own topics:
      * a DENY for everyone else beats any ALLOW, wildcards included. Audit events there are trusted to come from the
      * brokers, quarantine records to come from the gate, policies and blocks from the platform.
      */
@@ -244,12 +361,12 @@ final class LocalPlatform implements AutoCloseable {
         return service;
     }
 
+    TrustService keyService() {
+        return keyService;
+    }
+
     @Override
     public void close() {
-        try {
-            service.close();
-        } finally {
-            kafka.close();
-        }
+        stop(keyService, service, kafka);
     }
 }

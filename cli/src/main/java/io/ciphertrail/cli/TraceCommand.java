@@ -1,10 +1,17 @@
 package io.ciphertrail.cli;
 
+import io.ciphertrail.core.envelope.Envelope;
+import io.ciphertrail.core.envelope.EnvelopeConfig;
 import io.ciphertrail.core.envelope.EnvelopeDecryptor;
+import io.ciphertrail.core.envelope.EnvelopeException;
+import io.ciphertrail.core.envelope.RecordBinding;
+import io.ciphertrail.core.envelope.TopicBinding;
+import io.ciphertrail.core.kms.KekRef;
 import io.ciphertrail.core.tls.TlsConfig;
 import io.ciphertrail.policy.PolicyServiceConfig;
 import io.ciphertrail.schemas.audit.AuditEvent;
 import io.ciphertrail.schemas.audit.AuditEventType;
+import io.ciphertrail.schemas.audit.KeyUseInfo;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -32,8 +39,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * An event's whole path from its trace ID alone: produced to ingress, accepted by the gate, forwarded
- * or quarantined (and replayed), where it now sits in its egress topic, and which consumer groups
- * have read past it.
+ * or quarantined (and replayed), where it now sits in its egress topic, which consumer groups have read
+ * past it, and who used the key encryption key its envelope names (the key service's key-use events).
  */
 @Command(name = "trace", mixinStandardHelpOptions = true,
         description = "Shows an event's path from producer to consumer, from its trace ID alone.")
@@ -89,6 +96,9 @@ final class TraceCommand implements Callable<Integer> {
             };
             out.printf("  %-24s %-12s %s%n", event.getTime(), stage, where);
         }
+        List<String> topics = new ArrayList<>();
+        events.forEach(event -> topics.add(event.getRecord().getDestinationTopic()));
+        produced.flatMap(record -> kek(admin, record, topics)).ifPresent(kek -> keyUses(admin, kek, out));
         Optional<AuditEvent> forwarded = events.stream().filter(e -> e.getEventType() == AuditEventType.RECORD_FORWARDED)
                 .reduce((a, b) -> b);
         if (forwarded.isPresent()) {
@@ -105,6 +115,57 @@ final class TraceCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * The KEK version that wrapped the record's data key. Envelopes of version 2 name the KEK alias by fingerprint
+     * only: it is the alias of the topic the record is bound to, one of those it was forwarded to or read from.
+     */
+    private static Optional<KekRef> kek(Map<String, Object> settings, ConsumerRecord<byte[], byte[]> record, List<String> forwardedTo) {
+        if (!Envelope.hasMagic(record.value())) {
+            return Optional.empty();
+        }
+        try {
+            RecordBinding bound = Envelope.parse(record.value(), record.topic()).binding();
+            EnvelopeConfig envelope = new EnvelopeConfig(settings);
+            List<String> topics = new ArrayList<>(forwardedTo);
+            topics.add(record.topic());
+            for (String topic : topics) {
+                TopicBinding expected = topic == null ? null : envelope.kekAliases().binding(topic);
+                if (expected != null && bound.boundTo(expected) && bound.wrappedUnder(expected)) {
+                    return Optional.of(new KekRef(expected.kekAlias(), bound.kekVersion()));
+                }
+            }
+        } catch (EnvelopeException e) {
+            // an unreadable envelope has no key to follow
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Who generated and who unwrapped (or was refused) data keys under the record's KEK version: the key
+     * service audits by alias and version, not per data key, so this is everyone who could read the record.
+     */
+    private void keyUses(Map<String, Object> admin, KekRef kek, PrintWriter out) {
+        List<AuditEvent> uses = new ArrayList<>();
+        AuditReader.readAll(admin, auditTopic, kek.alias().getBytes(StandardCharsets.UTF_8), event -> {
+            KeyUseInfo use = event.getKeyUse();
+            if (use != null && use.getAlias().equals(kek.alias()) && use.getVersion() == kek.version()) {
+                uses.add(event);
+            }
+        });
+        if (uses.isEmpty()) {
+            return;
+        }
+        out.printf("  %-24s %-12s %s%n", "", "key", kek + " (its uses, from the key service's audit trail):");
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        for (AuditEvent event : uses) {
+            KeyUseInfo use = event.getKeyUse();
+            String what = use.getOperation() + " by " + use.getPrincipal() + " " + use.getDecision()
+                    + (use.getDryRun() ? " (DRY_RUN)" : "") + (use.getResult().equals("OK") || use.getResult().equals("DENIED") ? "" : " " + use.getResult());
+            counts.merge(what, use.getCount(), Long::sum);
+        }
+        counts.forEach((what, count) -> out.printf("  %-24s %-12s %s (%d)%n", "", "", what, count));
     }
 
     /** The record at an exact position, if still there. */

@@ -19,8 +19,9 @@ import picocli.CommandLine.Spec;
             "Starts the platform locally on a real TLS-only Kafka broker.",
             "",
             "A KRaft broker that accepts only mutual TLS, with the SecureTransportAuthorizer in STRICT mode (its",
-            "PLAINTEXT listener exists only to show that it is refused), the local KMS (its key store is created with",
-            "the home; the orders topic's KEK at start, others with 'ciphertrail keys create'), the CA and client",
+            "PLAINTEXT listener exists only to show that it is refused), the key service (KEKs in a local key store",
+            "created with the home, each identity allowed only what the key policy grants it, every key use audited;",
+            "the orders and payments KEKs at start, others with 'ciphertrail keys create'), the CA and client",
             "certificates with least-privilege ACLs, and the policy service. Everything lives under the owner-only",
             "home directory and survives restarts. Ctrl-C stops cleanly."})
 final class UpCommand implements Callable<Integer> {
@@ -43,13 +44,17 @@ final class UpCommand implements Callable<Integer> {
             description = "Port of the policy service's /health and /metrics (default: ${DEFAULT-VALUE}).")
     int httpPort;
 
+    @Option(names = "--keys-port", defaultValue = "" + LocalPlatform.DEFAULT_KEYS_PORT,
+            description = "Port of the key service (HTTPS, mutual TLS); a free one is used if it is taken (default: ${DEFAULT-VALUE}).")
+    int keysPort;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         Home layout = new Home(home);
         out.println("Starting Ciphertrail in " + layout.root() + " ...");
         out.flush();
-        LocalPlatform platform = LocalPlatform.start(layout, port, plaintextPort, httpPort);
+        LocalPlatform platform = LocalPlatform.start(layout, port, plaintextPort, httpPort, keysPort);
         CountDownLatch stopped = new CountDownLatch(1);
         ScheduledExecutorService watcher = watch(platform, out);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -99,7 +104,11 @@ final class UpCommand implements Callable<Integer> {
         out.println("bootstrap.servers=" + platform.kafka().bootstrapServers());
         out.println("Client property files: " + home.clients() + "/{" + String.join(",", LocalPlatform.CLIENT_IDENTITIES) + "}.properties");
         out.println("CA certificate:        " + home.ca().resolve(CertificateAuthority.CERTIFICATE_FILE));
-        out.println("KMS key store:         " + home.kmsKeyStore() + " (back it up; a topic's KEK: ciphertrail keys create --topic T)");
+        out.println("Key service:           " + platform.keyServiceUrl() + " (mutual TLS; health and metrics on http://127.0.0.1:"
+                + platform.keyService().managementPort() + ")");
+        out.println("Key policy:            " + home.keyPolicy() + " (who may use which key; edits apply without a restart)");
+        out.println("KEK store:             " + home.kmsKeyStore() + " (back it up; opened by the key service only;"
+                + " a topic's KEK: ciphertrail keys create --topic T)");
         out.println("Policies:              " + home.policies());
         out.println("Policy service:        http://127.0.0.1:" + platform.service().httpPort() + "/health and /metrics");
     }

@@ -106,6 +106,11 @@ class CliTest {
         assertThat(trace.exit()).as(trace.err()).isZero();
         assertThat(trace.out()).contains("produced     shipments.ingress-0@0").contains("accepted").contains("forwarded    to shipments")
                 .contains("now at       shipments-0@0").contains("consumed by  group shipping");
+        // Key uses reach the audit topic once the key service's audit window (1 s in 'up') ends.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(run("trace", traces[0], "--home", home.toString()).out())
+                        .contains("ciphertrail/topic/shipments v1 (its uses, from the key service's audit trail)")
+                        .contains("GENERATE_DATA_KEY by User:demo-producer ALLOWED").contains("UNWRAP by User:demo-consumer ALLOWED"));
 
         Run audit = run("audit", "tail", "--home", home.toString());
         assertThat(audit.out()).contains("RECORD_FORWARDED  trace=" + traces[1]);
@@ -151,6 +156,19 @@ class CliTest {
     }
 
     @Test
+    void keysGoThroughTheKeyServiceAsTheAdministratorAndNoOneElse() {
+        Run refused = run("keys", "create", "--topic", "sneaky", "--as", "demo-producer", "--home", home.toString());
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).contains("KMS_ACCESS_DENIED").contains("User:demo-producer")
+                .contains("ask for ADMIN on ciphertrail/topic/sneaky in the key policy");
+        Run created = run("keys", "create", "--topic", "sneaky", "--home", home.toString());
+        assertThat(created.out()).contains("Created ciphertrail/topic/sneaky v1");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(run("audit", "tail", "-n", "500", "--home", home.toString()).out())
+                        .contains("KEY_USE_DENIED  principal=User:demo-producer").contains("operation=CREATE key=ciphertrail/topic/sneaky"));
+    }
+
+    @Test
     void aTopicWithoutAKekIsRefusedOnProduceNamingTheCommandThatCreatesIt() {
         Run produce = runWithInput("first\n", "produce", "--topic", "parcels.ingress", "--home", home.toString());
         assertThat(produce.exit()).isEqualTo(1);
@@ -160,8 +178,10 @@ class CliTest {
 
     /**
      * The operator scenario: with the platform up, the KEK store is moved away, records are produced, the store is
-     * put back. Nothing makes a new store or key on its own; after an explicit start-over, what was written under
-     * the replacement key reads as KEK_MISMATCH, and what was written before reads again.
+     * put back. The key service, the only process that opens the store, keeps the keys it read, so clients go on;
+     * nothing makes a new store or key on its own, and a key that would have to be written is refused naming the
+     * store and the fix. After an explicit start-over, what was written under the replacement key reads as
+     * KEK_MISMATCH, and what was written before reads again.
      */
     @Test
     void aKeyStoreMovedAwayWhileUpRunsIsNeverSilentlyReplaced() throws Exception {
@@ -172,11 +192,11 @@ class CliTest {
         Path moved = dir.resolve("keks.p12.moved");
         Files.move(store, moved);
         try {
-            for (Run refused : java.util.List.of(runWithInput("during\n", "produce", "--topic", "receipts.ingress", "--home", h),
-                    run("keys", "list", "--home", h), run("keys", "create", "--topic", "receipts", "--home", h))) {
-                assertThat(refused.exit()).isEqualTo(1);
-                assertThat(refused.err()).contains(store.toString()).contains("restore it").contains("ciphertrail keys init");
-            }
+            assertThat(runWithInput("during\n", "produce", "--topic", "receipts.ingress", "--home", h).exit()).isZero();
+            assertThat(run("keys", "list", "--home", h).out()).contains("ciphertrail/topic/receipts");
+            Run refused = run("keys", "create", "--topic", "invoices", "--home", h);
+            assertThat(refused.exit()).isEqualTo(1);
+            assertThat(refused.err()).contains(store.toString()).contains("restore it").contains("ciphertrail keys init");
             assertThat(store).doesNotExist();
 
             Run init = run("keys", "init", "--home", h);
@@ -187,8 +207,8 @@ class CliTest {
         } finally {
             Files.move(moved, store, StandardCopyOption.REPLACE_EXISTING);
         }
-        Run consume = run("consume", "--topic", "receipts", "--from-beginning", "--max-records", "2", "--timeout-ms", "20000", "--home", h);
-        assertThat(consume.out()).isEqualTo("before\n");
+        Run consume = run("consume", "--topic", "receipts", "--from-beginning", "--max-records", "3", "--timeout-ms", "20000", "--home", h);
+        assertThat(consume.out()).isEqualTo("before\nduring\n");
         assertThat(consume.exit()).isEqualTo(1);
         assertThat(consume.err()).contains("KEK_MISMATCH").contains("ciphertrail/topic/receipts v1").contains("Restore the original store")
                 .doesNotContain("TAMPERED");
@@ -276,7 +296,7 @@ class CliTest {
 
     @Test
     void onlyThePlatformWritesItsOwnTopicsWhateverAWildcardGrantAllows() throws Exception {
-        Map<String, Object> admin = LocalPlatform.clientSettings(platform.home(), platform.kafka(), LocalPlatform.ADMIN);
+        Map<String, Object> admin = platform.clientSettings(LocalPlatform.ADMIN);
         Topics.ensure(admin, "wide.ingress");
         try (Admin acls = Admin.create(admin)) {
             acls.createAcls(List.of(new AclBinding(new ResourcePattern(ResourceType.TOPIC, "*", PatternType.LITERAL),
@@ -295,8 +315,8 @@ class CliTest {
 
     @Test
     void quarantineReplayTakesAPartitionAndReplaysOnlyTheGatesOwnCopies() throws Exception {
-        Map<String, Object> admin = LocalPlatform.clientSettings(platform.home(), platform.kafka(), LocalPlatform.ADMIN);
-        Map<String, Object> producer = LocalPlatform.clientSettings(platform.home(), platform.kafka(), LocalPlatform.PRODUCER);
+        Map<String, Object> admin = platform.clientSettings(LocalPlatform.ADMIN);
+        Map<String, Object> producer = platform.clientSettings(LocalPlatform.PRODUCER);
         try (KafkaProducer<String, String> legacy = new KafkaProducer<>(producer, new StringSerializer(), new StringSerializer())) {
             legacy.send(new ProducerRecord<>(LocalPlatform.DEMO_INGRESS, "cli-plain", "{\"plain\":true}")).get(30, TimeUnit.SECONDS);
         }

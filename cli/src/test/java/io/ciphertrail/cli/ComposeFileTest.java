@@ -34,9 +34,10 @@ class ComposeFileTest {
                 sources.add(source);
             }
         });
-        assertThat(sources).contains("./bootstrap-certs.sh", "./policies.yaml", "../cli/target")
+        assertThat(sources).contains("./bootstrap-certs.sh", "./policies.yaml", "./key-policy.yaml", "../cli/target")
                 .anyMatch(s -> s.contains("ciphertrail-broker-authorizer"))
-                .anyMatch(s -> s.contains("ciphertrail-policy-service"));
+                .anyMatch(s -> s.contains("ciphertrail-policy-service"))
+                .anyMatch(s -> s.contains("ciphertrail-trust-service"));
         for (String source : sources) {
             assertThat(DOCKER.resolve(source).normalize()).as("mounted by docker/compose.yaml").exists();
         }

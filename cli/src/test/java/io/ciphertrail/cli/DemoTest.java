@@ -17,15 +17,16 @@ class DemoTest {
                 .contains("5 sent to orders.ingress, forwarded by the gate, decrypted from orders with the same trace IDs")
                 .contains("refused by the broker (TopicAuthorizationException)")
                 .contains("NOT_ENCRYPTED, kept byte for byte")
+                .contains("KMS_ACCESS_DENIED at payments-0@0, no plaintext, audited as KEY_USE_DENIED")
                 .contains("all decrypted")
-                .contains("0 hits for 10 encrypted events")
+                .contains("0 hits for 11 encrypted events")
                 .doesNotContain("FAILED");
         String ca = readCa(home);
 
         // Everything survives a restart: the same CA, the same key store (whose KEK rotates on to v3), the same data.
         CliTest.Run again = CliTest.run("demo", "--home", home.toString());
         assertThat(again.exit()).as(again.out() + again.err()).isZero();
-        assertThat(again.out()).contains("under v3 all decrypted");
+        assertThat(again.out()).contains("under v3 all decrypted").contains("KMS_ACCESS_DENIED at payments-0@1");
         assertThat(readCa(home)).isEqualTo(ca);
     }
 

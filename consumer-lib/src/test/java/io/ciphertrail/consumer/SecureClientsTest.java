@@ -354,7 +354,7 @@ class SecureClientsTest {
             RecordDecryptionException[] refused = new RecordDecryptionException[1];
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThatThrownBy(() -> consumer.poll(Duration.ofMillis(500)))
                     .isInstanceOfSatisfying(RecordDecryptionException.class, e -> refused[0] = e));
-            assertThat(refused[0].reason()).isEqualTo("ACCESS_DENIED");
+            assertThat(refused[0].reason()).isEqualTo("KMS_ACCESS_DENIED");
             assertThat(refused[0].retriable()).isTrue();
             assertThat(refused[0].getMessage()).contains("tries it again on the next poll");
 

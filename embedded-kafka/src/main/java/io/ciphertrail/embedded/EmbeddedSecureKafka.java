@@ -65,6 +65,8 @@ public final class EmbeddedSecureKafka implements SecureKafkaCluster {
     public static final String BROKER_IDENTITY = "kafka-broker";
     /** Clients connect by this name, so the broker certificate must carry it for hostname verification. */
     public static final String CLIENT_HOST = "localhost";
+    /** How a certificate becomes a principal: its CN, so a client issued for "orders-service" is User:orders-service. */
+    public static final String PRINCIPAL_MAPPING_RULES = "RULE:^CN=([^,]+),.*$/$1/,DEFAULT";
     /** Broker-internal listeners use the loopback address, which the broker certificate always carries. */
     private static final String INTERNAL_HOST = "127.0.0.1";
     private static final int NODE_ID = 1;
@@ -141,7 +143,7 @@ public final class EmbeddedSecureKafka implements SecureKafkaCluster {
         // Mutual TLS everywhere, including the broker's own connections to itself as controller and peer.
         brokerTls.kafkaSslProperties().forEach((key, value) -> props.put(key, value.toString()));
         props.put("ssl.client.auth", "required");
-        props.put("ssl.principal.mapping.rules", "RULE:^CN=([^,]+),.*$/$1/,DEFAULT");
+        props.put("ssl.principal.mapping.rules", PRINCIPAL_MAPPING_RULES);
 
         Set<String> superUsers = new LinkedHashSet<>();
         superUsers.add("User:" + BROKER_IDENTITY);

@@ -1,5 +1,6 @@
 package io.ciphertrail.policy;
 
+import io.ciphertrail.core.io.ServiceMain;
 import io.ciphertrail.core.tls.TlsConfig;
 import io.ciphertrail.policy.clients.AclBlocker;
 import io.ciphertrail.policy.clients.Unblockable;
@@ -15,9 +16,6 @@ import io.ciphertrail.policy.rules.PolicyBook;
 import io.ciphertrail.policy.rules.PolicyFile;
 import io.ciphertrail.policy.rules.PolicyTopic;
 import io.ciphertrail.schemas.policy.Policy;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -274,32 +272,6 @@ public final class PolicyService implements AutoCloseable {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        if (args.length != 1) {
-            System.err.println("usage: ciphertrail-policy-service <service.properties>");
-            System.exit(2);
-        }
-        Properties properties = new Properties();
-        try (Reader reader = Files.newBufferedReader(Path.of(args[0]))) {
-            properties.load(reader);
-        } catch (IOException e) {
-            System.err.println("Cannot read " + args[0] + ": " + e.getMessage());
-            System.exit(2);
-        }
-        Map<String, Object> settings = new HashMap<>();
-        properties.forEach((key, value) -> settings.put(key.toString(), value));
-        PolicyService service;
-        try {
-            service = start(settings);
-        } catch (RuntimeException e) {
-            System.err.println("The policy service did not start: " + e.getMessage());
-            System.exit(1);
-            return;
-        }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            service.close();
-            stopped.countDown();
-        }, "policy-service-shutdown"));
-        stopped.await();
+        ServiceMain.run("policy service", args, PolicyService::start);
     }
 }

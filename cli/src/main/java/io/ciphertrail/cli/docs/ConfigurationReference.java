@@ -7,6 +7,7 @@ import io.ciphertrail.core.kms.KmsConfig;
 import io.ciphertrail.core.tls.TlsConfig;
 import io.ciphertrail.policy.PolicyServiceConfig;
 import io.ciphertrail.producer.SecureProducerConfig;
+import io.ciphertrail.trust.TrustServiceConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,6 +49,11 @@ public final class ConfigurationReference {
         section(out, "Consumer library", "`SecureConsumer`, `SecureDeserializer`, `SecureSerde`.", SecureConsumerConfig.configDef(), shared.names());
         section(out, "Policy service", "The service's own settings; everything else in its properties file goes to Kafka Streams.",
                 PolicyServiceConfig.configDef(), Set.of());
+        section(out, "Trust service (key service)", "The service's own settings. Its properties file also holds its TLS identity"
+                        + " (`ssl.keystore.*`, `ssl.truststore.*`, as on a broker listener), the backend KMS (`ciphertrail.kms.type=local`"
+                        + " or `pkcs11` and their settings above) and, to publish the audit trail, `bootstrap.servers` with any other Kafka"
+                        + " client settings. See [key-management.md](key-management.md#the-key-service).",
+                TrustServiceConfig.configDef(), Set.of());
         section(out, "Broker authorizer", "Broker settings of the `SecureTransportAuthorizer` (see [broker-setup.md](broker-setup.md)).",
                 SecureTransportConfig.CONFIG, Set.of());
         return out.toString();

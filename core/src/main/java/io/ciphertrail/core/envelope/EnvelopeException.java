@@ -31,7 +31,7 @@ public class EnvelopeException extends SerializationException {
                 + " data key: the key store (or token) was replaced. Restore the original store; the record is intact"),
         KEK_DESTROYED("its key encryption key was destroyed; the record can never be decrypted (crypto-shredded)"),
         KEK_NOT_USABLE("its key encryption key may not wrap or unwrap data keys", true),
-        ACCESS_DENIED("the KMS refused access to the key encryption key", true),
+        KMS_ACCESS_DENIED("the KMS refused this identity the use of the key encryption key", true),
         KMS_UNAVAILABLE("the KMS did not answer in time; retry, and check that it is reachable", true);
 
         private final String explanation;

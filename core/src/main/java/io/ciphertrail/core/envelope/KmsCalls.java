@@ -52,7 +52,13 @@ final class KmsCalls {
         if (cause instanceof EnvelopeException envelope) {
             return envelope;
         }
-        return new EnvelopeException(reason(cause), topic, cause.getMessage(), cause);
+        Reason reason = reason(cause);
+        String detail = cause.getMessage();
+        // A KMS that names the kind itself (the key service's KMS_ACCESS_DENIED: ...) is not repeated.
+        if (detail != null && detail.startsWith(reason.name() + ": ")) {
+            detail = detail.substring(reason.name().length() + 2);
+        }
+        return new EnvelopeException(reason, topic, detail, cause);
     }
 
     private static Reason reason(Throwable cause) {
@@ -72,7 +78,7 @@ final class KmsCalls {
             return Reason.KEK_NOT_USABLE;
         }
         if (cause instanceof KmsAccessDeniedException) {
-            return Reason.ACCESS_DENIED;
+            return Reason.KMS_ACCESS_DENIED;
         }
         return Reason.KMS_UNAVAILABLE;
     }

@@ -21,7 +21,8 @@ public final class KmsConfig {
     public static ConfigDef addTo(ConfigDef def) {
         def.define(TYPE_CONFIG, Type.STRING, "local", Importance.HIGH,
                 "Which KMS holds the key encryption keys: " + String.join(", ", types())
-                        + ". 'local' keeps them in a password-protected key store file; 'pkcs11' in an HSM token.");
+                        + ". 'local' keeps them in a password-protected key store file; 'pkcs11' in an HSM token; 'remote' in"
+                        + " the Ciphertrail key service, which grants each workload identity only what its key policy allows.");
         for (KmsProvider provider : providers()) {
             ConfigDef own = provider.configDef();
             for (ConfigDef.ConfigKey key : own.configKeys().values()) {

@@ -7,12 +7,17 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.SslClientAuth;
 import org.apache.kafka.common.config.SslConfigs;
+import org.apache.kafka.common.config.internals.BrokerSecurityConfigs;
 import org.apache.kafka.common.security.auth.SslEngineFactory;
 import org.apache.kafka.common.security.ssl.DefaultSslEngineFactory;
 import org.slf4j.Logger;
@@ -57,14 +62,44 @@ public final class ReloadingSslEngineFactory implements SslEngineFactory {
         this.nextCheckNanos = System.nanoTime() + checkIntervalNanos;
     }
 
+    /**
+     * A factory for TLS connections that are not Kafka's (the key service and its clients), configured from
+     * the same {@code ssl.*} and {@code ciphertrail.tls.*} settings a Kafka client or listener uses, parsed
+     * as Kafka parses them. A server engine requires a client certificate ({@code ssl.client.auth=required}).
+     */
+    public static ReloadingSslEngineFactory fromSettings(Map<String, ?> settings, boolean server) {
+        Map<String, Object> parsed = new HashMap<>(new ConfigDef().withClientSslSupport().parse(settings));
+        settings.forEach((key, value) -> {
+            if (key.startsWith("ciphertrail.tls.") && value != null) {
+                parsed.put(key, value);
+            }
+        });
+        if (server) {
+            parsed.put(BrokerSecurityConfigs.SSL_CLIENT_AUTH_CONFIG, SslClientAuth.REQUIRED.name().toLowerCase(Locale.ROOT));
+        }
+        ReloadingSslEngineFactory factory = new ReloadingSslEngineFactory();
+        factory.configure(parsed);
+        return factory;
+    }
+
     @Override
     public SSLEngine createClientSslEngine(String peerHost, int peerPort, String endpointIdentification) {
-        return delegate().createClientSslEngine(peerHost, peerPort, endpointIdentification);
+        return strongSuites(delegate().createClientSslEngine(peerHost, peerPort, endpointIdentification));
     }
 
     @Override
     public SSLEngine createServerSslEngine(String peerHost, int peerPort) {
-        return delegate().createServerSslEngine(peerHost, peerPort);
+        return strongSuites(delegate().createServerSslEngine(peerHost, peerPort));
+    }
+
+    private static SSLEngine strongSuites(SSLEngine engine) {
+        engine.setEnabledCipherSuites(TlsPolicy.strongSuitesOnly(engine.getEnabledCipherSuites()));
+        return engine;
+    }
+
+    /** The JSSE context the current stores were loaded into: session caches and defaults for {@link ReloadingSslContext}. */
+    SSLContext sslContext() {
+        return delegate().sslContext();
     }
 
     @Override

@@ -35,6 +35,7 @@ public final class TlsPolicy {
     private static final Set<String> SECURE_SECURITY_PROTOCOLS = Set.of("SSL", "SASL_SSL");
     private static final Set<String> TRUST_MANAGER_ALGORITHMS = Set.of("PKIX", "SunX509");
     private static final List<String> WEAK_SUITE_MARKERS = List.of("_NULL_", "_ANON_", "_EXPORT", "_RC4_", "_DES_", "_3DES_", "_MD5");
+    private static final List<String> AEAD_MARKERS = List.of("_GCM_", "_CHACHA20_POLY1305_", "_CCM");
     private static final String ENGINE_FACTORY = ReloadingSslEngineFactory.class.getName();
     private static final String SECURITY_PROVIDERS_CONFIG = "security.providers";
 
@@ -110,10 +111,10 @@ public final class TlsPolicy {
         }
 
         for (String suite : configs.list(SslConfigs.SSL_CIPHER_SUITES_CONFIG, null)) {
-            if (!isForwardSecret(suite)) {
+            if (!isStrong(suite)) {
                 throw new ConfigException(configs.name(SslConfigs.SSL_CIPHER_SUITES_CONFIG), suite,
-                        "this cipher suite is not forward secret (or is broken): a later leak of a private key would"
-                                + " expose recorded traffic. Use TLS 1.3 suites or TLS_ECDHE_*/TLS_DHE_* suites with AES-GCM"
+                        "this cipher suite is not forward secret with authenticated encryption (or is broken): a later leak"
+                                + " of a private key would expose recorded traffic, and CBC suites invite padding attacks. Use TLS 1.3 suites or TLS_ECDHE_*/TLS_DHE_* suites with AES-GCM"
                                 + " or ChaCha20, or leave ssl.cipher.suites unset for the JVM's defaults.");
             }
         }
@@ -151,6 +152,19 @@ public final class TlsPolicy {
                                     ? ", or set " + TlsConfig.CLIENT_CERTIFICATE_REQUIRED_CONFIG + "=false if SASL identifies this client."
                                     : "."));
         }
+    }
+
+    /**
+     * The suites among {@code suites} that are forward secret and authenticated-encryption (GCM, ChaCha20-Poly1305,
+     * CCM), in their order: what every engine Ciphertrail creates enables, so a TLS 1.2 peer can settle neither on an
+     * RSA key exchange nor on CBC with SHA-1, even where {@code ssl.cipher.suites} is unset.
+     */
+    public static String[] strongSuitesOnly(String[] suites) {
+        return Arrays.stream(suites).filter(TlsPolicy::isStrong).toArray(String[]::new);
+    }
+
+    static boolean isStrong(String suite) {
+        return isForwardSecret(suite) && AEAD_MARKERS.stream().anyMatch(suite.trim().toUpperCase(Locale.ROOT)::contains);
     }
 
     /** TLS 1.3 suites are all forward secret; TLS 1.2 suites are when the key exchange is ephemeral (EC)DH. */

@@ -75,6 +75,17 @@ class TlsPolicyTest {
         assertRefused(configs, "ssl.cipher.suites", "not forward secret");
         configs.put("ssl.cipher.suites", "TLS_ECDHE_RSA_WITH_NULL_SHA");
         assertRefused(configs, "ssl.cipher.suites", "TLS_ECDHE_RSA_WITH_NULL_SHA");
+        configs.put("ssl.cipher.suites", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA");
+        assertRefused(configs, "ssl.cipher.suites", "authenticated encryption");
+    }
+
+    @Test
+    void enginesEnableOnlyForwardSecretAuthenticatedEncryptionSuitesEvenByDefault() {
+        String[] jdkDefaults = {"TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", "TLS_RSA_WITH_AES_256_GCM_SHA384", "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_EMPTY_RENEGOTIATION_INFO_SCSV"};
+        org.assertj.core.api.Assertions.assertThat(TlsPolicy.strongSuitesOnly(jdkDefaults)).containsExactly("TLS_AES_256_GCM_SHA384",
+                "TLS_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256");
     }
 
     @Test
