@@ -207,10 +207,74 @@ def main():
     record_keys.append({"name": "record-key-v1-from-kek", "topic": "orders", "kekAlias": alias, "kekVersion": 1,
                         "kek": hexed(record_key_kek), "key": hexed(gcm_siv_key), "recordKey": "customer-42", "encrypted": hexed(sealed)})
 
+    rejections = rejection_vectors({v["name"]: v for v in envelopes})
+
     for file, content in [("wrapped-keys.json", wrapped), ("envelope-v2.json", envelopes), ("delete-proof-v2.json", proofs),
-                          ("record-keys.json", record_keys)]:
+                          ("record-keys.json", record_keys), ("envelope-v2-rejections.json", rejections)]:
         (OUT / file).write_text(json.dumps(content, indent=2) + "\n")
         print("wrote", OUT / file)
+
+
+def rejection_vectors(envelopes):
+    """Envelopes (or readings of them) a decoder must refuse, each with the one reason it must give.
+
+    Offsets in the traced vector: flags 3, KEK fingerprint 8..11, KEK version 12, wrapped key length 13, wrapped key
+    14..32 (format 3: its check value 15..18, nonce 19..32), trace-id 33..48, parent-id 49..56, IV counter 58."""
+    traced = bytes.fromhex(envelopes["v2-traced"]["envelope"])
+    other_trace = "00-11111111111111111111111111111111-00f067aa0ba902b7-01"
+
+    def changed(at, replacement, length=1):
+        return traced[:at] + replacement + traced[at + length:]
+
+    def flipped(at, mask=0x01):
+        return changed(at, bytes([traced[at] ^ mask]))
+
+    def vector(name, change, reason, envelope, base="v2-traced", topic=None, traceparent=None, header_name=None,
+               protected=None):
+        source = envelopes[base]
+        return {"name": name, "base": base, "change": change, "topic": topic or source["topic"],
+                "traceparent": traceparent if traceparent is not None else source["traceparent"],
+                "protectedHeaders": protected if protected is not None else source["protectedHeaders"],
+                "headerName": header_name, "envelope": envelope.hex(), "reason": reason}
+
+    protected = envelopes["v2-traced-protected"]
+    return [
+        vector("reject-no-magic", "a value that does not start with the magic", "NOT_ENCRYPTED", b'{"order":1}'),
+        vector("reject-version-3", "version byte 03", "UNSUPPORTED_VERSION", changed(2, b"\x03")),
+        vector("reject-unknown-flag", "flag bit 3 set", "MALFORMED", changed(3, bytes([traced[3] | 0x08]))),
+        vector("reject-header-value-flag", "flag bit 2 (HEADER_VALUE) set on a record value", "MALFORMED",
+               changed(3, bytes([traced[3] | 0x04]))),
+        vector("reject-kek-version-zero", "KEK version 0", "MALFORMED", changed(12, b"\x00")),
+        vector("reject-kek-version-not-shortest", "KEK version 1 written as the two-byte varint 81 00", "MALFORMED",
+               changed(12, b"\x81\x00")),
+        vector("reject-wrapped-key-empty", "wrapped key length 0, the 19 wrapped-key bytes removed", "MALFORMED",
+               changed(13, b"\x00", 20)),
+        vector("reject-zero-trace-id", "trace-id all zeros", "MALFORMED", changed(33, bytes(16), 16)),
+        vector("reject-zero-parent-id", "parent-id all zeros", "MALFORMED", changed(49, bytes(8), 8)),
+        vector("reject-counter-not-shortest", "IV counter 1 written as the two-byte varint 81 00", "MALFORMED",
+               changed(58, b"\x81\x00")),
+        vector("reject-counter-out-of-range", "IV counter 2^32 (the five-byte varint 80 80 80 80 10)", "MALFORMED",
+               changed(58, b"\x80\x80\x80\x80\x10")),
+        vector("reject-cut-off", "cut to 15 bytes after the IV counter", "MALFORMED", traced[:59 + 15]),
+        vector("reject-wrong-topic", "read from topic payments", "WRONG_TOPIC", traced, topic="payments"),
+        vector("reject-wrong-kek", "last bit of the KEK fingerprint flipped", "WRONG_KEK", flipped(11)),
+        vector("reject-trace-mismatch", "the record's traceparent header names another trace-id", "TRACE_MISMATCH",
+               traced, traceparent=other_trace),
+        vector("reject-traceparent-malformed", "the record's traceparent header is not a traceparent", "TRACE_MISMATCH",
+               traced, traceparent="00-4bf92f3577b34da6"),
+        vector("reject-protected-header-edited", "the protected header tenant valued acme2", "PROTECTED_HEADER_MISMATCH",
+               bytes.fromhex(protected["envelope"]), base="v2-traced-protected",
+               protected=[{"name": "tenant", "value": "acme2"}]),
+        vector("reject-kek-mismatch", "first byte of the wrapped key's check value flipped", "KEK_MISMATCH", flipped(15)),
+        vector("reject-nonce-altered", "last byte of the wrapped key's nonce flipped", "TAMPERED", flipped(32)),
+        vector("reject-trace-flags-altered", "trace-flags 01 changed to 00", "TAMPERED", changed(57, b"\x00"),
+               traceparent="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"),
+        vector("reject-ciphertext-altered", "last bit of the tag flipped", "TAMPERED", flipped(len(traced) - 1)),
+        vector("reject-header-value-moved", "read as the value of header customer-phone", "TAMPERED",
+               bytes.fromhex(envelopes["v2-header-value"]["envelope"]), base="v2-header-value", header_name="customer-phone"),
+        vector("reject-value-as-header-value", "a record value's envelope read as the value of header customer-email",
+               "TAMPERED", traced, header_name="customer-email"),
+    ]
 
 
 if __name__ == "__main__":

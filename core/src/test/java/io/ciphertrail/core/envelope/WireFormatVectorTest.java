@@ -180,6 +180,52 @@ class WireFormatVectorTest {
     }
 
     @Test
+    void version2RejectionVectorsFailWithTheReasonThePageGives() throws Exception {
+        String docs = docs();
+        Map<String, JsonNode> bases = new HashMap<>();
+        vectors("envelope-v2.json").forEach(v -> bases.put(v.get("name").asText(), v));
+        JsonNode rejections = vectors("envelope-v2-rejections.json");
+        assertThat(rejections.size()).isGreaterThanOrEqualTo(20);
+        for (JsonNode r : rejections) {
+            String name = r.get("name").asText();
+            JsonNode base = bases.get(r.get("base").asText());
+            KekRef kek = new KekRef(base.get("kekAlias").asText(), base.get("kekVersion").asInt());
+            Map<String, Object> configs = new HashMap<>(KmsFixture.localWithKeks(dir.resolve(name), Map.of(kek, HEX.parseHex(base.get("kek").asText()))));
+            List<String> names = names(base);
+            if (!names.isEmpty()) {
+                configs.put(EnvelopeConfig.PROTECTED_HEADERS_CONFIG, String.join(",", names));
+            }
+            String headerName = r.get("headerName").isNull() ? null : r.get("headerName").asText();
+            if (headerName != null) {
+                configs.put(EnvelopeConfig.ENCRYPTED_HEADERS_CONFIG, headerName);
+            }
+            String topic = r.get("topic").asText();
+            byte[] envelope = HEX.parseHex(r.get("envelope").asText());
+            try (Kms kms = KmsConfig.kms(configs);
+                 EnvelopeEncryptor encryptor = new EnvelopeEncryptor(kms, new EnvelopeConfig(configs), new DekCache(10, 60_000, Clock.systemUTC()),
+                         CryptoListener.NONE, Clock.systemUTC());
+                 EnvelopeDecryptor decryptor = new EnvelopeDecryptor(kms, new EnvelopeConfig(configs), new DekCache(10, 60_000, Clock.systemUTC()),
+                         CryptoListener.NONE, Clock.systemUTC())) {
+                Headers received = headers(r);
+                byte[] value = envelope;
+                if (headerName != null) {
+                    // Read as a header value: the record's own value is a valid envelope of the topic.
+                    received.add(headerName, envelope);
+                    value = encryptor.encrypt(topic, new RecordHeaders(), new byte[0]);
+                }
+                byte[] recordValue = value;
+                EnvelopeException failure = org.assertj.core.api.Assertions.catchThrowableOfType(EnvelopeException.class,
+                        () -> decryptor.decrypt(topic, received, recordValue));
+                assertThat(failure).as("%s (%s) is refused", name, r.get("change").asText()).isNotNull();
+                assertThat(failure.reason()).as("%s (%s): %s", name, r.get("change").asText(), failure.getMessage())
+                        .isEqualTo(EnvelopeException.Reason.valueOf(r.get("reason").asText()));
+            }
+            assertThat(docs).as("docs/wire-format.md shows rejection vector %s", name)
+                    .contains("`" + name + "`").contains("`" + r.get("reason").asText() + "`.```" + r.get("envelope").asText() + "```");
+        }
+    }
+
+    @Test
     void version2DeleteProofsMatchTheirVectorsAndVerifyThroughTheKms() throws Exception {
         String docs = docs();
         for (JsonNode v : vectors("delete-proof-v2.json")) {
