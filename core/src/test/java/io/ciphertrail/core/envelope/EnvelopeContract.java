@@ -300,6 +300,42 @@ abstract class EnvelopeContract {
         assertThat(seen).contains(Reason.NOT_ENCRYPTED, Reason.UNSUPPORTED_VERSION, Reason.TAMPERED, Reason.WRONG_TOPIC);
     }
 
+    @Test
+    void everySingleBitFlipOfADeleteProofOrAnEncryptedHeaderValueIsDetected() {
+        byte[] key = "customer-42".getBytes(StandardCharsets.UTF_8);
+        Headers delete = tracedHeaders();
+        encryptor().encryptDelete(topic, delete, key);
+        byte[] proof = delete.lastHeader(DeleteProof.HEADER).value();
+        EnvelopeDecryptor decryptor = decryptor();
+        for (int bit = 0; bit < proof.length * 8; bit++) {
+            Headers flipped = new RecordHeaders(delete.toArray());
+            flipped.remove(DeleteProof.HEADER);
+            flipped.add(DeleteProof.HEADER, flip(proof, bit));
+            assertThat(catchThrowableOfType(EnvelopeException.class, () -> decryptor.decrypt(topic, flipped, key, null)))
+                    .as("delete proof: bit %d of %d flipped", bit, proof.length * 8).isNotNull();
+        }
+
+        Object[] encrypted = {"ciphertrail.envelope.encrypted.headers", "customer-email"};
+        Headers headers = tracedHeaders();
+        headers.add("customer-email", "a@example.com".getBytes(StandardCharsets.UTF_8));
+        byte[] envelope = encryptor(encrypted).encrypt(topic, headers, bytes(5));
+        byte[] headerValue = headers.lastHeader("customer-email").value();
+        EnvelopeDecryptor headerDecryptor = decryptor(encrypted);
+        for (int bit = 0; bit < headerValue.length * 8; bit++) {
+            Headers flipped = new RecordHeaders(headers.toArray());
+            flipped.remove("customer-email");
+            flipped.add("customer-email", flip(headerValue, bit));
+            assertThat(catchThrowableOfType(EnvelopeException.class, () -> headerDecryptor.decrypt(topic, flipped, envelope)))
+                    .as("header value: bit %d of %d flipped", bit, headerValue.length * 8).isNotNull();
+        }
+    }
+
+    private static byte[] flip(byte[] bytes, int bit) {
+        byte[] flipped = bytes.clone();
+        flipped[bit / 8] ^= (byte) (1 << (bit % 8));
+        return flipped;
+    }
+
     private static Headers withTenant(Headers traced) {
         Headers headers = new RecordHeaders(traced.toArray());
         headers.remove("tenant");
