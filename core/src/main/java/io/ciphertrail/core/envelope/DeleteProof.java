@@ -42,6 +42,29 @@ public abstract sealed class DeleteProof permits DeleteProofV1, DeleteProofV2 {
     }
 
     /**
+     * A proof's bytes with every field before the IV written (magic, {@code version}, flags, the key section, the trace
+     * and the key digest, each only when not null), sized for an IV field of {@code ivFieldLength} bytes and the tag:
+     * the IV field starts at {@code length - TAG_LENGTH - ivFieldLength}, the tag after it.
+     */
+    static byte[] layout(byte version, byte[] keySection, byte[] trace, byte[] keyDigest, int ivFieldLength) {
+        int flags = (trace != null ? FLAG_TRACE : 0) | (keyDigest != null ? FLAG_KEY : 0);
+        byte[] proof = new byte[4 + keySection.length + (trace != null ? trace.length : 0)
+                + (keyDigest != null ? keyDigest.length : 0) + ivFieldLength + Envelope.TAG_LENGTH];
+        proof[0] = MAGIC_0;
+        proof[1] = MAGIC_1;
+        proof[2] = version;
+        proof[3] = (byte) flags;
+        int at = EnvelopeV1.put(proof, 4, keySection);
+        if (trace != null) {
+            at = EnvelopeV1.put(proof, at, trace);
+        }
+        if (keyDigest != null) {
+            EnvelopeV1.put(proof, at, keyDigest);
+        }
+        return proof;
+    }
+
+    /**
      * Parses a proof's cleartext. Throws only {@link EnvelopeException}: {@code MALFORMED} for damaged
      * bytes or another magic, {@code UNSUPPORTED_VERSION} for a version this client does not read.
      *

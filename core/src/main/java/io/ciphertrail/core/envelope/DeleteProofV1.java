@@ -61,22 +61,9 @@ final class DeleteProofV1 extends DeleteProof {
      */
     static byte[] seal(Cipher gcm, SecretKey key, byte[] keySection, byte[] traceId, byte[] keyDigest, byte[] iv)
             throws GeneralSecurityException {
-        int flags = (traceId != null ? FLAG_TRACE : 0) | (keyDigest != null ? FLAG_KEY : 0);
-        int tagOffset = 4 + keySection.length + (traceId != null ? traceId.length : 0)
-                + (keyDigest != null ? keyDigest.length : 0) + iv.length;
-        byte[] proof = new byte[tagOffset + Envelope.TAG_LENGTH];
-        proof[0] = MAGIC_0;
-        proof[1] = MAGIC_1;
-        proof[2] = VERSION;
-        proof[3] = (byte) flags;
-        int at = EnvelopeV1.put(proof, 4, keySection);
-        if (traceId != null) {
-            at = EnvelopeV1.put(proof, at, traceId);
-        }
-        if (keyDigest != null) {
-            at = EnvelopeV1.put(proof, at, keyDigest);
-        }
-        EnvelopeV1.put(proof, at, iv);
+        byte[] proof = layout(VERSION, keySection, traceId, keyDigest, iv.length);
+        int tagOffset = proof.length - Envelope.TAG_LENGTH;
+        EnvelopeV1.put(proof, tagOffset - iv.length, iv);
         gcm.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(Envelope.TAG_LENGTH * 8, iv));
         gcm.updateAAD(proof, 0, tagOffset);
         gcm.doFinal(proof, 0, 0, proof, tagOffset);

@@ -1,6 +1,5 @@
 package io.ciphertrail.core.envelope;
 
-import io.ciphertrail.core.trace.TraceContext;
 import java.security.GeneralSecurityException;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
@@ -63,22 +62,9 @@ final class DeleteProofV2 extends DeleteProof {
      */
     static byte[] seal(Cipher gcm, SecretKey key, byte[] keySection, TopicBinding topic, byte[] trace, byte[] keyDigest, long counter)
             throws GeneralSecurityException {
-        int flags = (trace != null ? FLAG_TRACE : 0) | (keyDigest != null ? FLAG_KEY : 0);
-        int tagOffset = 4 + keySection.length + (trace != null ? TraceContext.BINARY_LENGTH : 0)
-                + (keyDigest != null ? DIGEST_LENGTH : 0) + Varint.size(counter);
-        byte[] proof = new byte[tagOffset + Envelope.TAG_LENGTH];
-        proof[0] = MAGIC_0;
-        proof[1] = MAGIC_1;
-        proof[2] = VERSION;
-        proof[3] = (byte) flags;
-        int at = EnvelopeV1.put(proof, 4, keySection);
-        if (trace != null) {
-            at = EnvelopeV1.put(proof, at, trace);
-        }
-        if (keyDigest != null) {
-            at = EnvelopeV1.put(proof, at, keyDigest);
-        }
-        Varint.write(proof, at, counter);
+        byte[] proof = layout(VERSION, keySection, trace, keyDigest, Varint.size(counter));
+        int tagOffset = proof.length - Envelope.TAG_LENGTH;
+        Varint.write(proof, tagOffset - Varint.size(counter), counter);
         gcm.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(Envelope.TAG_LENGTH * 8, EnvelopeV2.iv(counter)));
         EnvelopeV2.authenticate(gcm, proof, tagOffset, topic, null);
         gcm.doFinal(proof, 0, 0, proof, tagOffset);

@@ -150,30 +150,9 @@ class WireFormatVectorTest {
                     utf8(v, "plaintext"));
             assertThat(HEX.formatHex(implemented)).as("%s built by the implementation", name).isEqualTo(v.get("envelope").asText());
 
-            Map<String, Object> configs = new HashMap<>(KmsFixture.localWithKeks(dir.resolve(name),
-                    Map.of(edek.kek(), HEX.parseHex(v.get("kek").asText()))));
-            if (!names.isEmpty()) {
-                configs.put(EnvelopeConfig.PROTECTED_HEADERS_CONFIG, String.join(",", names));
-            }
-            if (headerName != null) {
-                configs.put(EnvelopeConfig.ENCRYPTED_HEADERS_CONFIG, headerName);
-            }
-            try (Kms kms = KmsConfig.kms(configs);
-                 EnvelopeEncryptor encryptor = new EnvelopeEncryptor(kms, new EnvelopeConfig(configs), new DekCache(10, 60_000, Clock.systemUTC()),
-                         CryptoListener.NONE, Clock.systemUTC());
-                 EnvelopeDecryptor decryptor = new EnvelopeDecryptor(kms, new EnvelopeConfig(configs), new DekCache(10, 60_000, Clock.systemUTC()),
-                         CryptoListener.NONE, Clock.systemUTC())) {
-                Headers received = headers(v);
-                byte[] value = HEX.parseHex(v.get("envelope").asText());
-                if (headerName != null) {
-                    // A header value: it travels in a record whose own value is an envelope too.
-                    received.add(headerName, value);
-                    value = encryptor.encrypt(topic.topic(), new RecordHeaders(), new byte[0]);
-                    decryptor.decrypt(topic.topic(), received, value);
-                    assertThat(received.lastHeader(headerName).value()).as("%s decrypted", name).isEqualTo(utf8(v, "plaintext"));
-                } else {
-                    assertThat(decryptor.decrypt(topic.topic(), received, value)).as("%s decrypted", name).isEqualTo(utf8(v, "plaintext"));
-                }
+            try (Reader reader = reader(name, v, headerName)) {
+                byte[] plaintext = reader.read(topic.topic(), headers(v), HEX.parseHex(v.get("envelope").asText()), headerName);
+                assertThat(plaintext).as("%s decrypted", name).isEqualTo(utf8(v, "plaintext"));
             }
             assertThat(docs).as("docs/wire-format.md shows vector %s", name).contains(v.get("envelope").asText());
         }
@@ -189,33 +168,10 @@ class WireFormatVectorTest {
         for (JsonNode r : rejections) {
             String name = r.get("name").asText();
             JsonNode base = bases.get(r.get("base").asText());
-            KekRef kek = new KekRef(base.get("kekAlias").asText(), base.get("kekVersion").asInt());
-            Map<String, Object> configs = new HashMap<>(KmsFixture.localWithKeks(dir.resolve(name), Map.of(kek, HEX.parseHex(base.get("kek").asText()))));
-            List<String> names = names(base);
-            if (!names.isEmpty()) {
-                configs.put(EnvelopeConfig.PROTECTED_HEADERS_CONFIG, String.join(",", names));
-            }
             String headerName = r.get("headerName").isNull() ? null : r.get("headerName").asText();
-            if (headerName != null) {
-                configs.put(EnvelopeConfig.ENCRYPTED_HEADERS_CONFIG, headerName);
-            }
-            String topic = r.get("topic").asText();
-            byte[] envelope = HEX.parseHex(r.get("envelope").asText());
-            try (Kms kms = KmsConfig.kms(configs);
-                 EnvelopeEncryptor encryptor = new EnvelopeEncryptor(kms, new EnvelopeConfig(configs), new DekCache(10, 60_000, Clock.systemUTC()),
-                         CryptoListener.NONE, Clock.systemUTC());
-                 EnvelopeDecryptor decryptor = new EnvelopeDecryptor(kms, new EnvelopeConfig(configs), new DekCache(10, 60_000, Clock.systemUTC()),
-                         CryptoListener.NONE, Clock.systemUTC())) {
-                Headers received = headers(r);
-                byte[] value = envelope;
-                if (headerName != null) {
-                    // Read as a header value: the record's own value is a valid envelope of the topic.
-                    received.add(headerName, envelope);
-                    value = encryptor.encrypt(topic, new RecordHeaders(), new byte[0]);
-                }
-                byte[] recordValue = value;
+            try (Reader reader = reader(name, base, headerName)) {
                 EnvelopeException failure = org.assertj.core.api.Assertions.catchThrowableOfType(EnvelopeException.class,
-                        () -> decryptor.decrypt(topic, received, recordValue));
+                        () -> reader.read(r.get("topic").asText(), headers(r), HEX.parseHex(r.get("envelope").asText()), headerName));
                 assertThat(failure).as("%s (%s) is refused", name, r.get("change").asText()).isNotNull();
                 assertThat(failure.reason()).as("%s (%s): %s", name, r.get("change").asText(), failure.getMessage())
                         .isEqualTo(EnvelopeException.Reason.valueOf(r.get("reason").asText()));
@@ -238,13 +194,10 @@ class WireFormatVectorTest {
                     BindingV2.keySection(topic, edek), topic, TraceContext.binary(headers), DeleteProof.keyDigest(key), v.get("counter").asLong());
             assertThat(HEX.formatHex(implemented)).as("%s built by the implementation", name).isEqualTo(v.get("proof").asText());
 
-            Map<String, Object> configs = KmsFixture.localWithKeks(dir.resolve(name), Map.of(edek.kek(), HEX.parseHex(v.get("kek").asText())));
-            try (Kms kms = KmsConfig.kms(configs);
-                 EnvelopeDecryptor decryptor = new EnvelopeDecryptor(kms, new EnvelopeConfig(configs), new DekCache(10, 60_000, Clock.systemUTC()),
-                         CryptoListener.NONE, Clock.systemUTC())) {
+            try (Reader reader = reader(name, v, null)) {
                 Headers received = new RecordHeaders();
                 received.add(DeleteProof.HEADER, implemented);
-                assertThat(decryptor.decrypt(topic.topic(), received, key, null)).as("%s verified", name).isNull();
+                assertThat(reader.decryptor().decrypt(topic.topic(), received, key, null)).as("%s verified", name).isNull();
                 assertThat(TraceContext.fromHeaders(received)).as("%s gives its trace back", name).isEqualTo(TraceContext.fromHeaders(headers));
             }
             assertThat(docs).as("docs/wire-format.md shows vector %s", name).contains(v.get("proof").asText());
@@ -279,6 +232,48 @@ class WireFormatVectorTest {
             }
             assertThat(docs).as("docs/wire-format.md shows vector %s", name).contains(v.get("encrypted").asText());
             assertThat(docs).as("docs/wire-format.md shows the keys of %s", name).contains(v.get("key").asText());
+        }
+    }
+
+    /**
+     * A writer and a reader over a KMS holding the KEK of {@code vector}, reading with its settings: its protected
+     * headers, and {@code headerName} as an encrypted header.
+     */
+    private Reader reader(String name, JsonNode vector, String headerName) {
+        KekRef kek = new KekRef(vector.get("kekAlias").asText(), vector.get("kekVersion").asInt());
+        Map<String, Object> configs = new HashMap<>(KmsFixture.localWithKeks(dir.resolve(name), Map.of(kek, HEX.parseHex(vector.get("kek").asText()))));
+        List<String> names = names(vector);
+        if (!names.isEmpty()) {
+            configs.put(EnvelopeConfig.PROTECTED_HEADERS_CONFIG, String.join(",", names));
+        }
+        if (headerName != null) {
+            configs.put(EnvelopeConfig.ENCRYPTED_HEADERS_CONFIG, headerName);
+        }
+        Kms kms = KmsConfig.kms(configs);
+        EnvelopeConfig config = new EnvelopeConfig(configs);
+        return new Reader(kms, new EnvelopeEncryptor(kms, config, new DekCache(10, 60_000, Clock.systemUTC()), CryptoListener.NONE, Clock.systemUTC()),
+                new EnvelopeDecryptor(kms, config, new DekCache(10, 60_000, Clock.systemUTC()), CryptoListener.NONE, Clock.systemUTC()));
+    }
+
+    private record Reader(Kms kms, EnvelopeEncryptor encryptor, EnvelopeDecryptor decryptor) implements AutoCloseable {
+        /**
+         * Decrypts {@code envelope} read from {@code topic} as the record value or, with a {@code headerName}, as that
+         * header's value in a record whose own value is an envelope too; returns the plaintext.
+         */
+        byte[] read(String topic, Headers received, byte[] envelope, String headerName) {
+            if (headerName == null) {
+                return decryptor.decrypt(topic, received, envelope);
+            }
+            received.add(headerName, envelope);
+            decryptor.decrypt(topic, received, encryptor.encrypt(topic, new RecordHeaders(), new byte[0]));
+            return received.lastHeader(headerName).value();
+        }
+
+        @Override
+        public void close() {
+            decryptor.close();
+            encryptor.close();
+            kms.close();
         }
     }
 
