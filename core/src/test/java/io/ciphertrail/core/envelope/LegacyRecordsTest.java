@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ciphertrail.core.kms.KekRef;
 import io.ciphertrail.core.kms.Kms;
 import io.ciphertrail.core.kms.KmsConfig;
 import io.ciphertrail.core.kms.KmsFixture;
 import io.ciphertrail.core.trace.TraceContext;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -36,10 +34,7 @@ class LegacyRecordsTest {
 
     @Test
     void recordsOfEnvelopeVersion1KeepDecryptingThroughTheKms() throws Exception {
-        JsonNode legacy;
-        try (InputStream in = getClass().getResourceAsStream("/vectors/legacy-v1-records.json")) {
-            legacy = new ObjectMapper().readTree(in);
-        }
+        JsonNode legacy = WireFormatVectorTest.vectors("legacy-v1-records.json");
         Map<KekRef, byte[]> keks = new HashMap<>();
         legacy.get("keks").forEach(k -> keks.put(new KekRef(k.get("alias").asText(), k.get("version").asInt()), HEX.parseHex(k.get("key").asText())));
         Map<String, Object> kmsConfigs = KmsFixture.localWithKeks(dir, keks);

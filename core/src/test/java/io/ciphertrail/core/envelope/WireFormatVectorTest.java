@@ -49,11 +49,8 @@ class WireFormatVectorTest {
 
     @Test
     void everyVectorMatchesSpecificationImplementationAndDocs() throws Exception {
-        JsonNode vectors;
-        try (InputStream in = getClass().getResourceAsStream("/vectors/envelope-v1.json")) {
-            vectors = new ObjectMapper().readTree(in);
-        }
-        String docs = Files.readString(docsFile()).replaceAll("\\s+", "");
+        JsonNode vectors = vectors("envelope-v1.json");
+        String docs = docs();
         assertThat(vectors.size()).isGreaterThanOrEqualTo(3);
         for (JsonNode vector : vectors) {
             String name = vector.get("name").asText();
@@ -69,11 +66,8 @@ class WireFormatVectorTest {
 
     @Test
     void deleteProofVectorMatchesSpecificationImplementationAndDocs() throws Exception {
-        JsonNode vectors;
-        try (InputStream in = getClass().getResourceAsStream("/vectors/delete-proof-v1.json")) {
-            vectors = new ObjectMapper().readTree(in);
-        }
-        String docs = Files.readString(docsFile()).replaceAll("\\s+", "");
+        JsonNode vectors = vectors("delete-proof-v1.json");
+        String docs = docs();
         for (JsonNode v : vectors) {
             String name = v.get("name").asText();
             byte[] expected = HEX.parseHex(v.get("proof").asText());
@@ -277,7 +271,8 @@ class WireFormatVectorTest {
         }
     }
 
-    private static JsonNode vectors(String file) throws Exception {
+    /** A JSON file of test vectors under {@code /vectors/}. */
+    static JsonNode vectors(String file) throws Exception {
         try (InputStream in = WireFormatVectorTest.class.getResourceAsStream("/vectors/" + file)) {
             return new ObjectMapper().readTree(in);
         }
