@@ -7,50 +7,49 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * Counts key operations per {@link KeyUse} within a window. Counts are exact: a count is added and a
- * window's aggregate taken out under the map's per-key lock, so an operation lands in exactly one window.
- * The number of distinct keys per window is bounded; operations of a new key beyond the bound are counted
- * as dropped (a metric), so no caller can grow the service's heap through the audit trail.
+ * Counts audited operations per key within a window. Counts are exact: a count is added and a window's aggregate
+ * taken out under the map's per-key lock, so an operation lands in exactly one window. The number of distinct keys
+ * per window is bounded; operations of a new key beyond the bound are counted as dropped (a metric), so no caller
+ * can grow the service's heap through the audit trail.
+ *
+ * @param <K> what makes two operations equal (a record of every field the event shows)
  */
-final class KeyUseAggregator {
+final class AuditAggregator<K> {
 
-    /** {@code count} operations equal to {@code use} between {@code firstMs} and {@code lastMs}. */
-    record Aggregate(KeyUse use, long count, long firstMs, long lastMs) {
+    /** {@code count} operations equal to {@code key} between {@code firstMs} and {@code lastMs}. */
+    record Aggregate<K>(K key, long count, long firstMs, long lastMs) {
     }
 
-    private final ConcurrentHashMap<KeyUse, Aggregate> aggregates = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<K, Aggregate<K>> aggregates = new ConcurrentHashMap<>();
     private final int maxAggregates;
     private final LongSupplier clock;
-    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong dropped;
 
-    KeyUseAggregator(int maxAggregates, LongSupplier clock) {
+    AuditAggregator(int maxAggregates, LongSupplier clock, AtomicLong dropped) {
         this.maxAggregates = maxAggregates;
         this.clock = clock;
+        this.dropped = dropped;
     }
 
-    void record(KeyUse use) {
+    void record(K key) {
         long now = clock.getAsLong();
-        if (!aggregates.containsKey(use) && aggregates.size() >= maxAggregates) {
+        if (!aggregates.containsKey(key) && aggregates.size() >= maxAggregates) {
             dropped.incrementAndGet();
             return;
         }
-        aggregates.merge(use, new Aggregate(use, 1, now, now),
-                (old, one) -> new Aggregate(use, old.count() + 1, old.firstMs(), Math.max(old.lastMs(), now)));
+        aggregates.merge(key, new Aggregate<>(key, 1, now, now),
+                (old, one) -> new Aggregate<>(key, old.count() + 1, old.firstMs(), Math.max(old.lastMs(), now)));
     }
 
     /** Takes out everything counted so far. */
-    List<Aggregate> drain() {
-        List<Aggregate> drained = new ArrayList<>();
-        for (KeyUse use : aggregates.keySet()) {
-            Aggregate aggregate = aggregates.remove(use);
+    List<Aggregate<K>> drain() {
+        List<Aggregate<K>> drained = new ArrayList<>();
+        for (K key : aggregates.keySet()) {
+            Aggregate<K> aggregate = aggregates.remove(key);
             if (aggregate != null) {
                 drained.add(aggregate);
             }
         }
         return drained;
-    }
-
-    long dropped() {
-        return dropped.get();
     }
 }
