@@ -3,6 +3,8 @@ package io.ciphertrail.embedded;
 import io.ciphertrail.core.io.SecureFiles;
 import io.ciphertrail.core.pki.CertificateAuthority;
 import io.ciphertrail.core.pki.CertificateSpec;
+import io.ciphertrail.core.pki.IssuedCertificate;
+import io.ciphertrail.core.pki.KeyStores;
 import io.ciphertrail.core.pki.TlsFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -78,6 +80,7 @@ public final class EmbeddedSecureKafka implements SecureKafkaCluster {
     private final CertificateAuthority ca;
     private final Map<ListenerName, Integer> ports;
     private final ClientIdentities clients;
+    private TlsFiles brokerTls;
     private KafkaRaftServer server;
 
     private EmbeddedSecureKafka(Builder settings) {
@@ -119,9 +122,7 @@ public final class EmbeddedSecureKafka implements SecureKafkaCluster {
     }
 
     private Properties brokerConfig() {
-        TlsFiles brokerTls = TlsFiles.write(directory.resolve("broker"),
-                ca.issue(CertificateSpec.broker(BROKER_IDENTITY).dnsNames(settings.brokerDnsNames).ipAddresses(INTERNAL_HOST)),
-                List.of(ca.certificate()));
+        brokerTls = TlsFiles.write(directory.resolve("broker"), ca.issue(brokerCertificate()), List.of(ca.certificate()));
 
         Properties props = new Properties();
         props.put("process.roles", "broker,controller");
@@ -257,6 +258,37 @@ public final class EmbeddedSecureKafka implements SecureKafkaCluster {
     /** The CA of this cluster, to issue further certificates (for example a replacement during a reload test). */
     public CertificateAuthority certificateAuthority() {
         return ca;
+    }
+
+    /** What the broker's certificate is issued for: its identity, the names clients use, and the loopback address. */
+    public CertificateSpec brokerCertificate() {
+        return CertificateSpec.broker(BROKER_IDENTITY).dnsNames(settings.brokerDnsNames).ipAddresses(INTERNAL_HOST);
+    }
+
+    /** The certificate the broker presents now, from its key store. */
+    public X509Certificate brokerCertificateInUse() {
+        return KeyStores.readKeyStore(brokerTls.keyStore(), storePassword()).certificate();
+    }
+
+    /**
+     * Replaces the broker's key and certificate, and the CA certificates it trusts (a trust bundle: old and new CA during
+     * a rotation), without a restart: writes its stores and has every TLS listener reload them through dynamic
+     * configuration ({@link ListenerTlsReload}). Open connections go on; new ones get the new certificate.
+     */
+    public void renewCertificate(IssuedCertificate identity, List<X509Certificate> trusted) {
+        char[] password = storePassword();
+        KeyStores.writeKeyStore(brokerTls.keyStore(), identity, password);
+        KeyStores.writeTrustStore(brokerTls.trustStore(), trusted, password);
+        List<String> tls = ports.keySet().stream().filter(listener -> listener != ListenerName.PLAINTEXT).map(Enum::name).toList();
+        try (Admin admin = Admin.create(clientProperties(ADMIN_IDENTITY))) {
+            ListenerTlsReload.reload(admin, NODE_ID, tls, brokerTls.keyStore(), brokerTls.trustStore(), Duration.ofSeconds(60));
+        }
+        LOG.info("Broker certificate renewed without a restart: serial {} valid until {}, trusting {} CA certificate(s)",
+                identity.certificate().getSerialNumber().toString(16), identity.certificate().getNotAfter().toInstant(), trusted.size());
+    }
+
+    private char[] storePassword() {
+        return brokerTls.kafkaSslProperties().get(org.apache.kafka.common.config.SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG).toString().toCharArray();
     }
 
     @Override
