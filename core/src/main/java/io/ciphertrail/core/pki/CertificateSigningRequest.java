@@ -181,6 +181,30 @@ public final class CertificateSigningRequest {
         return new RequestedCertificate(subject, commonName, dns, ips, uris, publicKey(), keyDescription);
     }
 
+    /**
+     * The key's kind and size as a person reads it ({@code EC P-256}, {@code RSA 1024}, {@code EC curve 1.3.132.0.10}),
+     * whether or not the CA accepts it: what an audit event of a refused request records.
+     */
+    public String keyDescription() {
+        SubjectPublicKeyInfo key = csr.getSubjectPublicKeyInfo();
+        ASN1ObjectIdentifier algorithm = key.getAlgorithm().getAlgorithm();
+        if (algorithm.equals(PKCSObjectIdentifiers.rsaEncryption)) {
+            try {
+                return "RSA " + RSAPublicKey.getInstance(key.parsePublicKey()).getModulus().bitLength();
+            } catch (IOException | IllegalArgumentException e) {
+                return "RSA (unreadable)";
+            }
+        }
+        if (algorithm.equals(X9ObjectIdentifiers.id_ecPublicKey)) {
+            ASN1Encodable parameters = key.getAlgorithm().getParameters();
+            if (parameters instanceof ASN1ObjectIdentifier oid) {
+                return CURVES.containsKey(oid) ? "EC " + CURVES.get(oid) : "EC curve " + oid.getId();
+            }
+            return "EC explicit curve";
+        }
+        return algorithm.getId();
+    }
+
     /** The key's kind and size, e.g. {@code EC P-256}; refuses weak, unknown and explicit-curve keys. */
     private String checkKey(SubjectPublicKeyInfo key) {
         ASN1ObjectIdentifier algorithm = key.getAlgorithm().getAlgorithm();

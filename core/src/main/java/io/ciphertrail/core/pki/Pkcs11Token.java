@@ -116,6 +116,11 @@ public final class Pkcs11Token implements AutoCloseable {
         }
     }
 
+    /** Whether the key under {@code label} could be read out of the token (it never should: it is made non-extractable). */
+    public boolean keyExtractable(String label) {
+        return entry(label).privateKey().getEncoded() != null;
+    }
+
     @Override
     public void close() {
         Arrays.fill(pin, '\0');

@@ -104,8 +104,11 @@ public final class AuditTrail implements AutoCloseable {
         this.source = "crn:///trust-service=" + instance;
     }
 
-    /** Ends the current window now: logs and publishes what was counted. Never throws. */
-    public void flush() {
+    /**
+     * Ends the current window now: logs and publishes what was counted. Never throws. Synchronized so that when it
+     * returns, everything counted before the call is written, even what the window's own thread was draining.
+     */
+    public synchronized void flush() {
         try {
             for (Section section : sections) {
                 for (Entry entry : section.drain(source)) {

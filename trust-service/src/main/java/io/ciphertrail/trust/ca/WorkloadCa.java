@@ -144,7 +144,7 @@ public final class WorkloadCa implements AutoCloseable {
         Attempt attempt = new Attempt(requester, operation);
         try {
             requireReady();
-            RequestedCertificate requested = check(request);
+            RequestedCertificate requested = check(request, attempt);
             attempt.key = requested.keyDescription();
             String identity = requested.commonName();
             attempt.identity = identity;
@@ -206,13 +206,24 @@ public final class WorkloadCa implements AutoCloseable {
         return refused.get();
     }
 
-    private RequestedCertificate check(CertificateRequest request) {
+    /** Checks the request; a refused one is audited with the identity and key it asked for, as far as they can be read. */
+    private static RequestedCertificate check(CertificateRequest request, Attempt attempt) {
         if (request.csr() == null || request.csr().isBlank()) {
             throw refusal(IdentityError.BAD_REQUEST, "the request must carry the PKCS#10 request (PEM): 'csr'");
         }
+        CertificateSigningRequest csr = null;
         try {
-            return CertificateSigningRequest.parse(request.csr(), "the request").check();
+            csr = CertificateSigningRequest.parse(request.csr(), "the request");
+            return csr.check();
         } catch (CsrRefusedException e) {
+            if (csr != null) {
+                attempt.key = csr.keyDescription();
+                try {
+                    attempt.identity = csr.commonName() == null ? "" : csr.commonName();
+                } catch (RuntimeException unreadable) {
+                    // the subject is what was refused: the event names no identity
+                }
+            }
             throw refusal(IdentityError.of(e), e.getMessage());
         }
     }
