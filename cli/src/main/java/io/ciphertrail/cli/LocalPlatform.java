@@ -25,6 +25,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,7 +71,8 @@ final class LocalPlatform implements AutoCloseable {
 
     /** Topics only the brokers and the platform's own identities may write to. */
     static final List<String> PLATFORM_TOPICS = List.of(PolicyServiceConfig.DEFAULT_AUDIT_TOPIC, QuarantineTopic.DEFAULT_NAME,
-            PolicyTopic.DEFAULT_NAME, PolicyServiceConfig.DEFAULT_ALERTS_TOPIC, PolicyServiceConfig.DEFAULT_BLOCKS_TOPIC);
+            PolicyTopic.DEFAULT_NAME, PolicyServiceConfig.DEFAULT_ALERTS_TOPIC, PolicyServiceConfig.DEFAULT_BLOCKS_TOPIC,
+            TrustServiceConfig.DEFAULT_LEDGER_TOPIC);
 
     static final int DEFAULT_TLS_PORT = 9093;
     static final int DEFAULT_PLAINTEXT_PORT = 9092;
@@ -119,10 +121,17 @@ final class LocalPlatform implements AutoCloseable {
                   size: ENFORCE
             """;
 
+    /**
+     * Lifetime of the broker's certificates from the trust service: the workload CA's default, so the broker renews on
+     * the workloads' schedule (at half life, with jitter).
+     */
+    static final Duration CERTIFICATE_LIFETIME = Duration.ofHours(24);
+
     private final Home home;
     private final EmbeddedSecureKafka kafka;
     private final PolicyService service;
     private final TrustService keyService;
+    private BrokerIdentity brokerIdentity;
 
     private LocalPlatform(Home home, EmbeddedSecureKafka kafka, PolicyService service, TrustService keyService) {
         this.home = home;
@@ -178,6 +187,8 @@ final class LocalPlatform implements AutoCloseable {
             service = PolicyService.start(serviceSettings);
             keyService = TrustService.start(keyServiceSettings(home, ca, kafka, isFree(keysPort) ? keysPort : 0));
             LocalPlatform platform = new LocalPlatform(home, kafka, service, keyService);
+            // From now on the broker presents short-lived certificates from the trust service, renewed without a restart.
+            platform.brokerIdentity = BrokerIdentity.start(kafka, keyService, admin, home, CERTIFICATE_LIFETIME);
             for (String identity : CLIENT_IDENTITIES) {
                 ClientSettings.write(home.clientProperties(identity), identity, platform.clientSettings(identity));
             }
@@ -186,10 +197,10 @@ final class LocalPlatform implements AutoCloseable {
             ensureKek(keyAdmin, PAYMENTS);
             return platform;
         } catch (IOException e) {
-            stop(keyService, service, kafka);
+            stop(null, keyService, service, kafka);
             throw new UncheckedIOException("Cannot write " + home.policies() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            stop(keyService, service, kafka);
+            stop(null, keyService, service, kafka);
             throw e;
         }
     }
@@ -216,8 +227,11 @@ final class LocalPlatform implements AutoCloseable {
         }
     }
 
-    private static void stop(TrustService keyService, PolicyService service, EmbeddedSecureKafka kafka) {
+    private static void stop(BrokerIdentity brokerIdentity, TrustService keyService, PolicyService service, EmbeddedSecureKafka kafka) {
         try {
+            if (brokerIdentity != null) {
+                brokerIdentity.close();
+            }
             if (keyService != null) {
                 keyService.close();
             }
@@ -247,6 +261,11 @@ final class LocalPlatform implements AutoCloseable {
         settings.put(TrustServiceConfig.AUDIT_TOPIC_CONFIG, PolicyServiceConfig.DEFAULT_AUDIT_TOPIC);
         // Short audit windows, so the demo shows key uses within seconds.
         settings.put(TrustServiceConfig.AUDIT_WINDOW_MS_CONFIG, 1_000L);
+        // The workload CA, with the home CA's key: 'ciphertrail certs token' makes one-time tokens, workloads get
+        // short-lived certificates through the bootstrap listener (a free port) and renew them over mutual TLS.
+        settings.put(TrustServiceConfig.CA_KEY_SOURCE_CONFIG, "FILE");
+        settings.put(TrustServiceConfig.CA_DIRECTORY_CONFIG, home.ca().toString());
+        settings.put(TrustServiceConfig.BOOTSTRAP_PORT_CONFIG, 0);
         return settings;
     }
 
@@ -365,8 +384,12 @@ final class LocalPlatform implements AutoCloseable {
         return keyService;
     }
 
+    BrokerIdentity brokerIdentity() {
+        return brokerIdentity;
+    }
+
     @Override
     public void close() {
-        stop(keyService, service, kafka);
+        stop(brokerIdentity, keyService, service, kafka);
     }
 }

@@ -117,6 +117,44 @@ class CliTest {
     }
 
     @Test
+    void aWorkloadWithATokenFromCertsTokenProducesWithoutAKeyStoreAndTheBrokerRenewsItsCertificateWithoutARestart() throws Exception {
+        Run token = run("certs", "token", "--identity", LocalPlatform.PRODUCER, "--ttl", "10m", "--home", home.toString());
+        assertThat(token.exit()).as(token.err()).isZero();
+        assertThat(token.out().trim()).startsWith("ctbt_");
+        assertThat(token.err()).contains("One-time token").contains("for demo-producer, valid until");
+        assertThat(run("certs", "token", "--identity", "x", "--ttl", "ten minutes", "--home", home.toString()).err())
+                .contains("'ten minutes' is not a duration");
+
+        // A client file with no key store and no password: the identity, the trust service and the token file.
+        Path tokenFile = dir.resolve("producer-token");
+        SecureFiles.writeOwnerOnly(tokenFile, token.out().trim().getBytes(StandardCharsets.US_ASCII));
+        String trust = "https://localhost:" + platform.keyService().port();
+        Path config = dir.resolve("short-lived-producer.properties");
+        Files.writeString(config, String.join("\n",
+                "bootstrap.servers=" + platform.kafka().bootstrapServers(),
+                "security.protocol=SSL",
+                "ssl.truststore.type=PEM",
+                "ssl.truststore.location=" + home.resolve("ca").resolve("ca.crt"),
+                "ciphertrail.identity.name=" + LocalPlatform.PRODUCER,
+                "ciphertrail.identity.urls=" + trust,
+                "ciphertrail.identity.bootstrap.urls=https://localhost:" + platform.keyService().bootstrapPort(),
+                "ciphertrail.identity.bootstrap.token.file=" + tokenFile,
+                "ciphertrail.kms.type=remote",
+                "ciphertrail.kms.remote.urls=" + trust, ""));
+        Run produce = runWithInput("short-lived hello\n", "produce", "--topic", LocalPlatform.DEMO_INGRESS, "--config", config.toString());
+        assertThat(produce.exit()).as(produce.err()).isZero();
+
+        // The broker's own certificate comes from the trust service too, and is renewed while it runs.
+        String before = platform.kafka().brokerCertificateInUse().getSerialNumber().toString(16);
+        assertThat(platform.brokerIdentity().identity().current().orElseThrow().serialHex()).isEqualTo(before);
+        String renewed = platform.brokerIdentity().renewNow().serialHex();
+        assertThat(renewed).isNotEqualTo(before);
+        assertThat(platform.kafka().brokerCertificateInUse().getSerialNumber().toString(16)).isEqualTo(renewed);
+        Run after = runWithInput("after the broker's renewal\n", "produce", "--topic", LocalPlatform.DEMO_INGRESS, "--home", home.toString());
+        assertThat(after.exit()).as(after.err()).isZero();
+    }
+
+    @Test
     void unknownTraceAndMissingSettingsFailWithAnActionableMessage() {
         Run unknown = run("trace", "0af7651916cd43dd8448eb211c80319c", "--home", home.toString());
         assertThat(unknown.exit()).isEqualTo(1);

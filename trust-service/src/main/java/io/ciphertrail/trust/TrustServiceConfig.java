@@ -57,6 +57,7 @@ public final class TrustServiceConfig extends AbstractConfig {
     public static final String CA_ADMINISTRATORS_CONFIG = CA + "administrators";
     public static final String CA_LEDGER_TOPIC_CONFIG = CA + "ledger.topic";
     public static final String CA_LEDGER_TIMEOUT_MS_CONFIG = CA + "ledger.timeout.ms";
+    public static final String DEFAULT_LEDGER_TOPIC = "ciphertrail.identities";
 
     /** Where the CA's signing key lives. */
     public enum CaKeySource { NONE, FILE, PKCS11 }
@@ -141,7 +142,7 @@ public final class TrustServiceConfig extends AbstractConfig {
                     "Longest time to live of a bootstrap token.")
             .define(CA_ADMINISTRATORS_CONFIG, Type.LIST, "User:ciphertrail-admin", Importance.HIGH,
                     "Principals that may create bootstrap tokens and bar or unbar identities.")
-            .define(CA_LEDGER_TOPIC_CONFIG, Type.STRING, "ciphertrail.identities", Importance.MEDIUM,
+            .define(CA_LEDGER_TOPIC_CONFIG, Type.STRING, DEFAULT_LEDGER_TOPIC, Importance.MEDIUM,
                     "Compacted topic holding bootstrap tokens (hashed), their use and barred identities, shared by every instance:"
                             + " a token's first claim in this topic wins, so a token is used once however many instances run. Records"
                             + " of tokens and bars are signed with the CA key. Keep its WRITE to the trust service (a platform topic).")

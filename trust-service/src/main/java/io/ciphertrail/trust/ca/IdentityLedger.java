@@ -121,7 +121,7 @@ public final class IdentityLedger implements AutoCloseable {
     }
 
     /** Why the ledger is not ready, for the message of a refusal. */
-    String problem() {
+    public String problem() {
         return problem;
     }
 
