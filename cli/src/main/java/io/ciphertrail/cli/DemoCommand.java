@@ -3,6 +3,8 @@ package io.ciphertrail.cli;
 import io.ciphertrail.consumer.RecordDecryptionException;
 import io.ciphertrail.consumer.SecureConsumer;
 import io.ciphertrail.core.envelope.Envelope;
+import io.ciphertrail.core.identity.WorkloadIdentities;
+import io.ciphertrail.core.identity.WorkloadIdentity;
 import io.ciphertrail.core.kms.KekRef;
 import io.ciphertrail.core.kms.KmsAdmin;
 import io.ciphertrail.core.kms.KmsConfig;
@@ -104,6 +106,7 @@ final class DemoCommand implements Callable<Integer> {
                 step("Unencrypted event quarantined", this::unencryptedQuarantined);
                 step("A reader without a key grant reads nothing", this::keyAccessDenied);
                 step("Key rotated, old events still readable", this::keyRotated);
+                step("Short-lived certificates renewed while clients run", this::certificatesRenewed);
                 step("No demo plaintext in the broker's log segments", this::segmentsScanned);
             } finally {
                 out.println();
@@ -206,6 +209,41 @@ final class DemoCommand implements Callable<Integer> {
                     + " events reached " + EGRESS + " within 45 s");
         }
         return received;
+    }
+
+    /**
+     * A producer whose only identity is a certificate from the trust service (a one-time token, a key pair in memory)
+     * sends, its certificate and the broker's are renewed, and it sends again on new connections: no restart, no key file.
+     */
+    private String certificatesRenewed() throws Exception {
+        Map<String, Object> shortLived = platform.shortLivedClientSettings(LocalPlatform.PRODUCER, LocalPlatform.CERTIFICATE_LIFETIME);
+        shortLived.put(SecureProducerConfig.BOUND_TOPICS_CONFIG, INGRESS + ":" + EGRESS);
+        List<String> traces = new ArrayList<>();
+        try (SecureProducer<String, String> secure = new SecureProducer<>(shortLived, new StringSerializer(), new StringSerializer())) {
+            WorkloadIdentity identity = WorkloadIdentities.find(shortLived).orElseThrow();
+            String first = identity.current().orElseThrow().serialHex();
+            String brokerFirst = platform.kafka().brokerCertificateInUse().getSerialNumber().toString(16);
+            traces.add(sendOne(secure, "before the renewal"));
+            String renewed = identity.renewNow().serialHex();
+            String brokerRenewed = platform.brokerIdentity().renewNow().serialHex();
+            out.println("   demo-producer: certificate " + abbreviated(first) + " -> " + abbreviated(renewed) + " (key pair made in memory,"
+                    + " valid " + LocalPlatform.CERTIFICATE_LIFETIME.toHours() + " h, renewed at half life)");
+            out.println("   broker:        certificate " + abbreviated(brokerFirst) + " -> " + abbreviated(brokerRenewed)
+                    + " (reloaded by its listeners, no restart)");
+            traces.add(sendOne(secure, "after the renewal"));
+        }
+        receive(traces);
+        return "producer and broker renewed without a restart or a key file, events before and after delivered";
+    }
+
+    private String sendOne(SecureProducer<String, String> secure, String value) throws Exception {
+        ProducerRecord<String, String> record = new ProducerRecord<>(INGRESS, "renewal", "order sent " + value);
+        secure.send(record).get(30, TimeUnit.SECONDS);
+        return SecureProducer.traceId(record).orElseThrow();
+    }
+
+    private static String abbreviated(String serial) {
+        return serial.length() <= 12 ? serial : serial.substring(0, 12) + "...";
     }
 
     private String plaintextRefused() throws Exception {

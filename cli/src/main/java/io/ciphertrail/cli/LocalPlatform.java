@@ -2,6 +2,9 @@ package io.ciphertrail.cli;
 
 import io.ciphertrail.broker.authorizer.SecureTransportAuthorizer;
 import io.ciphertrail.core.envelope.EnvelopeConfig;
+import io.ciphertrail.core.identity.IdentityApi;
+import io.ciphertrail.core.identity.IdentityConfig;
+import io.ciphertrail.core.identity.TrustServiceClient;
 import io.ciphertrail.core.io.SecureFiles;
 import io.ciphertrail.core.kms.KmsAdmin;
 import io.ciphertrail.core.kms.KmsConfig;
@@ -32,6 +35,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
@@ -275,6 +279,33 @@ final class LocalPlatform implements AutoCloseable {
      */
     Map<String, Object> clientSettings(String identity) {
         Map<String, Object> settings = new HashMap<>(kafka.clientProperties(identity));
+        settings.put(KmsConfig.TYPE_CONFIG, "remote");
+        settings.put(RemoteKmsProvider.URLS_CONFIG, keyServiceUrl());
+        return settings;
+    }
+
+    /**
+     * Settings for one identity that take its certificate from the trust service instead of a key store: a one-time
+     * token (made as the administrator) in an owner-only file of the home, the trust service's URLs, the CA to check
+     * servers against. No key store, no password: the key pair is made in memory and renewed at half life.
+     */
+    Map<String, Object> shortLivedClientSettings(String identity, Duration lifetime) {
+        Map<String, Object> admin = clientSettings(ADMIN);
+        admin.put(IdentityConfig.URLS_CONFIG, keyServiceUrl());
+        String token = TrustServiceClient.of(admin).post(IdentityApi.TOKENS, new IdentityApi.TokenRequest(identity, 600L, null, null, null),
+                IdentityApi.TokenResponse.class).token();
+        java.nio.file.Path tokenFile = home.clients().resolve(identity + ".token");
+        SecureFiles.writeOwnerOnly(tokenFile, token.getBytes(StandardCharsets.US_ASCII));
+        Map<String, Object> settings = new HashMap<>();
+        settings.put("bootstrap.servers", kafka.bootstrapServers());
+        settings.put("security.protocol", "SSL");
+        settings.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PEM");
+        settings.put(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, home.ca().resolve(CertificateAuthority.CERTIFICATE_FILE).toString());
+        settings.put(IdentityConfig.NAME_CONFIG, identity);
+        settings.put(IdentityConfig.URLS_CONFIG, keyServiceUrl());
+        settings.put(IdentityConfig.BOOTSTRAP_URLS_CONFIG, "https://" + EmbeddedSecureKafka.CLIENT_HOST + ":" + keyService.bootstrapPort());
+        settings.put(IdentityConfig.BOOTSTRAP_TOKEN_FILE_CONFIG, tokenFile.toString());
+        settings.put(IdentityConfig.LIFETIME_MS_CONFIG, lifetime.toMillis());
         settings.put(KmsConfig.TYPE_CONFIG, "remote");
         settings.put(RemoteKmsProvider.URLS_CONFIG, keyServiceUrl());
         return settings;
