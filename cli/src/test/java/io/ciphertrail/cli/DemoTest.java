@@ -19,7 +19,7 @@ class DemoTest {
                 .contains("NOT_ENCRYPTED, kept byte for byte")
                 .contains("KMS_ACCESS_DENIED at payments-0@0, no plaintext, audited as KEY_USE_DENIED")
                 .contains("all decrypted")
-                .contains("producer and broker renewed without a restart or a key file, events before and after delivered")
+                .contains("producer renewed without a restart or a key file, events before and after delivered")
                 .contains("0 hits for 11 encrypted events")
                 .doesNotContain("FAILED");
         String ca = readCa(home);
