@@ -1,19 +1,25 @@
 package io.ciphertrail.cli;
 
+import io.ciphertrail.consumer.FailedRecord;
 import io.ciphertrail.consumer.RecordDecryptionException;
 import io.ciphertrail.consumer.SecureConsumer;
+import io.ciphertrail.consumer.SecureShareConsumer;
+import io.ciphertrail.consumer.Traced;
 import io.ciphertrail.core.envelope.Envelope;
+import io.ciphertrail.core.envelope.EnvelopeDecryptor;
 import io.ciphertrail.core.identity.WorkloadIdentities;
 import io.ciphertrail.core.identity.WorkloadIdentity;
 import io.ciphertrail.core.kms.KekRef;
 import io.ciphertrail.core.kms.KmsAdmin;
 import io.ciphertrail.core.kms.KmsConfig;
 import io.ciphertrail.core.tls.TlsConfig;
+import io.ciphertrail.embedded.BrokerSettings;
 import io.ciphertrail.policy.PolicyServiceConfig;
 import io.ciphertrail.policy.quarantine.QuarantineTopic;
 import io.ciphertrail.policy.quarantine.QuarantinedRecord;
 import io.ciphertrail.producer.SecureProducer;
 import io.ciphertrail.producer.SecureProducerConfig;
+import io.ciphertrail.producer.SecureSerializer;
 import io.ciphertrail.schemas.audit.AuditEvent;
 import io.ciphertrail.schemas.audit.AuditEventType;
 import io.ciphertrail.schemas.audit.Decision;
@@ -33,8 +39,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -42,8 +57,10 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
@@ -60,19 +77,31 @@ import picocli.CommandLine.Spec;
             "Starts the platform and shows, and checks, every part of it working:",
             "encrypted events through the policy gate with their trace IDs, a plaintext client refused and audited,",
             "an unencrypted event quarantined, a reader with broker access but no key grant refused by the key service",
-            "and audited, a key rotated with old events still readable, and the broker's log segments free of the",
-            "demo's plaintext. Exits 0 only if every check passed; files stay in the home."})
+            "and audited, encrypted jobs on a queue shared by two workers (each handled once, a tampered one rejected),",
+            "a key rotated with old events still readable, and the broker's log segments free of the demo's plaintext.",
+            "Exits 0 only if every check passed; files stay in the home.",
+            "With --nodes 3 it all runs on a three-node cluster, every topic on three replicas."})
 final class DemoCommand implements Callable<Integer> {
     private static final int EVENTS = 5;
     private static final String INGRESS = LocalPlatform.DEMO_INGRESS;
     private static final String EGRESS = LocalPlatform.DEMO_EGRESS;
     private static final String PAYMENTS = LocalPlatform.PAYMENTS;
+    private static final String JOBS_INGRESS = "jobs.ingress";
+    private static final String JOBS = "jobs";
+    private static final int JOBS_COUNT = 6;
+    private static final int WORKERS = 2;
+    /** A log segment's file name: its base offset in 20 digits (a node's own log, node.log, is not one). */
+    private static final Pattern SEGMENT = Pattern.compile("\\d{20}\\.log");
 
     @Spec
     CommandSpec spec;
 
     @Option(names = "--home", defaultValue = Home.DEFAULT, description = "Where keys, certificates and broker data live (default: ${DEFAULT-VALUE}).")
     Path home;
+
+    @Option(names = "--nodes", defaultValue = "1",
+            description = "Kafka nodes: 1 (in this process) or 3 (a cluster, each node in a process of its own) (default: ${DEFAULT-VALUE}).")
+    int nodes;
 
     private PrintWriter out;
     private final String run = UUID.randomUUID().toString().substring(0, 8);
@@ -94,6 +123,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        UpCommand.requireNodes(spec, nodes);
         out = spec.commandLine().getOut();
         Instant started = Instant.now();
         out.println("Ciphertrail demo (run " + run + ")");
@@ -105,6 +135,7 @@ final class DemoCommand implements Callable<Integer> {
                 step("Plaintext client refused and audited", this::plaintextRefused);
                 step("Unencrypted event quarantined", this::unencryptedQuarantined);
                 step("A reader without a key grant reads nothing", this::keyAccessDenied);
+                step("Encrypted jobs on a queue shared by two workers", this::queueSharedByTwoWorkers);
                 step("Key rotated, old events still readable", this::keyRotated);
                 step("Short-lived certificates renewed while clients run", this::certificatesRenewed);
                 step("No demo plaintext in the broker's log segments", this::segmentsScanned);
@@ -123,7 +154,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.println();
         out.println((failed ? "Some checks FAILED." : "All checks passed.") + " Everything stays in " + new Home(home).root()
-                + "; './ciphertrail up' starts it again.");
+                + "; './ciphertrail up" + (nodes == 1 ? "" : " --nodes " + nodes) + "' starts it again.");
         out.flush();
         return failed ? 1 : 0;
     }
@@ -146,14 +177,15 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private String start() {
-        platform = LocalPlatform.start(new Home(home), LocalPlatform.DEFAULT_TLS_PORT, LocalPlatform.DEFAULT_PLAINTEXT_PORT,
-                LocalPlatform.DEFAULT_HTTP_PORT);
+        platform = LocalPlatform.start(new Home(home), nodes, LocalPlatform.DEFAULT_TLS_PORT, LocalPlatform.DEFAULT_PLAINTEXT_PORT,
+                LocalPlatform.DEFAULT_HTTP_PORT, LocalPlatform.DEFAULT_KEYS_PORT);
         UpCommand.describe(platform, out);
         producer = settings(LocalPlatform.PRODUCER);
         producer.put(SecureProducerConfig.BOUND_TOPICS_CONFIG, INGRESS + ":" + EGRESS);
         consumer = settings(LocalPlatform.CONSUMER);
-        return "broker " + platform.kafka().bootstrapServers() + " (TLS only), key service " + platform.keyServiceUrl()
-                + ", policy service running";
+        return (nodes == 1 ? "broker " : nodes + " nodes ") + platform.kafka().bootstrapServers() + " (TLS only"
+                + (nodes == 1 ? "" : ", every topic on " + BrokerSettings.replicationFactor(nodes) + " replicas") + "), key service "
+                + platform.keyServiceUrl() + ", policy service running";
     }
 
     private Map<String, Object> settings(String identity) {
@@ -376,6 +408,144 @@ final class DemoCommand implements Callable<Integer> {
         return "KMS_ACCESS_DENIED at " + PAYMENTS + "-0@" + offset + ", no plaintext, audited as KEY_USE_DENIED";
     }
 
+    /**
+     * A share group (queue) of two workers on the egress topic of a gated route. The gate forwards a
+     * tampered job (it cannot check ciphertext without the key); the worker that gets it rejects it.
+     */
+    private String queueSharedByTwoWorkers() throws Exception {
+        LocalPlatform.openRoute(settings(LocalPlatform.ADMIN), JOBS_INGRESS, JOBS);
+        LocalPlatform.ensureKek(settings(LocalPlatform.ADMIN), JOBS);
+        String group = "demo-workers-" + run;
+        ShareGroups.startAtCurrentEnd(settings(LocalPlatform.ADMIN), group, JOBS);
+        Map<String, Integer> handledBy = new ConcurrentHashMap<>();
+        List<String> handledTwice = new CopyOnWriteArrayList<>();
+        List<FailedRecord> setAside = new CopyOnWriteArrayList<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        ExecutorService pool = Executors.newFixedThreadPool(WORKERS);
+        List<Future<?>> workers = new ArrayList<>();
+        for (int id = 1; id <= WORKERS; id++) {
+            int worker = id;
+            workers.add(pool.submit(() -> work(worker, group, stop, handledBy, handledTwice, setAside)));
+        }
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (ShareGroups.membersAssigned(settings(LocalPlatform.ADMIN), group, JOBS) < WORKERS && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            out.println("   " + WORKERS + " workers in share group " + group + " on " + JOBS + ", fed by the gate from " + JOBS_INGRESS
+                    + "; sending " + JOBS_COUNT + " jobs and a tampered copy of one");
+            Map<String, String> jobs = sendJobs();
+            String tampered = sendTamperedJob();
+            deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+            while (!(handledBy.keySet().containsAll(jobs.keySet()) && setAside.stream().anyMatch(f -> f.traceId().orElse("").equals(tampered)))
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            stop.set(true);
+            for (Future<?> worker : workers) {
+                worker.get(30, TimeUnit.SECONDS);
+            }
+            if (!handledBy.keySet().containsAll(jobs.keySet())) {
+                throw new AssertionError("only " + jobs.keySet().stream().filter(handledBy::containsKey).count() + " of " + JOBS_COUNT
+                        + " jobs were handled within 45 s");
+            }
+            if (!handledTwice.isEmpty()) {
+                throw new AssertionError("jobs handled twice: " + handledTwice);
+            }
+            FailedRecord rejected = setAside.stream().filter(f -> f.traceId().orElse("").equals(tampered)).findFirst()
+                    .orElseThrow(() -> new AssertionError("the tampered job was not reported within 45 s"));
+            if (!rejected.reason().equals("TAMPERED") || rejected.outcome() != FailedRecord.Outcome.REJECTED) {
+                throw new AssertionError("the tampered job was " + rejected.outcome() + " for " + rejected.reason() + " instead of REJECTED for TAMPERED");
+            }
+            if (handledBy.containsKey(tampered)) {
+                throw new AssertionError("a worker was handed the tampered job");
+            }
+            String split = IntStream.rangeClosed(1, WORKERS)
+                    .mapToObj(w -> Long.toString(handledBy.values().stream().filter(v -> v == w).count()))
+                    .collect(Collectors.joining("/"));
+            out.println("   " + rejected);
+            out.println("   Follow it:  ./ciphertrail trace " + tampered);
+            return JOBS_COUNT + " jobs split " + split + " between " + WORKERS + " workers, each handled once; the tampered one rejected ("
+                    + rejected.reason() + ") at " + rejected.topic() + "-" + rejected.partition() + "@" + rejected.offset();
+        } finally {
+            stop.set(true);
+            pool.shutdownNow();
+        }
+    }
+
+    /** One worker: takes a job at a time, "works" on it briefly, and says which job it handled. */
+    private void work(int worker, String group, AtomicBoolean stop, Map<String, Integer> handledBy, List<String> handledTwice,
+                      List<FailedRecord> setAside) {
+        Map<String, Object> settings = new HashMap<>(consumer);
+        settings.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        settings.put(ConsumerConfig.CLIENT_ID_CONFIG, "demo-worker-" + worker);
+        settings.put(ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit");
+        settings.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+        try (SecureShareConsumer<String, String> queue = new SecureShareConsumer<>(settings, new StringDeserializer(), new StringDeserializer())) {
+            queue.setFailureListener(setAside::add);
+            queue.subscribe(List.of(JOBS));
+            while (!stop.get()) {
+                for (ConsumerRecord<String, String> job : queue.poll(Duration.ofMillis(200))) {
+                    Traced.handle(job, record -> {
+                        String trace = SecureShareConsumer.traceId(record).orElse("-");
+                        if (handledBy.putIfAbsent(trace, worker) != null) {
+                            handledTwice.add(trace);
+                        }
+                        synchronized (out) {
+                            out.println("   worker " + worker + "  " + record.key() + "  trace " + trace
+                                    + "  delivery " + record.deliveryCount().orElse((short) 1));
+                        }
+                    });
+                    Thread.sleep(150);
+                }
+            }
+            queue.commitSync();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Jobs through the gate, encrypted for the queue topic; returns trace ID to job. */
+    private Map<String, String> sendJobs() throws Exception {
+        Map<String, Object> settings = new HashMap<>(producer);
+        settings.put(SecureProducerConfig.BOUND_TOPICS_CONFIG, JOBS_INGRESS + ":" + JOBS);
+        Map<String, String> jobs = new LinkedHashMap<>();
+        try (SecureProducer<String, String> secure = new SecureProducer<>(settings, new StringSerializer(), new StringSerializer())) {
+            for (int i = 1; i <= JOBS_COUNT; i++) {
+                String marker = "card-4111-" + run + "-job-" + i;
+                ProducerRecord<String, String> job = new ProducerRecord<>(JOBS_INGRESS, "job-" + i, "job #" + i + " paid with " + marker);
+                secure.send(job).get(30, TimeUnit.SECONDS);
+                jobs.put(SecureProducer.traceId(job).orElseThrow(), job.value());
+                encryptedMarkers.add(marker);
+            }
+        }
+        return jobs;
+    }
+
+    /**
+     * A job encrypted like the others whose last byte (part of the authentication tag) is then flipped,
+     * as a rogue writer or a damaged disk would: it stays a well-formed envelope for the right topic and
+     * trace, so the gate forwards it; only a holder of the key can tell. Returns its trace ID.
+     */
+    private String sendTamperedJob() throws Exception {
+        Map<String, Object> settings = new HashMap<>(producer);
+        settings.put(SecureProducerConfig.BOUND_TOPICS_CONFIG, JOBS_INGRESS + ":" + JOBS);
+        String marker = "card-4111-" + run + "-job-tampered";
+        RecordHeaders headers = new RecordHeaders();
+        byte[] envelope;
+        try (SecureSerializer<String> serializer = new SecureSerializer<>(new StringSerializer())) {
+            serializer.configure(settings, false);
+            envelope = serializer.serialize(JOBS_INGRESS, headers, "job #" + (JOBS_COUNT + 1) + " paid with " + marker);
+        }
+        envelope[envelope.length - 1] ^= 0x01;
+        encryptedMarkers.add(marker);
+        try (KafkaProducer<byte[], byte[]> rogue = new KafkaProducer<>(producer, new ByteArraySerializer(), new ByteArraySerializer())) {
+            rogue.send(new ProducerRecord<>(JOBS_INGRESS, null, "job-tampered".getBytes(StandardCharsets.UTF_8), envelope, headers))
+                    .get(30, TimeUnit.SECONDS);
+        }
+        return EnvelopeDecryptor.traceId(headers, envelope).orElseThrow();
+    }
+
     private String keyRotated() throws Exception {
         String alias = "ciphertrail/topic/" + EGRESS;
         KekRef rotated;
@@ -424,8 +594,8 @@ final class DemoCommand implements Callable<Integer> {
 
     private String segmentsScanned() throws IOException {
         List<Path> segments;
-        try (Stream<Path> files = Files.walk(platform.home().kafka().resolve("data"))) {
-            segments = files.filter(f -> f.toString().endsWith(".log") && Files.isRegularFile(f)).toList();
+        try (Stream<Path> files = Files.walk(platform.kafka().directory())) {
+            segments = files.filter(f -> SEGMENT.matcher(f.getFileName().toString()).matches() && Files.isRegularFile(f)).toList();
         }
         int encryptedHits = 0;
         int unencryptedHits = 0;
@@ -441,7 +611,7 @@ final class DemoCommand implements Callable<Integer> {
                 unencryptedHits++;
             }
         }
-        out.println("   scanned " + segments.size() + " segment files under " + platform.home().kafka().resolve("data"));
+        out.println("   scanned " + segments.size() + " segment files under " + platform.kafka().directory());
         out.println("   the " + encryptedMarkers.size() + " encrypted events' card numbers: " + encryptedHits + " hits");
         out.println("   the unencrypted event's text (the control, sent in clear on purpose): " + unencryptedHits + " hits");
         if (encryptedHits > 0) {

@@ -32,9 +32,14 @@ record Home(Path root) {
         return root.resolve("ca");
     }
 
-    /** Broker certificates, data and per-identity client stores. */
+    /** The single broker's certificates, data and per-identity client stores. */
     Path kafka() {
         return root.resolve("kafka");
+    }
+
+    /** The multi-node cluster's nodes (certificates, data, logs) and per-identity client stores; apart from the single broker's. */
+    Path cluster() {
+        return root.resolve("cluster");
     }
 
     /** Ready client property files, one per identity. */

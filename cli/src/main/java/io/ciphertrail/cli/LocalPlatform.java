@@ -13,7 +13,10 @@ import io.ciphertrail.core.pki.CertificateAuthority;
 import io.ciphertrail.core.pki.CertificateSpec;
 import io.ciphertrail.core.pki.TlsFiles;
 import io.ciphertrail.core.tls.TlsConfig;
+import io.ciphertrail.embedded.BrokerSettings;
 import io.ciphertrail.embedded.EmbeddedSecureKafka;
+import io.ciphertrail.embedded.LocalKafkaBuilder;
+import io.ciphertrail.embedded.MultiNodeSecureKafka;
 import io.ciphertrail.embedded.SecureKafkaCluster;
 import io.ciphertrail.policy.PolicyService;
 import io.ciphertrail.policy.PolicyServiceConfig;
@@ -48,12 +51,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The platform {@code ciphertrail up} runs on this machine: a real TLS-only broker with the
- * SecureTransportAuthorizer in STRICT mode (plus a PLAINTEXT listener that exists only to be refused),
- * the key service in front of a local KEK store (clients reach it with their own certificates and get only
- * what the key policy grants their identity), the CA and workload certificates, and the policy service
- * (which holds no key access at all). Everything lives in an owner-only {@link Home}, so a restart finds it
- * where it was.
+ * The platform {@code ciphertrail up} runs on this machine: a real TLS-only Kafka with the
+ * SecureTransportAuthorizer in STRICT mode on every node (plus a PLAINTEXT listener that exists only to be
+ * refused), the key service in front of a local KEK store (clients reach it with their own certificates and
+ * get only what the key policy grants their identity), the CA and workload certificates, and the policy
+ * service (which holds no key access at all). Kafka is one node in this JVM, or, with {@code --nodes 3},
+ * three nodes each in a JVM of its own with every topic on three replicas. Everything lives in an owner-only
+ * {@link Home}, so a restart finds it where it was.
  *
  * <p>Least privilege: the demo producer may write only the ingress topic of a route and the demo consumer read
  * only its egress topic ({@link #openRoute}); key use follows the key policy; KEKs are made by the administrator's
@@ -142,7 +146,7 @@ final class LocalPlatform implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalPlatform.class);
 
     private final Home home;
-    private final EmbeddedSecureKafka kafka;
+    private final SecureKafkaCluster kafka;
     private final PolicyService service;
     private final TrustService keyService;
     /** Puts new bootstrap tokens in place, off the request thread that used the previous one. */
@@ -152,35 +156,27 @@ final class LocalPlatform implements AutoCloseable {
         return thread;
     });
 
-    private LocalPlatform(Home home, EmbeddedSecureKafka kafka, PolicyService service, TrustService keyService) {
+    private LocalPlatform(Home home, SecureKafkaCluster kafka, PolicyService service, TrustService keyService) {
         this.home = home;
         this.kafka = kafka;
         this.service = service;
         this.keyService = keyService;
     }
 
-    /** Starts the platform with the default key service port, preferring the given ports and falling back to free ones. */
+    /** Starts the platform on one Kafka node and the default key service port, preferring the given ports and falling back to free ones. */
     static LocalPlatform start(Home home, int tlsPort, int plaintextPort, int httpPort) {
-        return start(home, tlsPort, plaintextPort, httpPort, DEFAULT_KEYS_PORT);
+        return start(home, 1, tlsPort, plaintextPort, httpPort, DEFAULT_KEYS_PORT);
     }
 
-    /** Starts the platform, preferring the given ports and falling back to free ones. */
-    static LocalPlatform start(Home home, int tlsPort, int plaintextPort, int httpPort, int keysPort) {
+    /**
+     * Starts the platform on {@code nodes} Kafka nodes, preferring the given ports (for the first node) and
+     * falling back to free ones.
+     */
+    static LocalPlatform start(Home home, int nodes, int tlsPort, int plaintextPort, int httpPort, int keysPort) {
         home.prepare();
         CertificateAuthority ca = CertificateAuthority.loadOrCreate(home.ca(), "Ciphertrail Local CA");
         prepareKms(home);
-        EmbeddedSecureKafka kafka = EmbeddedSecureKafka.builder()
-                .directory(home.kafka())
-                .certificateAuthority(ca)
-                .sslPort(isFree(tlsPort) ? tlsPort : 0)
-                .plaintextListener(true)
-                .plaintextPort(isFree(plaintextPort) ? plaintextPort : 0)
-                .authorizer(SecureTransportAuthorizer.class.getName())
-                // The platform's own services: the audit topic's WRITE is reserved to them (and the key service holds the KEKs anyway).
-                .superUsers("User:" + SERVICE, "User:" + KEY_SERVICE)
-                // Short audit windows, so the demo shows refused clients within seconds.
-                .brokerProperty("ciphertrail.authorizer.audit.window.ms", "2000")
-                .start();
+        SecureKafkaCluster kafka = startKafka(home, ca, nodes, tlsPort, plaintextPort);
         PolicyService service = null;
         TrustService keyService = null;
         try {
@@ -223,6 +219,25 @@ final class LocalPlatform implements AutoCloseable {
         }
     }
 
+    /** Short audit windows, so the demo shows refused clients within seconds. */
+    private static final Map<String, String> BROKER_PROPERTIES = Map.of("ciphertrail.authorizer.audit.window.ms", "2000");
+
+    /** One node in this JVM, or a cluster of {@code nodes} each in a JVM of its own; the same settings either way. */
+    private static SecureKafkaCluster startKafka(Home home, CertificateAuthority ca, int nodes, int tlsPort, int plaintextPort) {
+        LocalKafkaBuilder<?> kafka = nodes > 1
+                ? MultiNodeSecureKafka.builder().nodes(nodes).directory(home.cluster())
+                : EmbeddedSecureKafka.builder().directory(home.kafka());
+        return kafka.certificateAuthority(ca)
+                .sslPort(isFree(tlsPort) ? tlsPort : 0)
+                .plaintextListener(true)
+                .plaintextPort(isFree(plaintextPort) ? plaintextPort : 0)
+                .authorizer(SecureTransportAuthorizer.class.getName())
+                // The platform's own services: the audit topic's WRITE is reserved to them (and the key service holds the KEKs anyway).
+                .superUsers("User:" + SERVICE, "User:" + KEY_SERVICE)
+                .brokerProperties(BROKER_PROPERTIES)
+                .start();
+    }
+
     /**
      * Creates the KEK store with a new home (its password file marks that the home was set up). A set-up home
      * whose store is gone does not start: an empty store in its place would hand out different keys under the
@@ -245,7 +260,7 @@ final class LocalPlatform implements AutoCloseable {
         }
     }
 
-    private static void stop(TrustService keyService, PolicyService service, EmbeddedSecureKafka kafka) {
+    private static void stop(TrustService keyService, PolicyService service, SecureKafkaCluster kafka) {
         try {
             if (keyService != null) {
                 keyService.close();
@@ -272,7 +287,7 @@ final class LocalPlatform implements AutoCloseable {
         settings.put(TrustServiceConfig.PORT_CONFIG, port);
         settings.put(TrustServiceConfig.MANAGEMENT_PORT_CONFIG, 0);
         settings.put(TrustServiceConfig.KEY_POLICY_FILE_CONFIG, home.keyPolicy().toString());
-        settings.put(TrustServiceConfig.PRINCIPAL_MAPPING_RULES_CONFIG, EmbeddedSecureKafka.PRINCIPAL_MAPPING_RULES);
+        settings.put(TrustServiceConfig.PRINCIPAL_MAPPING_RULES_CONFIG, BrokerSettings.PRINCIPAL_MAPPING_RULES);
         settings.put(TrustServiceConfig.AUDIT_TOPIC_CONFIG, PolicyServiceConfig.DEFAULT_AUDIT_TOPIC);
         // Short audit windows, so the demo shows key uses within seconds.
         settings.put(TrustServiceConfig.AUDIT_WINDOW_MS_CONFIG, 1_000L);
@@ -378,7 +393,7 @@ final class LocalPlatform implements AutoCloseable {
     }
 
     /** The KEK of {@code topic}, created by the administrator's path when it has none yet. */
-    private static void ensureKek(Map<String, Object> adminSettings, String topic) {
+    static void ensureKek(Map<String, Object> adminSettings, String topic) {
         String alias = new EnvelopeConfig(adminSettings).kekAlias(topic);
         try (KmsAdmin keys = KmsConfig.admin(adminSettings)) {
             if (keys.list().stream().noneMatch(info -> info.ref().alias().equals(alias))) {
@@ -410,13 +425,17 @@ final class LocalPlatform implements AutoCloseable {
                 new AclBinding(topic(PAYMENTS), allow(READER, AclOperation.READ))));
     }
 
-    /** What the demo identities need on any route: idempotent writes and consumer groups. */
+    /**
+     * What the demo identities need on any route: idempotent writes, and consumer groups and share groups
+     * (queues); ALTER_CONFIGS lets {@code consume --share-group --from-beginning} start a new queue at its oldest record.
+     */
     private static void grantBaseAcls(Map<String, Object> adminSettings) {
         ResourcePattern groups = new ResourcePattern(ResourceType.GROUP, "*", PatternType.LITERAL);
         createAcls(adminSettings, List.of(
                 new AclBinding(new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL),
                         allow(PRODUCER, AclOperation.IDEMPOTENT_WRITE)),
                 new AclBinding(groups, allow(CONSUMER, AclOperation.READ)),
+                new AclBinding(groups, allow(CONSUMER, AclOperation.ALTER_CONFIGS)),
                 new AclBinding(groups, allow(READER, AclOperation.READ))));
     }
 
@@ -458,7 +477,7 @@ final class LocalPlatform implements AutoCloseable {
         return home;
     }
 
-    EmbeddedSecureKafka kafka() {
+    SecureKafkaCluster kafka() {
         return kafka;
     }
 

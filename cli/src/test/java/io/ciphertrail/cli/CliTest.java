@@ -25,8 +25,12 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -64,15 +68,10 @@ class CliTest {
     }
 
     static Run runWithInput(String input, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine command = Ciphertrail.commandLine();
-        command.setOut(new PrintWriter(out, true));
-        command.setErr(new PrintWriter(err, true));
         InputStream stdin = System.in;
         System.setIn(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
         try {
-            return new Run(command.execute(args), out.toString(), err.toString());
+            return runAlongside(args);
         } finally {
             System.setIn(stdin);
         }
@@ -144,6 +143,42 @@ class CliTest {
                 "ciphertrail.kms.remote.urls=" + trust, ""));
         Run produce = runWithInput("short-lived hello\n", "produce", "--topic", LocalPlatform.DEMO_INGRESS, "--config", config.toString());
         assertThat(produce.exit()).as(produce.err()).isZero();
+    }
+
+    @Test
+    void twoShareGroupMembersSplitAGatedQueueEachLineOnceWithItsTrace() throws Exception {
+        assertThat(run("keys", "create", "--topic", "tasks", "--home", home.toString()).exit()).isZero();
+        Run produce = runWithInput("task 1\ntask 2\ntask 3\ntask 4\ntask 5\ntask 6\n", "produce", "--topic", "tasks.ingress",
+                "--print-trace", "--home", home.toString());
+        assertThat(produce.exit()).as(produce.err()).isZero();
+        List<String> traces = List.of(produce.out().trim().split("\n"));
+
+        // Two workers of one queue, fed by the policy gate; between them they take each task once.
+        ExecutorService workers = Executors.newFixedThreadPool(2);
+        Future<Run> first = workers.submit(() -> runAlongside("consume", "--topic", "tasks", "--share-group", "task-workers",
+                "--from-beginning", "--max-records", "2", "--print-trace", "--home", home.toString()));
+        Future<Run> second = workers.submit(() -> runAlongside("consume", "--topic", "tasks", "--share-group", "task-workers",
+                "--from-beginning", "--max-records", "4", "--print-trace", "--home", home.toString()));
+        List<String> lines = new ArrayList<>();
+        for (Future<Run> worker : List.of(first, second)) {
+            Run run = worker.get(2, TimeUnit.MINUTES);
+            assertThat(run.exit()).as(run.err()).isZero();
+            assertThat(run.err()).contains("as a member of share group task-workers");
+            lines.addAll(List.of(run.out().trim().split("\n")));
+        }
+        workers.shutdown();
+        assertThat(lines).containsExactlyInAnyOrder(traces.get(0) + "\ttask 1", traces.get(1) + "\ttask 2", traces.get(2) + "\ttask 3",
+                traces.get(3) + "\ttask 4", traces.get(4) + "\ttask 5", traces.get(5) + "\ttask 6");
+    }
+
+    /** Runs a command without touching standard input, so two can run at once. */
+    static Run runAlongside(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine command = Ciphertrail.commandLine();
+        command.setOut(new PrintWriter(out, true));
+        command.setErr(new PrintWriter(err, true));
+        return new Run(command.execute(args), out.toString(), err.toString());
     }
 
     @Test

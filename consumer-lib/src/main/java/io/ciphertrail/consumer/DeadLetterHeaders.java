@@ -11,6 +11,10 @@ public final class DeadLetterHeaders {
     public static final String TOPIC = PREFIX + "topic";
     public static final String PARTITION = PREFIX + "partition";
     public static final String OFFSET = PREFIX + "offset";
+    /** The consumer group (or share group) that set the record aside. */
+    public static final String GROUP = PREFIX + "group";
+    /** How many times a share group had delivered the record, this delivery included; absent for ordered consumers. */
+    public static final String DELIVERY_COUNT = PREFIX + "delivery.count";
     public static final String TIME = PREFIX + "time";
 
     private DeadLetterHeaders() {

@@ -15,8 +15,6 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Writes failed records to the dead-letter topic exactly as they were read (key, value, headers and
@@ -24,14 +22,16 @@ import org.slf4j.LoggerFactory;
  * consumer moves on, so a failed record is never skipped without a durable copy.
  */
 final class DeadLetterWriter implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(DeadLetterWriter.class);
     private static final long ACK_TIMEOUT_SECONDS = 60;
 
     private final String topic;
+    private final String group;
     private final KafkaProducer<byte[], byte[]> producer;
 
     DeadLetterWriter(Map<String, Object> consumerConfigs, String topic) {
         this.topic = topic;
+        Object groupId = consumerConfigs.get(ConsumerConfig.GROUP_ID_CONFIG);
+        this.group = groupId == null ? "" : groupId.toString();
         Map<String, Object> props = new HashMap<>();
         ProducerConfig.configNames().forEach(name -> {
             if (consumerConfigs.containsKey(name) && !name.equals(ConsumerConfig.CLIENT_ID_CONFIG)) {
@@ -57,20 +57,26 @@ final class DeadLetterWriter implements AutoCloseable {
         add(headers, DeadLetterHeaders.TOPIC, record.topic());
         add(headers, DeadLetterHeaders.PARTITION, Integer.toString(record.partition()));
         add(headers, DeadLetterHeaders.OFFSET, Long.toString(record.offset()));
+        if (!group.isEmpty()) {
+            add(headers, DeadLetterHeaders.GROUP, group);
+        }
+        record.deliveryCount().ifPresent(count -> add(headers, DeadLetterHeaders.DELIVERY_COUNT, count.toString()));
         add(headers, DeadLetterHeaders.TIME, Long.toString(System.currentTimeMillis()));
         try {
             producer.send(new ProducerRecord<>(topic, null, record.timestamp(), record.key(), record.value(), headers))
                     .get(ACK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            LOG.warn("Record {}-{}@{} moved to dead-letter topic '{}': {}", record.topic(), record.partition(), record.offset(),
-                    topic, failure.reason());
         } catch (ExecutionException | TimeoutException e) {
             throw new KafkaException("Could not write record " + record.topic() + "-" + record.partition() + "@" + record.offset()
                     + " to dead-letter topic '" + topic + "' (" + (e.getCause() != null ? e.getCause().getMessage() : e)
-                    + "); the consumer stays on the record. Check the topic exists and this identity may write to it", e);
+                    + "); the record is not acknowledged and will be read again. Check the topic exists and this identity may write to it", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new KafkaException("Interrupted while writing to the dead-letter topic; the consumer stays on the record", e);
+            throw new KafkaException("Interrupted while writing to the dead-letter topic; the record is not acknowledged and will be read again", e);
         }
+    }
+
+    String topic() {
+        return topic;
     }
 
     private static void add(Headers headers, String key, String value) {

@@ -35,8 +35,10 @@ public class RecordDecryptionException extends RecordDeserializationException {
     }
 
     /**
-     * True when the record itself is not at fault (the KMS was unreachable or refused this client): the consumer
-     * stays on it and the next poll tries it again, under every failure policy; it is never dead-lettered.
+     * True when the record itself is not at fault (the KMS was unreachable or refused this client), so reading
+     * it again later may succeed. {@link SecureConsumer} stays on it and the next poll tries it again, under
+     * every failure policy, and never dead-letters it; {@link SecureShareConsumer} releases it for another
+     * delivery until the group's last.
      */
     public boolean retriable() {
         return retriable;
@@ -47,11 +49,16 @@ public class RecordDecryptionException extends RecordDeserializationException {
      * only: its message could quote decrypted content.
      */
     static RecordDecryptionException of(ConsumerRecord<byte[], byte[]> record, RuntimeException failure) {
+        return of(record, failure, "");
+    }
+
+    /** As {@link #of(ConsumerRecord, RuntimeException)}, with {@code retryNote} (what the consumer does about it) after a retriable failure's message. */
+    static RecordDecryptionException of(ConsumerRecord<byte[], byte[]> record, RuntimeException failure, String retryNote) {
         if (failure instanceof EnvelopeException envelope) {
             EnvelopeException located = envelope.at(record.partition(), record.offset());
             boolean retriable = envelope.reason().retriable();
-            return new RecordDecryptionException(record, envelope.reason().name(), retriable, located.getMessage()
-                    + (retriable ? ". Retriable: the consumer stays on this record and tries it again on the next poll" : ""), located);
+            return new RecordDecryptionException(record, envelope.reason().name(), retriable,
+                    located.getMessage() + (retriable ? retryNote : ""), located);
         }
         return new RecordDecryptionException(record, DESERIALIZATION_FAILED, false, DESERIALIZATION_FAILED + ": record on topic '"
                 + record.topic() + "' partition " + record.partition() + " offset " + record.offset()

@@ -1,11 +1,6 @@
 package io.ciphertrail.consumer;
 
-import io.ciphertrail.core.envelope.EnvelopeCrypto;
 import io.ciphertrail.core.envelope.EnvelopeDecryptor;
-import io.ciphertrail.core.metrics.CryptoMetrics;
-import io.ciphertrail.core.tls.ClientCertificate;
-import io.ciphertrail.core.tls.TlsConfig;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -20,7 +15,6 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -40,6 +34,8 @@ import org.apache.kafka.common.metrics.KafkaMetric;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.utils.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Kafka {@link Consumer} that refuses insecure transport and hands the application only records it
@@ -61,41 +57,25 @@ import org.apache.kafka.common.utils.Utils;
  * }</pre>
  */
 public class SecureConsumer<K, V> implements Consumer<K, V> {
+    private static final Logger LOG = LoggerFactory.getLogger(SecureConsumer.class);
+    private static final String RETRY_NOTE = ". Retriable: the consumer stays on this record and tries it again on the next poll";
+
+    private final ConsumerSecurity<K, V> security;
     private final KafkaConsumer<byte[], byte[]> delegate;
-    private final EnvelopeCrypto crypto;
-    private final CryptoMetrics metrics;
     private final BatchDecoder<K, V> decoder;
-    private final SecureConsumerConfig.FailurePolicy policy;
     private final DeadLetterWriter deadLetters;
 
     public SecureConsumer(Map<String, Object> configs, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
-        Map<String, Object> secured = TlsConfig.secureClientConfigs(configs);
-        SecureConsumerConfig config = new SecureConsumerConfig(secured);
-        Object clientId = secured.get(ConsumerConfig.CLIENT_ID_CONFIG);
-        this.metrics = new CryptoMetrics("consumer", clientId == null ? "" : clientId.toString(),
-                new ClientCertificate(secured, Clock.systemUTC()));
-        this.policy = config.failurePolicy();
-        EnvelopeCrypto createdCrypto = null;
-        DeadLetterWriter createdDeadLetters = null;
+        this.security = new ConsumerSecurity<>(configs, "consumer", keyDeserializer, valueDeserializer,
+                config -> config.failurePolicy() == SecureConsumerConfig.FailurePolicy.DEAD_LETTER);
         try {
-            createdCrypto = EnvelopeCrypto.create(secured, metrics);
-            createdDeadLetters = policy == SecureConsumerConfig.FailurePolicy.DEAD_LETTER
-                    ? new DeadLetterWriter(secured, config.deadLetterTopic()) : null;
-            this.delegate = new KafkaConsumer<>(secured, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            this.delegate = new KafkaConsumer<>(security.configs(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         } catch (RuntimeException e) {
-            if (createdDeadLetters != null) {
-                createdDeadLetters.close();
-            }
-            if (createdCrypto != null) {
-                createdCrypto.close();
-            }
-            metrics.close();
+            security.close();
             throw e;
         }
-        this.crypto = createdCrypto;
-        this.deadLetters = createdDeadLetters;
-        this.decoder = new BatchDecoder<>(new RecordDecoder<>(crypto.decryptor(), keyDeserializer, valueDeserializer),
-                config.decryptThreads());
+        this.decoder = security.decoder();
+        this.deadLetters = security.deadLetters();
     }
 
     public SecureConsumer(Properties properties, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
@@ -140,7 +120,7 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
                 try {
                     records.add(next.decode());
                 } catch (RuntimeException e) {
-                    RecordDecryptionException located = RecordDecryptionException.of(record, e);
+                    RecordDecryptionException located = RecordDecryptionException.of(record, e, RETRY_NOTE);
                     if (deadLetters != null && !located.retriable() && writeDeadLetter(record, located, raw)) {
                         continue;
                     }
@@ -175,6 +155,8 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
                                     ConsumerRecords<byte[], byte[]> batch) {
         try {
             deadLetters.write(record, failure);
+            LOG.warn("Record {}-{}@{} moved to dead-letter topic '{}': {}", record.topic(), record.partition(), record.offset(),
+                    deadLetters.topic(), failure.reason());
             return true;
         } catch (KafkaException e) {
             for (TopicPartition partition : batch.partitions()) {
@@ -332,7 +314,7 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
     /** Kafka's consumer metrics and Ciphertrail's. */
     @Override
     public Map<MetricName, ? extends Metric> metrics() {
-        return metrics.withClientMetrics(delegate.metrics());
+        return security.metrics().withClientMetrics(delegate.metrics());
     }
 
     @Override
@@ -435,12 +417,7 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
         try {
             delegate.close(option);
         } finally {
-            if (deadLetters != null) {
-                deadLetters.close();
-            }
-            decoder.close();
-            crypto.close();
-            metrics.close();
+            security.close();
         }
     }
 

@@ -4,10 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.ciphertrail.core.envelope.EnvelopeException;
 import io.ciphertrail.embedded.EmbeddedSecureKafka;
 import io.ciphertrail.embedded.WithSecureKafka;
@@ -40,7 +36,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /** The producer and consumer libraries against a real TLS-only broker, with real clients and a real KMS. */
@@ -53,8 +48,7 @@ class SecureClientsTest {
     static SecureClients clients;
     static EmbeddedSecureKafka kafka;
 
-    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-    private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    private final CapturedLogs logs = new CapturedLogs();
     private String topic;
 
     @BeforeAll
@@ -68,20 +62,12 @@ class SecureClientsTest {
         topic = "orders-" + UUID.randomUUID().toString().substring(0, 8);
         clients.topics(topic);
         logs.start();
-        root.addAppender(logs);
-        // Kafka's configuration dumps are where a leaked password would show first.
-        ((Logger) LoggerFactory.getLogger("org.apache.kafka.clients")).setLevel(Level.INFO);
     }
 
     @AfterEach
     void noSecretOrPlaintextWasLogged() {
-        root.detachAppender(logs);
-        ((Logger) LoggerFactory.getLogger("org.apache.kafka.clients")).setLevel(Level.WARN);
         String storePassword = kafka.clientProperties("orders-service").get("ssl.keystore.password").toString();
-        for (ILoggingEvent event : logs.list) {
-            String line = event.getFormattedMessage() + (event.getThrowableProxy() == null ? "" : event.getThrowableProxy().getMessage());
-            assertThat(line).doesNotContain(MARKER).doesNotContain(storePassword).doesNotContain(SecureClients.KMS_SECRET);
-        }
+        logs.stopAndAssertNoneOf(MARKER, storePassword, SecureClients.KMS_SECRET);
     }
 
     private SecureProducer<String, String> producer(Object... overrides) {

@@ -80,11 +80,6 @@ public final class ContainerSecureKafka implements SecureKafkaCluster {
     }
 
     @Override
-    public Map<String, String> listeners() {
-        return Map.of("SSL", bootstrapServers());
-    }
-
-    @Override
     public X509Certificate caCertificate() {
         return ca.certificate();
     }
@@ -92,16 +87,6 @@ public final class ContainerSecureKafka implements SecureKafkaCluster {
     @Override
     public Map<String, Object> clientProperties(String identity) {
         return clients.clientProperties(identity, bootstrapServers());
-    }
-
-    @Override
-    public Map<String, Object> plaintextClientProperties() {
-        throw new IllegalStateException("The container cluster has no PLAINTEXT listener; use EmbeddedSecureKafka for that");
-    }
-
-    @Override
-    public void createTopics(int partitions, String... topics) {
-        Topics.create(this, partitions, topics);
     }
 
     @Override
@@ -154,6 +139,10 @@ public final class ContainerSecureKafka implements SecureKafkaCluster {
             env.put("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1");
             env.put("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR", "1");
             env.put("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR", "1");
+            env.put("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_NUM_PARTITIONS", "1");
+            env.put("KAFKA_GROUP_SHARE_MIN_HEARTBEAT_INTERVAL_MS", "500");
+            env.put("KAFKA_GROUP_SHARE_HEARTBEAT_INTERVAL_MS", "500");
+            env.put("KAFKA_GROUP_SHARE_ASSIGNMENT_INTERVAL_MS", "100");
             env.put("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0");
             withEnv(env);
             withExposedPorts(CLIENT_PORT);

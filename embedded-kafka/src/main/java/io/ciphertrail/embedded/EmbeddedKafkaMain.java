@@ -6,13 +6,22 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Runs {@link EmbeddedSecureKafka} as its own process, for benchmarks and tools that must not share a
- * JVM with the broker. Writes {@code <dir>/clients/<identity>.properties} for each {@code --client},
- * prints {@code READY <bootstrap>} once it serves clients, and stops cleanly on SIGTERM or Ctrl-C.
+ * Runs a Ciphertrail node as its own process, in one of two ways:
+ * <ul>
+ *   <li>{@code --dir}: {@link EmbeddedSecureKafka}, a whole single-node cluster, for benchmarks and tools
+ *       that must not share a JVM with the broker. Writes {@code <dir>/clients/<identity>.properties} for
+ *       each {@code --client} and prints {@code READY <bootstrap>} once it serves clients.</li>
+ *   <li>{@code --node}: one node of a {@link MultiNodeSecureKafka}, from the configuration file that
+ *       cluster wrote for it. Formats the node's storage on first start, prints {@code READY node <id>}
+ *       once the controller has admitted it, and, given {@code --parent-pid}, halts when that process
+ *       ends, so that no node outlives the test or command that started it.</li>
+ * </ul>
+ * Either stops cleanly (controlled shutdown) on SIGTERM or Ctrl-C.
  *
  * <pre>
  * java -cp ... io.ciphertrail.embedded.EmbeddedKafkaMain --dir /tmp/kafka [--port 9093] [--plaintext]
  *      [--authorizer CLASS] [--client NAME]...
+ * java -cp ... io.ciphertrail.embedded.EmbeddedKafkaMain --node node-1/server.properties --cluster-id ID [--parent-pid PID]
  * </pre>
  */
 public final class EmbeddedKafkaMain {
@@ -20,6 +29,10 @@ public final class EmbeddedKafkaMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 0 && args[0].equals("--node")) {
+            runNode(args);
+            return;
+        }
         EmbeddedSecureKafka.Builder builder = EmbeddedSecureKafka.builder();
         Path directory = null;
         List<String> clients = new ArrayList<>();
@@ -59,6 +72,47 @@ public final class EmbeddedKafkaMain {
         stopped.await();
     }
 
+    private static void runNode(String[] args) throws InterruptedException {
+        Path config = null;
+        String clusterId = null;
+        Long parent = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--node" -> config = Path.of(value(args, ++i, "--node"));
+                case "--cluster-id" -> clusterId = value(args, ++i, "--cluster-id");
+                case "--parent-pid" -> parent = Long.parseLong(value(args, ++i, "--parent-pid"));
+                default -> usage("Unknown option for --node: " + args[i]);
+            }
+        }
+        if (clusterId == null) {
+            usage("--node needs --cluster-id: every node of a cluster is formatted with the same id");
+        }
+        if (parent != null) {
+            // A node whose cluster owner died (a killed test JVM, a killed 'ciphertrail up') must not linger.
+            ProcessHandle.of(parent).ifPresentOrElse(
+                    owner -> owner.onExit().thenRun(() -> Runtime.getRuntime().halt(3)),
+                    () -> Runtime.getRuntime().halt(3));
+        }
+        NodeServer node;
+        try {
+            node = NodeServer.start(config, clusterId);
+        } catch (RuntimeException e) {
+            e.printStackTrace();
+            System.err.println("The node configured in " + config + " did not start: " + e.getMessage());
+            // Kafka's own threads may still run: end the process, its owner reads the exit code and this log.
+            Runtime.getRuntime().halt(1);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            node.close();
+            stopped.countDown();
+        }, "kafka-node-shutdown"));
+        System.out.println("READY node " + config.getParent().getFileName());
+        System.out.flush();
+        stopped.await();
+    }
+
     private static String value(String[] args, int index, String option) {
         if (index >= args.length) {
             usage(option + " needs a value");
@@ -70,6 +124,7 @@ public final class EmbeddedKafkaMain {
         System.err.println(problem);
         System.err.println("usage: EmbeddedKafkaMain --dir DIR [--port N] [--plaintext] [--authorizer CLASS]"
                 + " [--client IDENTITY]... [--broker-property KEY=VALUE]...");
+        System.err.println("       EmbeddedKafkaMain --node CONFIG_FILE --cluster-id ID [--parent-pid PID]");
         System.exit(2);
     }
 }

@@ -3,14 +3,17 @@ package io.ciphertrail.embedded;
 import io.ciphertrail.core.io.PropertiesFiles;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
  * A running Kafka cluster whose client listener speaks only mutual TLS, with a CA that issues
- * client identities on demand. Implemented in-process ({@link EmbeddedSecureKafka}) and, where a
- * Docker engine exists, in a container ({@link ContainerSecureKafka}).
+ * client identities on demand. Implemented as one node in-process ({@link EmbeddedSecureKafka}), as
+ * several nodes each in a process of its own ({@link MultiNodeSecureKafka}, whose nodes a test can kill,
+ * freeze and restart) and, where a Docker engine exists, in a container ({@link ContainerSecureKafka}).
  */
 public interface SecureKafkaCluster extends AutoCloseable {
 
@@ -23,8 +26,13 @@ public interface SecureKafkaCluster extends AutoCloseable {
     /** {@code host:port} of the PLAINTEXT listener, when the cluster was started with one (negative tests, migration demos). */
     Optional<String> plaintextBootstrapServers();
 
-    /** Every client-facing listener by name ({@code SSL}, {@code PLAINTEXT}), as {@code host:port}. */
-    Map<String, String> listeners();
+    /** Every client-facing listener by name ({@code SSL}, {@code PLAINTEXT}), as {@code host:port} (comma-separated for several nodes). */
+    default Map<String, String> listeners() {
+        Map<String, String> listeners = new LinkedHashMap<>();
+        listeners.put("SSL", bootstrapServers());
+        plaintextBootstrapServers().ifPresent(address -> listeners.put("PLAINTEXT", address));
+        return Collections.unmodifiableMap(listeners);
+    }
 
     /** The CA whose certificates the broker trusts and presents. */
     X509Certificate caCertificate();
@@ -38,7 +46,10 @@ public interface SecureKafkaCluster extends AutoCloseable {
     Map<String, Object> clientProperties(String identity);
 
     /** Settings for the PLAINTEXT listener; fails if the cluster has none. */
-    Map<String, Object> plaintextClientProperties();
+    default Map<String, Object> plaintextClientProperties() {
+        return Topics.plaintextClientProperties(plaintextBootstrapServers().orElseThrow(() -> new IllegalStateException(
+                "This cluster has no PLAINTEXT listener; start it with builder().plaintextListener(true) (embedded only)")));
+    }
 
     /**
      * Writes {@link #clientProperties(String)} for {@code identity} to a properties file, owner-only
@@ -55,8 +66,13 @@ public interface SecureKafkaCluster extends AutoCloseable {
         return Admin.create(clientProperties(ADMIN_IDENTITY));
     }
 
-    /** Creates topics with the given partition count (replication factor 1) and waits until they exist. */
-    void createTopics(int partitions, String... topics);
+    /**
+     * Creates topics with the given partition count and the cluster's replication factor (one on a single
+     * node, three with two in sync on a cluster of three or more) and waits until they exist.
+     */
+    default void createTopics(int partitions, String... topics) {
+        Topics.create(this, partitions, topics);
+    }
 
     /** Where this cluster keeps its files (certificates, client stores, broker data). */
     Path directory();

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
@@ -23,6 +25,14 @@ public final class SecureKafkaExtension implements ParameterResolver, ExecutionC
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
         WithSecureKafka settings = settings(context);
+        if (settings != null && settings.nodes() < 1) {
+            throw new org.junit.platform.commons.PreconditionViolationException("@WithSecureKafka(nodes = " + settings.nodes()
+                    + "): a cluster has at least one node");
+        }
+        if (settings != null && settings.runtime() == WithSecureKafka.Runtime.CONTAINER && settings.nodes() != 1) {
+            throw new org.junit.platform.commons.PreconditionViolationException(
+                    "@WithSecureKafka(runtime = CONTAINER) runs one node; use the EMBEDDED runtime for nodes = " + settings.nodes());
+        }
         if (settings != null && settings.runtime() == WithSecureKafka.Runtime.CONTAINER && !ContainerSecureKafka.dockerAvailable()) {
             return ConditionEvaluationResult.disabled("No Docker engine is available for the container-based Kafka");
         }
@@ -36,8 +46,10 @@ public final class SecureKafkaExtension implements ParameterResolver, ExecutionC
         if (settings == null) {
             return false;
         }
+        boolean embedded = settings.runtime() == WithSecureKafka.Runtime.EMBEDDED;
         return type == SecureKafkaCluster.class
-                || (type == EmbeddedSecureKafka.class && settings.runtime() == WithSecureKafka.Runtime.EMBEDDED)
+                || (type == EmbeddedSecureKafka.class && embedded && settings.nodes() == 1)
+                || (type == MultiNodeSecureKafka.class && embedded && settings.nodes() > 1)
                 || (type == ContainerSecureKafka.class && settings.runtime() == WithSecureKafka.Runtime.CONTAINER);
     }
 
@@ -58,7 +70,7 @@ public final class SecureKafkaExtension implements ParameterResolver, ExecutionC
     private static String key(WithSecureKafka settings) {
         List<String> superUsers = Arrays.stream(settings.superUsers()).sorted().toList();
         List<String> properties = Arrays.stream(settings.brokerProperties()).sorted().toList();
-        return settings.runtime() + "|" + settings.plaintextListener() + "|" + settings.authorizer()
+        return settings.runtime() + "|" + settings.nodes() + "|" + settings.plaintextListener() + "|" + settings.authorizer()
                 + "|" + superUsers + "|" + properties;
     }
 
@@ -70,19 +82,19 @@ public final class SecureKafkaExtension implements ParameterResolver, ExecutionC
                 throw new UncheckedIOException(e);
             }
         }
-        EmbeddedSecureKafka.Builder builder = EmbeddedSecureKafka.builder()
-                .plaintextListener(settings.plaintextListener())
-                .superUsers(settings.superUsers());
-        if (!settings.authorizer().isEmpty()) {
-            builder.authorizer(settings.authorizer());
-        }
+        Map<String, String> brokerProperties = new LinkedHashMap<>();
         for (String property : settings.brokerProperties()) {
             int equals = property.indexOf('=');
             if (equals <= 0) {
                 throw new ParameterResolutionException("@WithSecureKafka brokerProperties entries are key=value, got: " + property);
             }
-            builder.brokerProperty(property.substring(0, equals).trim(), property.substring(equals + 1).trim());
+            brokerProperties.put(property.substring(0, equals).trim(), property.substring(equals + 1).trim());
         }
-        return builder.start();
+        LocalKafkaBuilder<?> builder = settings.nodes() > 1 ? MultiNodeSecureKafka.builder().nodes(settings.nodes()) : EmbeddedSecureKafka.builder();
+        return builder.plaintextListener(settings.plaintextListener())
+                .superUsers(settings.superUsers())
+                .authorizer(settings.authorizer().isEmpty() ? null : settings.authorizer())
+                .brokerProperties(brokerProperties)
+                .start();
     }
 }

@@ -9,8 +9,9 @@ import java.lang.annotation.Target;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Gives a test class a running TLS-only Kafka: declare a {@link SecureKafkaCluster} (or
- * {@link EmbeddedSecureKafka}) parameter on a test, lifecycle method or constructor.
+ * Gives a test class a running TLS-only Kafka: declare a {@link SecureKafkaCluster} parameter on a test,
+ * lifecycle method or constructor (or the implementation's type: {@link EmbeddedSecureKafka} for one node,
+ * {@link MultiNodeSecureKafka} for {@code nodes = 3}, whose nodes a fault test can kill, freeze and restart).
  *
  * <p>Every test class in the run that asks for the same settings shares one broker, started on first
  * use and stopped when the run ends, so a suite pays the start-up cost once per distinct setting.
@@ -33,10 +34,17 @@ public @interface WithSecureKafka {
 
     Runtime runtime() default Runtime.EMBEDDED;
 
-    /** Also open a PLAINTEXT listener (embedded only), to show that something refuses it. */
+    /**
+     * How many nodes (embedded only). One (the default) runs in the test JVM; more run each in a JVM of
+     * its own ({@link MultiNodeSecureKafka}), every node a broker and controller, every topic on three
+     * replicas with two in sync. The nodes are the same TLS-only, authorizer-guarded brokers either way.
+     */
+    int nodes() default 1;
+
+    /** Also open a PLAINTEXT listener (embedded only; on every node), to show that something refuses it. */
     boolean plaintextListener() default false;
 
-    /** {@code authorizer.class.name} (embedded only); empty for none. */
+    /** {@code authorizer.class.name} (embedded only; on every node); empty for none. */
     String authorizer() default "";
 
     /** Further super users ({@code User:name}); the broker and the admin identity always are. */

@@ -17,6 +17,7 @@ import io.ciphertrail.core.pki.CertificateAuthority;
 import io.ciphertrail.core.pki.CertificateSpec;
 import io.ciphertrail.core.pki.TlsFiles;
 import io.ciphertrail.core.trace.TraceContext;
+import io.ciphertrail.embedded.BrokerSettings;
 import io.ciphertrail.trust.TrustService;
 import io.ciphertrail.trust.TrustServiceConfig;
 import java.io.IOException;
@@ -78,7 +79,7 @@ public final class KeyServiceBench {
         settings.put(TrustServiceConfig.PORT_CONFIG, 0);
         settings.put(TrustServiceConfig.MANAGEMENT_PORT_CONFIG, -1);
         settings.put(TrustServiceConfig.KEY_POLICY_FILE_CONFIG, work.resolve("key-policy.yaml").toString());
-        settings.put(TrustServiceConfig.PRINCIPAL_MAPPING_RULES_CONFIG, "RULE:^CN=([^,]+),.*$/$1/,DEFAULT");
+        settings.put(TrustServiceConfig.PRINCIPAL_MAPPING_RULES_CONFIG, BrokerSettings.PRINCIPAL_MAPPING_RULES);
         settings.put(TrustServiceConfig.RATE_LIMIT_PER_SECOND_CONFIG, 1_000_000L);
         settings.put(TrustServiceConfig.RATE_LIMIT_BURST_CONFIG, 1_000_000L);
         Path properties = work.resolve("trust.properties");

@@ -18,10 +18,14 @@ import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.ValueAxis;
 import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
 import org.jfree.chart.plot.CategoryPlot;
+import org.jfree.chart.plot.IntervalMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.category.StatisticalBarRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.TextTitle;
+import org.jfree.chart.ui.Layer;
+import org.jfree.chart.ui.RectangleAnchor;
+import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.category.CategoryDataset;
 import org.jfree.data.statistics.DefaultStatisticalCategoryDataset;
 import org.jfree.data.xy.XYSeries;
@@ -29,8 +33,9 @@ import org.jfree.data.xy.XYSeriesCollection;
 
 /**
  * Benchmark charts, drawn with JFreeChart (headless PNG). The building blocks are public so every chart
- * of the benchmarks looks alike: {@link #bars} (grouped bars with whiskers, linear or logarithmic) and
- * {@link #lines} (one line per series over time), both saved with {@link #save}.
+ * of the benchmarks looks alike: {@link #bars} (grouped bars with whiskers, linear or logarithmic),
+ * {@link #lines} (one line per series over time) and {@link #timeline} (two axes over shaded intervals),
+ * all saved with {@link #save}.
  */
 public final class Charts {
     /** Colours in series order (the colour-blind-safe "tableau" set the earlier charts used). */
@@ -99,12 +104,7 @@ public final class Charts {
     /** One line per series: x → y points in order. */
     public static JFreeChart lines(String title, String subtitle, String xLabel, String yLabel, Map<String, List<double[]>> series,
                                    Map<String, Paint> paints, Map<String, float[]> dashes) {
-        XYSeriesCollection data = new XYSeriesCollection();
-        series.forEach((name, points) -> {
-            XYSeries s = new XYSeries(name, false, true);
-            points.forEach(p -> s.add(p[0], Double.isNaN(p[1]) ? null : p[1]));
-            data.addSeries(s);
-        });
+        XYSeriesCollection data = xy(series);
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
         int i = 0;
         for (String name : series.keySet()) {
@@ -119,6 +119,70 @@ public final class Charts {
         NumberAxis y = new NumberAxis(yLabel);
         XYPlot plot = new XYPlot(data, x, y, renderer);
         return styled(new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 17), plot, true), subtitle);
+    }
+
+    /** A shaded span of the time axis with its label (an injected fault, say), in the shade of its {@code kind}. */
+    public record Interval(double from, double to, String label, int kind) {
+    }
+
+    private static final Color[] SHADES = {new Color(0xfde0c5), new Color(0xd8e8f8), new Color(0xe3f1d9), new Color(0xece2f4), new Color(0xf7dada)};
+
+    /**
+     * A timeline: series on a left axis and on a right axis (linear or logarithmic), over shaded, labelled
+     * intervals. The soak's throughput and p99 per second, with its faults, is one.
+     *
+     * @param left  series on the left axis: name → points {x, y} in x order (NaN y: no point)
+     * @param right series on the right axis, likewise
+     */
+    public static JFreeChart timeline(String title, String subtitle, String xLabel, String leftLabel, Map<String, List<double[]>> left,
+                                      String rightLabel, Map<String, List<double[]>> right, boolean rightLogarithmic, List<Interval> intervals) {
+        NumberAxis x = new NumberAxis(xLabel);
+        x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        XYPlot plot = new XYPlot(xy(left), x, new NumberAxis(leftLabel), thinLines(0, left.size()));
+        ValueAxis rightAxis;
+        if (rightLogarithmic) {
+            LogarithmicAxis log = new LogarithmicAxis(rightLabel);
+            log.setAllowNegativesFlag(false);
+            log.setStrictValuesFlag(false);
+            rightAxis = log;
+        } else {
+            rightAxis = new NumberAxis(rightLabel);
+        }
+        plot.setRangeAxis(1, rightAxis);
+        plot.setDataset(1, xy(right));
+        plot.mapDatasetToRangeAxis(1, 1);
+        plot.setRenderer(1, thinLines(left.size(), right.size()));
+        for (Interval interval : intervals) {
+            IntervalMarker marker = new IntervalMarker(interval.from(), Math.max(interval.to(), interval.from() + 1),
+                    SHADES[Math.floorMod(interval.kind(), SHADES.length)]);
+            marker.setAlpha(0.6f);
+            marker.setLabel(interval.label());
+            marker.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
+            marker.setLabelAnchor(RectangleAnchor.TOP_LEFT);
+            marker.setLabelTextAnchor(TextAnchor.TOP_LEFT);
+            plot.addDomainMarker(marker, Layer.BACKGROUND);
+        }
+        return styled(new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 17), plot, true), subtitle);
+    }
+
+    private static XYSeriesCollection xy(Map<String, List<double[]>> series) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        series.forEach((name, points) -> {
+            XYSeries s = new XYSeries(name, false, true);
+            points.forEach(p -> s.add(p[0], Double.isNaN(p[1]) ? null : p[1]));
+            data.addSeries(s);
+        });
+        return data;
+    }
+
+    /** Lines without point shapes (a point a second is too dense for them), in palette order from {@code firstColour}. */
+    private static XYLineAndShapeRenderer thinLines(int firstColour, int series) {
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
+        for (int i = 0; i < series; i++) {
+            renderer.setSeriesPaint(i, PALETTE[(firstColour + i) % PALETTE.length]);
+            renderer.setSeriesStroke(i, new BasicStroke(1.5f));
+        }
+        return renderer;
     }
 
     private static JFreeChart styled(JFreeChart chart, String subtitle) {

@@ -46,7 +46,7 @@ public final class ConfigurationReference {
                 "TLS (`ciphertrail.tls.*`), key management (`ciphertrail.kms.*`) and envelope (`ciphertrail.envelope.*`) settings.",
                 shared, Set.of());
         section(out, "Producer library", "`SecureProducer`, `SecureSerializer`.", SecureProducerConfig.configDef(), shared.names());
-        section(out, "Consumer library", "`SecureConsumer`, `SecureDeserializer`, `SecureSerde`.", SecureConsumerConfig.configDef(), shared.names());
+        section(out, "Consumer library", "`SecureConsumer`, `SecureShareConsumer` (share groups), `SecureDeserializer`, `SecureSerde`.", SecureConsumerConfig.configDef(), shared.names());
         section(out, "Policy service", "The service's own settings; everything else in its properties file goes to Kafka Streams.",
                 PolicyServiceConfig.configDef(), Set.of());
         section(out, "Trust service (key service)", "The service's own settings. Its properties file also holds its TLS identity"

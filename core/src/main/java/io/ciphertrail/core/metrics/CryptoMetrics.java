@@ -85,18 +85,14 @@ public final class CryptoMetrics implements CryptoListener, AutoCloseable {
 
     @Override
     public void recordFailed(String topic, EnvelopeException.Reason reason) {
-        labelled("record-failures", "reason", reason.name(), (sensor, labels) -> sensor.add(
-                metrics.metricName("record-failures-total", group, "Records that failed, by reason", labels), new CumulativeCount()))
-                .record();
+        count("record-failures", "Records that failed, by reason", "reason", reason.name());
     }
 
     @Override
     public void recordPassedThrough(String topic, EnvelopeException.Reason reason) {
-        labelled("records-passed-through", "reason", reason.name(), (sensor, labels) -> sensor.add(
-                metrics.metricName("records-passed-through-total", group,
-                        "Records (or parts of them) handed over unverified under a migration setting, by what they would have failed with",
-                        labels), new CumulativeCount()))
-                .record();
+        count("records-passed-through",
+                "Records (or parts of them) handed over unverified under a migration setting, by what they would have failed with",
+                "reason", reason.name());
     }
 
     @Override
@@ -113,10 +109,18 @@ public final class CryptoMetrics implements CryptoListener, AutoCloseable {
             sensor.add(metrics.metricName("kms-latency-max-ms", group, "Longest KMS call latency", labels), new Max());
         }).record(nanos / (double) TimeUnit.MILLISECONDS.toNanos(1));
         if (!success) {
-            labelled("kms-failures", "operation", op, (sensor, labels) -> sensor.add(
-                    metrics.metricName("kms-failures-total", group, "Failed KMS calls, by operation", labels), new CumulativeCount()))
-                    .record();
+            count("kms-failures", "Failed KMS calls, by operation", "operation", op);
         }
+    }
+
+    /**
+     * Counts one event in {@code <name>-total}, tagged {@code label=value}: the form of every labelled
+     * counter here, also for what a client adds (a share consumer's acknowledgements by type). Labels
+     * carry codes, never content.
+     */
+    public void count(String name, String description, String label, String value) {
+        labelled(name, label, value, (sensor, labels) -> sensor.add(
+                metrics.metricName(name + "-total", group, description, labels), new CumulativeCount())).record();
     }
 
     /** The sensor for one label value, created with its metrics on first use. */

@@ -19,12 +19,22 @@ import java.util.concurrent.TimeUnit;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -115,6 +125,65 @@ class PermissiveModeTest {
         assertThat(info.getWindowEnd()).isAfterOrEqualTo(info.getWindowStart());
         assertThat(events).filteredOn(e -> isTopicOp(e, "READ")).first()
                 .satisfies(read -> assertThat(read.getAuthorization().getRequestType()).isIn("FETCH", "OFFSET_FETCH", "OFFSET_COMMIT"));
+    }
+
+    @Test
+    @Order(3)
+    void plaintextShareConsumerIsServedAndEveryShareGroupRequestIsAudited(EmbeddedSecureKafka kafka) throws Exception {
+        kafka.createTopics(1, "permissive-queue");
+        String group = "permissive-queue-plain-workers";
+        try (Admin admin = kafka.admin()) {
+            List<AclBinding> acls = new ArrayList<>();
+            for (AclOperation operation : List.of(AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DELETE)) {
+                acls.add(new AclBinding(new ResourcePattern(ResourceType.GROUP, "permissive-queue", PatternType.PREFIXED),
+                        new AccessControlEntry("User:ANONYMOUS", "*", operation, AclPermissionType.ALLOW)));
+            }
+            acls.add(allow("User:ANONYMOUS", ResourceType.TOPIC, "permissive-queue", AclOperation.READ));
+            acls.add(allow("User:ANONYMOUS", ResourceType.TOPIC, "permissive-queue", AclOperation.DESCRIBE));
+            admin.createAcls(acls).all().get(20, TimeUnit.SECONDS);
+            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group), List.of(
+                    new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET)))).all().get(20, TimeUnit.SECONDS);
+        }
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(kafka.clientProperties(EmbeddedSecureKafka.ADMIN_IDENTITY),
+                new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>("permissive-queue", "job", "queued, read in clear")).get(20, TimeUnit.SECONDS);
+        }
+        Map<String, Object> props = withClientId(kafka.plaintextClientProperties(), "permissive-plain-share");
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        List<String> values = new ArrayList<>();
+        try (KafkaShareConsumer<String, String> consumer = new KafkaShareConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of("permissive-queue"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (values.isEmpty() && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+            }
+            consumer.commitSync();
+        }
+        assertThat(values).containsExactly("queued, read in clear");
+        try (PlaintextRequests client = new PlaintextRequests(kafka.plaintextBootstrapServers().orElseThrow(), "permissive-share-raw")) {
+            ShareGroupRequests.all("permissive-queue", StrictModeTest.topicId(kafka, "permissive-queue"), PermissiveModeTest::queueGroup)
+                    .values().forEach(client::send);
+        }
+
+        List<AuditEvent> events = AuditTopicReader.await(kafka, ShareGroupRequests.plaintextEventsOn("permissive-queue"),
+                found -> ShareGroupRequests.everyApiAudited(found, PermissiveModeTest::queueGroup)
+                        && found.stream().anyMatch(e -> e.getAuthorization().getResourceName().equals(group)), Duration.ofSeconds(30));
+        assertThat(ShareGroupRequests.everyApiAudited(events, PermissiveModeTest::queueGroup)).as("an event for every share-group API: " + events).isTrue();
+        // The member's own requests: tolerated and audited, on its group and on the topic it read.
+        assertThat(events).filteredOn(e -> e.getAuthorization().getResourceName().equals(group)).isNotEmpty()
+                .allSatisfy(e -> assertThat(e.getEventType()).isEqualTo(AuditEventType.INSECURE_REQUEST_ALLOWED));
+        assertThat(events).anyMatch(e -> e.getAuthorization().getResourceName().equals("permissive-queue")
+                && e.getAuthorization().getOperation().equals("READ") && e.getEventType() == AuditEventType.INSECURE_REQUEST_ALLOWED);
+        // Client APIs pass the ACLs and are audited as tolerated; the share-state APIs need CLUSTER_ACTION, which ACLs deny.
+        ShareGroupRequests.GROUP_APIS.keySet().forEach(api -> assertThat(events)
+                .filteredOn(e -> e.getAuthorization().getResourceName().equals(queueGroup(api))).isNotEmpty()
+                .allSatisfy(e -> assertThat(e.getEventType()).isEqualTo(AuditEventType.INSECURE_REQUEST_ALLOWED)));
+        assertThat(events).filteredOn(e -> e.getAuthorization().getOperation().equals("CLUSTER_ACTION"))
+                .allSatisfy(e -> assertThat(e.getEventType()).isEqualTo(AuditEventType.ACL_DENIED));
+    }
+
+    private static String queueGroup(ApiKeys api) {
+        return "permissive-queue-" + api.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private static boolean has(List<AuditEvent> events, String operation) {

@@ -26,16 +26,22 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.config.SslConfigs;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
@@ -228,6 +234,56 @@ class StrictModeTest {
         assertThat(consumed.output()).as(consumed.toString()).containsIgnoringCase("authorization failed");
         assertThat(awaitEvents(kafka, byClient("strict-kcat").and(on("strict-kcat"))))
                 .allSatisfy(e -> assertThat(e.getEventType()).isEqualTo(AuditEventType.INSECURE_REQUEST_DENIED));
+    }
+
+    @Test
+    void everyShareGroupRequestOverPlaintextIsDeniedAndAudited(EmbeddedSecureKafka kafka) throws Exception {
+        kafka.createTopics(1, "strict-queue");
+        Map<ApiKeys, AbstractRequest.Builder<?>> requests = ShareGroupRequests.all("strict-queue", topicId(kafka, "strict-queue"),
+                StrictModeTest::strictQueueGroup);
+        try (PlaintextRequests client = new PlaintextRequests(kafka.plaintextBootstrapServers().orElseThrow(), "strict-share-raw")) {
+            requests.forEach((api, request) -> assertThat(client.send(request).errorCounts()).as(api.name()).containsKey(
+                    ShareGroupRequests.STATE_APIS.contains(api) ? Errors.CLUSTER_AUTHORIZATION_FAILED : Errors.GROUP_AUTHORIZATION_FAILED));
+        }
+        // A real share consumer over plaintext gets no further than its first request.
+        Map<String, Object> props = kafka.plaintextClientProperties();
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "strict-plain-share");
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "strict-queue-plain-workers");
+        try (KafkaShareConsumer<String, String> consumer = new KafkaShareConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of("strict-queue"));
+            assertThatThrownBy(() -> {
+                for (int i = 0; i < 50; i++) {
+                    consumer.poll(Duration.ofMillis(200));
+                }
+            }).isInstanceOf(AuthorizationException.class);
+        }
+
+        List<AuditEvent> events = AuditTopicReader.await(kafka, ShareGroupRequests.plaintextEventsOn("strict-queue"),
+                found -> ShareGroupRequests.everyApiAudited(found, StrictModeTest::strictQueueGroup)
+                        && found.stream().anyMatch(e -> e.getAuthorization().getResourceName().equals("strict-queue")), EVENT_TIMEOUT);
+        assertThat(ShareGroupRequests.everyApiAudited(events, StrictModeTest::strictQueueGroup)).as("an event for every share-group API: " + events).isTrue();
+        assertThat(events).allSatisfy(e -> {
+            assertThat(e.getEventType()).isEqualTo(AuditEventType.INSECURE_REQUEST_DENIED);
+            assertThat(e.getAuthorization().getDecision()).isEqualTo(Decision.DENIED);
+        });
+        ShareGroupRequests.GROUP_APIS.forEach((api, operation) -> assertThat(events)
+                .filteredOn(e -> e.getAuthorization().getResourceName().equals(strictQueueGroup(api))).singleElement()
+                .satisfies(e -> {
+                    assertThat(e.getAuthorization().getRequestType()).isEqualTo(api.name());
+                    assertThat(e.getAuthorization().getResourceType()).isEqualTo("GROUP");
+                    assertThat(e.getAuthorization().getOperation()).isEqualTo(operation.name());
+                    assertThat(e.getAuthorization().getPrincipal()).isEqualTo("User:ANONYMOUS");
+                }));
+    }
+
+    static Uuid topicId(EmbeddedSecureKafka kafka, String topic) throws Exception {
+        try (Admin admin = kafka.admin()) {
+            return admin.describeTopics(List.of(topic)).topicNameValues().get(topic).get(20, TimeUnit.SECONDS).topicId();
+        }
+    }
+
+    private static String strictQueueGroup(ApiKeys api) {
+        return "strict-queue-" + api.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     @Test
