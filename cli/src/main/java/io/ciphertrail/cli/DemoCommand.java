@@ -539,7 +539,8 @@ final class DemoCommand implements Callable<Integer> {
         }
         envelope[envelope.length - 1] ^= 0x01;
         encryptedMarkers.add(marker);
-        try (KafkaProducer<byte[], byte[]> rogue = new KafkaProducer<>(producer, new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> rogue = new KafkaProducer<>(TlsConfig.secureClientConfigs(producer), new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             rogue.send(new ProducerRecord<>(JOBS_INGRESS, null, "job-tampered".getBytes(StandardCharsets.UTF_8), envelope, headers))
                     .get(30, TimeUnit.SECONDS);
         }
