@@ -257,19 +257,26 @@ final class CertsCommand {
         }
     }
 
-    @Command(name = "bar", mixinStandardHelpOptions = true,
-            description = {"Bars an identity at the trust service: no more certificates (renewals or first ones) and no key",
-                "operation for it until the bar is lifted. With 24-hour certificates, this is revocation within a day."})
-    static final class Bar extends AtTheCa implements Callable<Integer> {
-        @Option(names = "--identity", required = true, description = "The identity to bar.")
+    /** Setting or lifting a bar: the identity and why, kept in the audit trail. */
+    abstract static class BarChange extends AtTheCa {
+        @Option(names = "--identity", required = true, description = "The identity.")
         String identity;
 
         @Option(names = "--reason", description = "Why (kept in the audit trail), e.g. a ticket number.")
         String reason;
 
+        IdentityApi.BarredIdentity post(String path) {
+            return ca().post(path, new IdentityApi.BarRequest(identity, reason), IdentityApi.BarredIdentity.class);
+        }
+    }
+
+    @Command(name = "bar", mixinStandardHelpOptions = true,
+            description = {"Bars an identity at the trust service: no more certificates (renewals or first ones) and no key",
+                "operation for it until the bar is lifted. With 24-hour certificates, this is revocation within a day."})
+    static final class Bar extends BarChange implements Callable<Integer> {
         @Override
         public Integer call() {
-            IdentityApi.BarredIdentity bar = ca().post(IdentityApi.BAR, new IdentityApi.BarRequest(identity, reason), IdentityApi.BarredIdentity.class);
+            IdentityApi.BarredIdentity bar = post(IdentityApi.BAR);
             out().println("Barred " + bar.identity() + " (" + bar.reason() + "): no certificate is renewed or issued for it;"
                     + " its current one works until it expires");
             return 0;
@@ -277,18 +284,11 @@ final class CertsCommand {
     }
 
     @Command(name = "unbar", mixinStandardHelpOptions = true, description = "Lifts an identity's bar at the trust service.")
-    static final class Unbar extends AtTheCa implements Callable<Integer> {
-        @Option(names = "--identity", required = true, description = "The identity whose bar to lift.")
-        String identity;
-
-        @Option(names = "--reason", description = "Why (kept in the audit trail).")
-        String reason;
-
+    static final class Unbar extends BarChange implements Callable<Integer> {
         @Override
         public Integer call() {
-            IdentityApi.BarredIdentity lifted = ca().post(IdentityApi.UNBAR, new IdentityApi.BarRequest(identity, reason),
-                    IdentityApi.BarredIdentity.class);
-            out().println("Bar on " + lifted.identity() + " lifted; a workload whose certificate expired meanwhile needs a new token");
+            out().println("Bar on " + post(IdentityApi.UNBAR).identity() + " lifted; a workload whose certificate expired meanwhile"
+                    + " needs a new token");
             return 0;
         }
     }

@@ -143,6 +143,14 @@ class CliTest {
                 "ciphertrail.kms.remote.urls=" + trust, ""));
         Run produce = runWithInput("short-lived hello\n", "produce", "--topic", LocalPlatform.DEMO_INGRESS, "--config", config.toString());
         assertThat(produce.exit()).as(produce.err()).isZero();
+
+        // Barring: listed while it lasts, and a barred identity gets no token.
+        assertThat(run("certs", "bar", "--identity", "temp-worker", "--reason", "SEC-42", "--home", home.toString()).out())
+                .contains("Barred temp-worker (SEC-42)");
+        assertThat(run("certs", "barred", "--home", home.toString()).out()).contains("temp-worker").contains("SEC-42");
+        assertThat(run("certs", "token", "--identity", "temp-worker", "--home", home.toString()).err()).contains("IDENTITY_BARRED");
+        assertThat(run("certs", "unbar", "--identity", "temp-worker", "--home", home.toString()).out()).contains("Bar on temp-worker lifted");
+        assertThat(run("certs", "barred", "--home", home.toString()).out()).doesNotContain("temp-worker");
     }
 
     @Test
