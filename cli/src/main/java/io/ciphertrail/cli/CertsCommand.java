@@ -7,6 +7,7 @@ import io.ciphertrail.core.io.SecureFiles;
 import io.ciphertrail.core.kms.remote.RemoteKmsProvider;
 import io.ciphertrail.core.pki.CertificateAuthority;
 import io.ciphertrail.core.pki.CertificateInfo;
+import io.ciphertrail.core.pki.CertificateProfile;
 import io.ciphertrail.core.pki.CertificateSigningRequest;
 import io.ciphertrail.core.pki.CertificateSpec;
 import io.ciphertrail.core.pki.ChainValidator;
@@ -160,10 +161,13 @@ final class CertsCommand {
         public Integer call() {
             CertificateAuthority ca = CertificateAuthority.load(caDirectory());
             CertificateSigningRequest request = CertificateSigningRequest.read(csr);
-            X509Certificate certificate = ca.signCsr(request, CertificateSpec.workload(request.commonName()).validity(Duration.ofDays(days)));
+            // Exactly what the request asks for (subject and alternative names), or a refusal naming the rule it breaks.
+            X509Certificate certificate = ca.signAsRequested(request, CertificateProfile.WORKLOAD, Duration.ofDays(days));
             Path target = output != null ? output : csr.toAbsolutePath().resolveSibling(request.commonName() + ".crt");
             Pem.writeCertificates(target, List.of(certificate, ca.certificate()));
-            out().println("Signed " + request.subject() + " for " + days + " days: " + target);
+            CertificateInfo info = CertificateInfo.of(certificate);
+            out().println("Signed " + info.subject() + (info.dnsNames().isEmpty() && info.ipAddresses().isEmpty() ? ""
+                    : " (DNS " + info.dnsNames() + ", IP " + info.ipAddresses() + ")") + " for " + days + " days: " + target);
             return 0;
         }
     }

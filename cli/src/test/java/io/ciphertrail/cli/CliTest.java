@@ -365,6 +365,23 @@ class CliTest {
         assertThat(chain.get(0).getPublicKey()).isEqualTo(keys.getPublic());
         assertThat(run("certs", "inspect", dir.resolve("payments.crt").toString(), "--ca", ca.toString()).out())
                 .contains("CN=payments,O=Ciphertrail").contains("Chain:      valid against");
+
+        // The request's own subject and names are kept; a weak key is refused with the reason, nothing signed.
+        Path named = dir.resolve("ledger.csr");
+        Files.writeString(named, CertificateSigningRequest.create(KeyAlgorithm.EC_P256.generateKeyPair(),
+                new javax.security.auth.x500.X500Principal("CN=ledger,OU=Finance,O=Example"), List.of("ledger.internal"), List.of("10.0.0.9"),
+                List.of()).toPem());
+        Run kept = run("certs", "sign-csr", named.toString(), "--ca", ca.toString());
+        assertThat(kept.exit()).as(kept.err()).isZero();
+        assertThat(kept.out()).contains("Signed CN=ledger,OU=Finance,O=Example (DNS [ledger.internal], IP [10.0.0.9])");
+        java.security.KeyPairGenerator rsa = java.security.KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(1024);
+        Path weak = dir.resolve("weak.csr");
+        Files.writeString(weak, CertificateSigningRequest.create(rsa.generateKeyPair(), "weak").toPem());
+        Run refused = run("certs", "sign-csr", weak.toString(), "--ca", ca.toString());
+        assertThat(refused.exit()).isNotZero();
+        assertThat(refused.err()).contains("1024-bit RSA key").contains("at least 2048");
+        assertThat(dir.resolve("weak.crt")).doesNotExist();
     }
 
     @Test
