@@ -36,6 +36,10 @@ final class AuditLines {
             if (record.getReason() != null) {
                 line.append(" rule=").append(record.getRule()).append(" reason=").append(record.getReason());
             }
+            if (record.getWarnings().size() > 1) {
+                line.append(" warnings=").append(String.join(",", record.getWarnings().stream()
+                        .map(w -> w.getRule() + ":" + w.getReason()).toList()));
+            }
         }
         KeyUseInfo key = event.getKeyUse();
         if (key != null) {

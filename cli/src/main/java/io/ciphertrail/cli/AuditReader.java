@@ -1,11 +1,14 @@
 package io.ciphertrail.cli;
 
 import io.ciphertrail.core.tls.TlsConfig;
-import io.ciphertrail.policy.audit.AuditCodec;
+import io.ciphertrail.policy.audit.TrailCodec;
 import io.ciphertrail.schemas.audit.AuditEvent;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -14,7 +17,10 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Utils;
 
-/** Reads audit events (committed only) from the audit topic, or from the one partition a key lands on. */
+/**
+ * Reads audit events (committed only) from the audit and trail topics, or from the one partition a key lands on. Index
+ * entries of the trail are read as the RECORD_FORWARDED events they stand for.
+ */
 final class AuditReader {
     private AuditReader() {
     }
@@ -32,28 +38,50 @@ final class AuditReader {
             List<TopicPartition> assigned = partitions;
             while (assigned.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    AuditCodec.decode(record.value()).ifPresent(sink);
+                    decode(record).ifPresent(sink);
                 }
             }
         }
     }
 
-    /** The last {@code count} events, then (with {@code follow}) new ones until the process is stopped. */
-    static void tail(Map<String, Object> settings, String topic, int count, boolean follow, Consumer<AuditEvent> sink) {
+    /**
+     * The last {@code count} events of each partition of the topics, oldest first, then (with {@code follow}) new ones as
+     * they come until the process is stopped. Topics that do not exist yet are left out.
+     */
+    static void tail(Map<String, Object> settings, List<String> topics, int count, boolean follow, Consumer<AuditEvent> sink) {
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(settings)) {
-            List<TopicPartition> partitions = partitions(consumer, topic);
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : topics) {
+                partitions.addAll(consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                        .map(p -> new TopicPartition(topic, p.partition())).toList());
+            }
+            if (partitions.isEmpty()) {
+                throw new IllegalStateException("None of the audit topics " + topics + " exists yet; nothing has been audited");
+            }
             consumer.assign(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions);
             for (TopicPartition partition : partitions) {
                 consumer.seek(partition, Math.max(begin.get(partition), end.get(partition) - count));
             }
-            while (follow || partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+            List<AuditEvent> latest = new ArrayList<>();
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    AuditCodec.decode(record.value()).ifPresent(sink);
+                    decode(record).ifPresent(latest::add);
+                }
+            }
+            latest.sort(Comparator.comparing(AuditEvent::getTime));
+            latest.forEach(sink);
+            while (follow) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    decode(record).ifPresent(sink);
                 }
             }
         }
+    }
+
+    private static Optional<AuditEvent> decode(ConsumerRecord<byte[], byte[]> record) {
+        return TrailCodec.decode(record.key(), record.value(), record.timestamp());
     }
 
     /** A consumer of committed records that joins no group and commits nothing. */

@@ -88,8 +88,8 @@ final class LocalPlatform implements AutoCloseable {
     static final String PAYMENTS = "payments";
 
     /** Topics only the brokers and the platform's own identities may write to. */
-    static final List<String> PLATFORM_TOPICS = List.of(PolicyServiceConfig.DEFAULT_AUDIT_TOPIC, QuarantineTopic.DEFAULT_NAME,
-            PolicyTopic.DEFAULT_NAME, PolicyServiceConfig.DEFAULT_ALERTS_TOPIC, PolicyServiceConfig.DEFAULT_BLOCKS_TOPIC,
+    static final List<String> PLATFORM_TOPICS = List.of(PolicyServiceConfig.DEFAULT_AUDIT_TOPIC, PolicyServiceConfig.DEFAULT_TRAIL_TOPIC,
+            QuarantineTopic.DEFAULT_NAME, PolicyTopic.DEFAULT_NAME, PolicyServiceConfig.DEFAULT_ALERTS_TOPIC, PolicyServiceConfig.DEFAULT_BLOCKS_TOPIC,
             TrustServiceConfig.DEFAULT_LEDGER_TOPIC);
 
     static final int DEFAULT_TLS_PORT = 9093;
@@ -454,7 +454,8 @@ final class LocalPlatform implements AutoCloseable {
     /**
      * Only super users (the broker, the policy service, the key service, the administrator) may write to the platform's own topics:
      * a DENY for everyone else beats any ALLOW, wildcards included. Audit events there are trusted to come from the
-     * brokers, quarantine records to come from the gate, policies and blocks from the platform.
+     * brokers (the policy service no longer writes the audit topic: its trail has a topic of its own), quarantine
+     * records and the trail from the gate, policies and blocks from the platform.
      */
     private static void reservePlatformTopics(Map<String, Object> adminSettings) {
         AccessControlEntry nobodyElse = new AccessControlEntry("User:*", "*", AclOperation.WRITE, AclPermissionType.DENY);

@@ -153,8 +153,9 @@ final class QuarantineCommand {
         @Mixin
         Selection selection;
 
-        @Option(names = "--audit-topic", defaultValue = PolicyServiceConfig.DEFAULT_AUDIT_TOPIC, description = "Audit topic (default: ${DEFAULT-VALUE}).")
-        String auditTopic;
+        @Option(names = "--trail-topic", defaultValue = PolicyServiceConfig.DEFAULT_TRAIL_TOPIC,
+                description = "The gate's trail topic, where each replay is recorded (default: ${DEFAULT-VALUE}).")
+        String trailTopic;
 
         @Option(names = "--ingress-pattern", defaultValue = ".+\\.ingress",
                 description = "The topics the gate reads (its ciphertrail.gate.ingress.pattern); replay writes only there (default: ${DEFAULT-VALUE}).")
@@ -162,10 +163,10 @@ final class QuarantineCommand {
 
         @Override
         public Integer call() {
-            ReservedTopics reserved = new ReservedTopics(List.of(topic, auditTopic, PolicyTopic.DEFAULT_NAME,
+            ReservedTopics reserved = new ReservedTopics(List.of(topic, trailTopic, PolicyServiceConfig.DEFAULT_AUDIT_TOPIC, PolicyTopic.DEFAULT_NAME,
                     PolicyServiceConfig.DEFAULT_ALERTS_TOPIC, PolicyServiceConfig.DEFAULT_BLOCKS_TOPIC), PolicyServiceConfig.DEFAULT_APPLICATION_ID);
             QuarantineTopic.ReplayResult result = QuarantineTopic.replay(settings.load(LocalPlatform.ADMIN),
-                    new ReplayRules(topic, auditTopic, ingressPattern, reserved), selection.predicate(),
+                    new ReplayRules(topic, trailTopic, ingressPattern, reserved), selection.predicate(),
                     "ciphertrail://cli/" + System.getProperty("user.name", "operator"));
             PrintWriter out = spec.commandLine().getOut();
             for (QuarantinedRecord q : result.replayed()) {

@@ -7,6 +7,7 @@ import io.ciphertrail.core.trace.TraceContext;
 import io.ciphertrail.policy.PolicyServiceConfig;
 import io.ciphertrail.schemas.audit.AuditEvent;
 import io.ciphertrail.schemas.audit.AuditEventType;
+import io.ciphertrail.schemas.audit.RecordInfo;
 import io.ciphertrail.schemas.audit.KeyUseInfo;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -34,9 +35,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * An event's whole path from its trace ID alone: produced to ingress, accepted by the gate, forwarded
- * or quarantined (and replayed), where it now sits in its egress topic, which consumer groups have read
- * past it, and who used the key encryption key its envelope names (the key service's key-use events).
+ * An event's whole path from its trace ID alone: produced to ingress, forwarded or quarantined by the gate (and
+ * replayed), where it now sits in its egress topic, which consumer groups have read past it, and who used the key
+ * encryption key its envelope names (the key service's key-use events). The gate's trail holds one record per gated
+ * record, keyed by trace ID, so only the partition the trace ID lands on is read.
  */
 @Command(name = "trace", mixinStandardHelpOptions = true,
         description = "Shows an event's path from producer to consumer, from its trace ID alone.")
@@ -50,8 +52,13 @@ final class TraceCommand implements Callable<Integer> {
     @Parameters(paramLabel = "TRACE-ID", description = "The 32-hex-digit trace ID (the middle of a traceparent header).")
     String traceId;
 
-    @Option(names = "--audit-topic", defaultValue = PolicyServiceConfig.DEFAULT_AUDIT_TOPIC, description = "Audit topic (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--audit-topic", defaultValue = PolicyServiceConfig.DEFAULT_AUDIT_TOPIC,
+            description = "The audit topic, where the key service records key uses (default: ${DEFAULT-VALUE}).")
     String auditTopic;
+
+    @Option(names = "--trail-topic", defaultValue = PolicyServiceConfig.DEFAULT_TRAIL_TOPIC,
+            description = "The gate's trail topic (default: ${DEFAULT-VALUE}).")
+    String trailTopic;
 
     @Override
     public Integer call() throws Exception {
@@ -60,42 +67,32 @@ final class TraceCommand implements Callable<Integer> {
         }
         Map<String, Object> admin = settings.load(LocalPlatform.ADMIN);
         List<AuditEvent> events = new ArrayList<>();
-        AuditReader.readAll(admin, auditTopic, traceId.getBytes(StandardCharsets.US_ASCII), event -> {
+        AuditReader.readAll(admin, trailTopic, traceId.getBytes(StandardCharsets.US_ASCII), event -> {
             if (event.getRecord() != null && traceId.equals(event.getRecord().getTraceId())) {
                 events.add(event);
             }
         });
         PrintWriter out = spec.commandLine().getOut();
         if (events.isEmpty()) {
-            out.println("No audit events for trace " + traceId + " in " + auditTopic
+            out.println("Nothing on the trail for trace " + traceId + " in " + trailTopic
                     + " (records that did not pass through the policy gate have no trail)");
             return 1;
         }
         events.sort(Comparator.comparing(AuditEvent::getTime));
         out.println("Trace " + traceId);
-        AuditEvent first = events.get(0);
-        Optional<ConsumerRecord<byte[], byte[]>> produced = record(admin,
-                new TopicPartition(first.getRecord().getSourceTopic(), first.getRecord().getSourcePartition()), first.getRecord().getSourceOffset());
+        Optional<RecordInfo> firstGated = events.stream().filter(e -> e.getEventType() != AuditEventType.RECORD_REPLAYED)
+                .map(AuditEvent::getRecord).findFirst();
+        Optional<ConsumerRecord<byte[], byte[]>> produced = firstGated.flatMap(info ->
+                record(admin, new TopicPartition(info.getSourceTopic(), info.getSourcePartition()), info.getSourceOffset()));
         produced.ifPresent(record -> out.printf("  %-24s %-12s %s-%d@%d%n", java.time.Instant.ofEpochMilli(record.timestamp()), "produced",
                 record.topic(), record.partition(), record.offset()));
         for (AuditEvent event : events) {
-            var info = event.getRecord();
-            String stage = event.getEventType().name().replace("RECORD_", "").toLowerCase();
-            String where = switch (event.getEventType()) {
-                case RECORD_ACCEPTED -> "by the gate from " + info.getSourceTopic() + "-" + info.getSourcePartition() + "@" + info.getSourceOffset()
-                        + (info.getPolicy().isEmpty() ? "" : " (policy " + info.getPolicy() + ")");
-                case RECORD_FORWARDED -> "to " + info.getDestinationTopic();
-                case RECORD_QUARANTINED -> info.getReason() + ": " + info.getDetail();
-                case RECORD_REPLAYED -> "from quarantine offset " + info.getSourceOffset() + " back to " + info.getDestinationTopic();
-                case RECORD_POLICY_WARNING -> info.getReason() + " (permissive rule " + info.getRule() + ")";
-                default -> "";
-            };
-            out.printf("  %-24s %-12s %s%n", event.getTime(), stage, where);
+            out.printf("  %-24s %-12s %s%n", event.getTime(), stage(event), where(event.getEventType(), event.getRecord()));
         }
         produced.filter(record -> Envelope.hasMagic(record.value()))
                 .ifPresent(record -> keyUses(admin, Envelope.parse(record.value(), record.topic()).kek(), out));
-        Optional<AuditEvent> forwarded = events.stream().filter(e -> e.getEventType() == AuditEventType.RECORD_FORWARDED)
-                .reduce((a, b) -> b);
+        Optional<AuditEvent> forwarded = events.stream().filter(e -> e.getEventType() == AuditEventType.RECORD_FORWARDED
+                || e.getEventType() == AuditEventType.RECORD_POLICY_WARNING).reduce((a, b) -> b);
         if (forwarded.isPresent()) {
             String egress = forwarded.get().getRecord().getDestinationTopic();
             // The gate keeps the record's timestamp, so search the egress topic from when it was produced.
@@ -110,6 +107,27 @@ final class TraceCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static String stage(AuditEvent event) {
+        return switch (event.getEventType()) {
+            case RECORD_POLICY_WARNING -> "forwarded";
+            default -> event.getEventType().name().replace("RECORD_", "").toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+
+    private static String where(AuditEventType type, RecordInfo info) {
+        String gate = "by the gate from " + info.getSourceTopic() + "-" + info.getSourcePartition() + "@" + info.getSourceOffset()
+                + (info.getPolicy().isEmpty() ? "" : " (policy " + info.getPolicy() + ")");
+        String warnings = info.getWarnings().isEmpty() ? "" : ", despite " + String.join(", ", info.getWarnings().stream()
+                .map(w -> "permissive rule " + w.getRule() + ": " + w.getReason()).toList());
+        return switch (type) {
+            case RECORD_FORWARDED, RECORD_POLICY_WARNING -> gate + " to " + info.getDestinationTopic() + warnings;
+            case RECORD_QUARANTINED -> gate + ": " + info.getReason() + ": " + info.getDetail() + warnings;
+            case RECORD_REPLAYED -> "from quarantine offset " + info.getSourceOffset() + " back to " + info.getDestinationTopic();
+            case RECORD_ACCEPTED -> gate;
+            default -> "";
+        };
     }
 
     /**

@@ -14,8 +14,8 @@ import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * A policy gate's topics, named after its egress topic {@code E}: producers write to {@code E.ingress},
- * the gate forwards to {@code E} or quarantines to {@code E.quarantine}, and keeps its audit trail, alerts
- * and policies in {@code E.audit}, {@code E.alerts} and {@code E.policies}.
+ * the gate forwards to {@code E} or quarantines to {@code E.quarantine}, and keeps its trail, the audit topic it
+ * reads, alerts and policies in {@code E.trail}, {@code E.audit}, {@code E.alerts} and {@code E.policies}.
  */
 public record GateTopics(String egress) {
 
@@ -49,6 +49,7 @@ public record GateTopics(String egress) {
         settings.put(StreamsConfig.STATE_DIR_CONFIG, stateDirectory.toString());
         settings.put(PolicyServiceConfig.INGRESS_PATTERN_CONFIG, Pattern.quote(ingress()));
         settings.put(PolicyServiceConfig.QUARANTINE_TOPIC_CONFIG, quarantine());
+        settings.put(PolicyServiceConfig.TRAIL_TOPIC_CONFIG, egress + ".trail");
         settings.put(PolicyServiceConfig.AUDIT_TOPIC_CONFIG, egress + ".audit");
         settings.put(PolicyServiceConfig.ALERTS_TOPIC_CONFIG, egress + ".alerts");
         settings.put(PolicyServiceConfig.POLICIES_TOPIC_CONFIG, egress + ".policies");

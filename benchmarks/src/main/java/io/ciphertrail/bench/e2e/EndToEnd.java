@@ -136,7 +136,8 @@ public final class EndToEnd {
                 progress(String.format("round %d/%d  %-28s producer %,8.0f rec/s (%5.1f MB/s)  consumer %,8.0f rec/s  %5.1f CPU-s/GB%s%s",
                         round, options.rounds, scenario.label, t.producerRecordsPerSec(), t.producerRecordsPerSec() * Workloads.RECORD_SIZE / 1e6,
                         t.consumerRecordsPerSec(), t.cpuSecondsPerGb(),
-                        scenario.gated() ? String.format("  gate %,.0f rec/s", t.gateRecordsPerSec()) : "",
+                        scenario.gated() ? String.format("  gate %,.0f rec/s, lag at end %,d, %.2f trail records per record",
+                                t.gateRecordsPerSec(), t.gateLagAtEnd(), t.trailRecordsPerGatedRecord()) : "",
                         t.foreignCpuPercent() >= 5 ? String.format("  [other load %.0f%%]", t.foreignCpuPercent()) : ""));
                 if (rate <= 0 && scenario == Scenario.TLS) {
                     rate = Math.floor(t.endToEndRecordsPerSec() / 2 / 100) * 100;
@@ -257,15 +258,28 @@ public final class EndToEnd {
         row(round, scenario, "end_to_end_throughput", "records/s", t.endToEndRecordsPerSec());
         row(round, scenario, "cpu_per_gb", "CPU-s/GB", t.cpuSecondsPerGb());
         double gb = t.produced() * (double) Workloads.RECORD_SIZE / 1e9;
-        t.cpuByJvm().forEach((jvm, seconds) -> row(round, scenario, "cpu_per_gb_" + role(jvm), "CPU-s/GB", seconds / gb));
+        Map<String, Double> byRole = new LinkedHashMap<>();
+        t.cpuByJvm().forEach((jvm, seconds) -> byRole.merge(role(jvm), seconds, Double::sum));
+        byRole.forEach((role, seconds) -> row(round, scenario, "cpu_per_gb_" + role, "CPU-s/GB", seconds / gb));
+        if (scenario.instances() > 1) {
+            // each instance of the service, beside their sum
+            int instance = 0;
+            for (Map.Entry<String, Double> jvm : t.cpuByJvm().entrySet()) {
+                if (role(jvm.getKey()).equals("service")) {
+                    row(round, scenario, "cpu_per_gb_service_instance_" + ++instance, "CPU-s/GB", jvm.getValue() / gb);
+                }
+            }
+        }
         row(round, scenario, "stored_bytes_per_record", "bytes", t.storedBytesPerRecord());
         if (scenario.gated()) {
             row(round, scenario, "gate_throughput", "records/s", t.gateRecordsPerSec());
+            row(round, scenario, "gate_lag_at_end", "records", t.gateLagAtEnd());
+            row(round, scenario, "trail_records_per_gated_record", "records", t.trailRecordsPerGatedRecord());
         }
         row(round, scenario, "other_load_throughput_run", "%", t.foreignCpuPercent());
     }
 
-    /** clients, broker, proxy or service. */
+    /** clients, broker, proxy or service (every instance of the service together). */
     private static String role(String jvm) {
         return jvm.startsWith("policy-service") ? "service" : jvm.equals("kroxylicious") ? "proxy" : jvm;
     }

@@ -52,8 +52,9 @@ final class Platform implements AutoCloseable {
     private final Settings settings;
     private final Consumer<String> progress;
     private final List<ChildProcess> processes = new ArrayList<>();
-    private final Map<Scenario, Integer> serviceHttpPorts = new EnumMap<>(Scenario.class);
-    private final Map<Scenario, ChildProcess> services = new EnumMap<>(Scenario.class);
+    /** The instances of each gate scenario's policy service, and their HTTP ports, in the same order. */
+    private final Map<Scenario, List<Integer>> serviceHttpPorts = new EnumMap<>(Scenario.class);
+    private final Map<Scenario, List<ChildProcess>> services = new EnumMap<>(Scenario.class);
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private ChildProcess broker;
     private ChildProcess proxy;
@@ -116,7 +117,8 @@ final class Platform implements AutoCloseable {
         plan.forEach((scenario, names) -> names.forEach(name -> {
             topics.add(new NewTopic(name, 1, (short) 1));
             if (scenario.gated()) {
-                topics.add(new NewTopic(name + ".ingress", 1, (short) 1));
+                // the instances of one service divide the ingress partitions between them
+                topics.add(new NewTopic(name + ".ingress", scenario.service().instances(), (short) 1));
             }
         }));
         try {
@@ -277,20 +279,20 @@ final class Platform implements AutoCloseable {
 
     private void startService(Scenario gate) {
         Path dir = settings.work().resolve("service-" + gate.slug);
-        int httpPort = freePort();
-        serviceHttpPorts.put(gate, httpPort);
         Map<String, Object> props = new HashMap<>(PropertiesFiles.read(
                 settings.work().resolve("kafka/clients").resolve(SERVICE_IDENTITY + ".properties")));
         props.put("application.id", "bench-" + gate.slug);
-        props.put("state.dir", dir.resolve("state").toString());
         props.put("ciphertrail.gate.ingress.pattern", gate.slug + "-.+\\.ingress");
         props.put("ciphertrail.policies.topic", "bench-" + gate.slug + ".policies");
         props.put("ciphertrail.quarantine.topic", "bench-" + gate.slug + ".quarantine");
         props.put("ciphertrail.audit.topic", "bench-" + gate.slug + ".audit");
+        props.put("ciphertrail.trail.topic", "bench-" + gate.slug + ".trail");
         props.put("ciphertrail.alerts.topic", "bench-" + gate.slug + ".alerts");
-        props.put("ciphertrail.http.port", String.valueOf(httpPort));
         if (gate == Scenario.GATE_FAST) {
             props.put("commit.interval.ms", "10");
+        }
+        if (gate == Scenario.GATE_FULL_TRAIL) {
+            props.put("ciphertrail.trail.full", "true");
         }
         Path policies = dir.resolve("policies.yaml");
         writePublic(policies, """
@@ -300,18 +302,35 @@ final class Platform implements AutoCloseable {
                     to: "$1"
                 """.formatted(gate.slug, gate.slug));
         props.put("ciphertrail.policies.file", policies.toString());
-        Path file = dir.resolve("service.properties");
-        PropertiesFiles.writeOwnerOnly(file, "policy service for the " + gate.label + " scenario", props);
-        List<String> command = java(settings.classPath(), "-Xms512m", "-Xmx512m", "-XX:+UseG1GC");
-        command.addAll(List.of("io.ciphertrail.policy.PolicyService", file.toString()));
-        progress.accept("Starting the policy service for " + gate.label + " (its own JVM)");
-        ChildProcess service = track(ChildProcess.start("policy-service-" + gate.slug, command,
-                settings.work().resolve("logs/policy-service-" + gate.slug + ".log"), null));
-        services.put(gate, service);
+        List<ChildProcess> instances = new ArrayList<>();
+        List<Integer> ports = new ArrayList<>();
+        for (int instance = 1; instance <= gate.instances(); instance++) {
+            // one application: the instances share the group and divide the ingress partitions
+            String name = "policy-service-" + gate.slug + (instance == 1 ? "" : "-" + instance);
+            int httpPort = freePort();
+            ports.add(httpPort);
+            props.put("state.dir", dir.resolve("state-" + instance).toString());
+            props.put("ciphertrail.http.port", String.valueOf(httpPort));
+            Path file = dir.resolve("service-" + instance + ".properties");
+            PropertiesFiles.writeOwnerOnly(file, "policy service for the " + gate.label + " scenario", props);
+            List<String> command = java(settings.classPath(), "-Xms512m", "-Xmx512m", "-XX:+UseG1GC");
+            command.addAll(List.of("io.ciphertrail.policy.PolicyService", file.toString()));
+            progress.accept("Starting the policy service for " + gate.label + (gate.instances() > 1 ? " (instance " + instance + ")" : "")
+                    + " (its own JVM)");
+            instances.add(track(ChildProcess.start(name, command, settings.work().resolve("logs/" + name + ".log"), null)));
+        }
+        serviceHttpPorts.put(gate, ports);
+        services.put(gate, instances);
     }
 
     private void awaitServiceReady(Scenario gate) {
-        ChildProcess service = services.get(gate);
+        List<ChildProcess> instances = services.get(gate);
+        for (int i = 0; i < instances.size(); i++) {
+            awaitReady(gate, instances.get(i), serviceHttpPorts.get(gate).get(i));
+        }
+    }
+
+    private void awaitReady(Scenario gate, ChildProcess service, int httpPort) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (System.nanoTime() < deadline) {
             if (!service.isAlive()) {
@@ -319,10 +338,10 @@ final class Platform implements AutoCloseable {
             }
             try {
                 HttpResponse<String> health = http.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + serviceHttpPorts.get(gate) + "/health/ready")).timeout(Duration.ofSeconds(2)).build(),
+                        URI.create("http://127.0.0.1:" + httpPort + "/health/ready")).timeout(Duration.ofSeconds(2)).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (health.statusCode() == 200) {
-                    progress.accept("Policy service for " + gate.label + " ready");
+                    progress.accept("Policy service for " + gate.label + " ready (" + service.name() + ")");
                     return;
                 }
             } catch (IOException e) {
@@ -336,19 +355,38 @@ final class Platform implements AutoCloseable {
         throw new IllegalStateException("The policy service for " + gate.label + " was not ready within 120 s; see " + service.log());
     }
 
-    /** Records the gate of {@code gate} has forwarded so far (its Prometheus counter, summed over labels). */
+    /** Records the gate of {@code gate} has forwarded so far, over all its instances. */
     long forwarded(Scenario gate) {
-        try {
-            HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + serviceHttpPorts.get(gate.service()) + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return PrometheusText.sum(metrics.body(), "ciphertrail_gate_records_forwarded_total");
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read the policy service's metrics: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+        return counter(gate, "ciphertrail_gate_records_forwarded_total");
+    }
+
+    /** Records the gate of {@code gate} has checked so far, over all its instances. */
+    long checked(Scenario gate) {
+        return counter(gate, "ciphertrail_gate_records_checked_total");
+    }
+
+    /** Records the gate of {@code gate} has written to its trail topic so far (audit events and index entries). */
+    long trailRecords(Scenario gate) {
+        return counter(gate, "ciphertrail_gate_trail_records_total");
+    }
+
+    /** A Prometheus counter of the service of {@code gate}, summed over labels and instances. */
+    private long counter(Scenario gate, String name) {
+        long sum = 0;
+        for (int port : serviceHttpPorts.get(gate.service())) {
+            try {
+                HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                sum += PrometheusText.sum(metrics.body(), name);
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot read the policy service's metrics: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
         }
+        return sum;
     }
 
     /** The mutual TLS client settings the broker issued for {@code identity}. */
@@ -376,7 +414,7 @@ final class Platform implements AutoCloseable {
         return admin;
     }
 
-    /** The JVMs that work for {@code scenario} besides the client JVM: the broker, and the proxy or the gate's service. */
+    /** The JVMs that work for {@code scenario} besides the client JVM: the broker, and the proxy or the gate's service instances. */
     List<ChildProcess> serverJvms(Scenario scenario) {
         List<ChildProcess> jvms = new ArrayList<>();
         jvms.add(broker);
@@ -384,7 +422,7 @@ final class Platform implements AutoCloseable {
             jvms.add(proxy);
         }
         if (scenario.gated()) {
-            jvms.add(services.get(scenario.service()));
+            jvms.addAll(services.get(scenario.service()));
         }
         return jvms;
     }

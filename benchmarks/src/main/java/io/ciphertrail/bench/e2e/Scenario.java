@@ -16,7 +16,11 @@ enum Scenario {
             + " at half the gate's own maximum instead of half the tls maximum (latency only)"),
     GATE_FAST("tls+envelope+gate[rate=gate/2,commit=10ms]", "gatefast", "as tls+envelope+gate[rate=gate/2], through a"
             + " second service instance with Kafka Streams commit.interval.ms=10 instead of the exactly-once default 100 ms"
-            + " (latency only)");
+            + " (latency only)"),
+    GATE_X2("tls+envelope+gate×2", "gate2", "as tls+envelope+gate, through two instances of one policy service (each its own"
+            + " JVM, one stream thread each) that divide an ingress topic of two partitions between them"),
+    GATE_FULL_TRAIL("tls+envelope+gate[trail=full]", "gatefull", "as tls+envelope+gate, with the full per-record trail"
+            + " (ciphertrail.trail.full: a RECORD_FORWARDED audit event per forwarded record instead of a compact index entry)");
 
     final String label;
     final String slug;
@@ -33,7 +37,12 @@ enum Scenario {
     }
 
     boolean gated() {
-        return this == GATE || this == GATE_LOW_RATE || this == GATE_FAST;
+        return this == GATE || this == GATE_LOW_RATE || this == GATE_FAST || this == GATE_X2 || this == GATE_FULL_TRAIL;
+    }
+
+    /** How many instances of its policy service a gate scenario runs; its ingress topics have as many partitions. */
+    int instances() {
+        return this == GATE_X2 ? 2 : 1;
     }
 
     /** The policy service instance a gated scenario goes through; its ingress pattern is {@code <slug>-.+\.ingress}. */
@@ -41,7 +50,7 @@ enum Scenario {
         return this == GATE_LOW_RATE ? GATE : this;
     }
 
-    /** Maximum throughput is measured for the five main scenarios; the extra gate rows measure latency only. */
+    /** Maximum throughput is measured for every scenario but the two extra gate latency rows. */
     boolean measuresThroughput() {
         return this != GATE_LOW_RATE && this != GATE_FAST;
     }

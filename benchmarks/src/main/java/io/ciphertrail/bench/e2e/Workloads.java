@@ -39,10 +39,15 @@ final class Workloads {
         }
     }
 
-    /** Results of one throughput run; rates are per second, CPU in seconds. */
+    /**
+     * Results of one throughput run; rates are per second, CPU in seconds. For a gate: the producer rate is the ingress
+     * rate, the gate rate the forwarded rate over the same window, the lag the records acknowledged into ingress but not
+     * yet forwarded when the window closed, and the trail records per gated record what the gate wrote to its trail
+     * topic over the whole run (audit events and index entries) per record it checked.
+     */
     record Throughput(double producerRecordsPerSec, long produced, double consumerRecordsPerSec,
                       double cpuSeconds, Map<String, Double> cpuByJvm, double storedBytesPerRecord,
-                      double gateRecordsPerSec, double foreignCpuPercent) {
+                      double gateRecordsPerSec, long gateLagAtEnd, double trailRecordsPerGatedRecord, double foreignCpuPercent) {
         double cpuSecondsPerGb() {
             return cpuSeconds / (produced * (double) RECORD_SIZE / 1e9);
         }
@@ -80,6 +85,8 @@ final class Workloads {
         double machineBefore = MachineCpu.busySeconds();
         double ownBefore = ownJvmsCpu();
         long forwardedBase = scenario.gated() ? platform.forwarded(scenario) : 0;
+        long checkedBase = scenario.gated() ? platform.checked(scenario) : 0;
+        long trailBase = scenario.gated() ? platform.trailRecords(scenario) : 0;
 
         AtomicLong acked = new AtomicLong();
         AtomicLong failed = new AtomicLong();
@@ -132,8 +139,11 @@ final class Workloads {
         double seconds = (endedAt - startedAt) / 1e9;
         double producerRate = (ackedAtEnd - ackedAtStart) / seconds;
         double gateRate = scenario.gated() ? (forwardedAtEnd - forwardedAtStart) / seconds : Double.NaN;
+        long lag = scenario.gated() ? Math.max(0, ackedAtEnd - (forwardedAtEnd - forwardedBase)) : 0;
+        double trailPerRecord = Double.NaN;
         if (scenario.gated()) {
             awaitForwarded(scenario, forwardedBase + sent);
+            trailPerRecord = (platform.trailRecords(scenario) - trailBase) / (double) Math.max(1, platform.checked(scenario) - checkedBase);
         }
         double stored = storedBytes(topic) / (double) sent;
         Consumed consumed = consumeAll(scenario, topic, sent);
@@ -151,7 +161,7 @@ final class Workloads {
         double total = byJvm.values().stream().mapToDouble(Double::doubleValue).sum();
         double elapsed = (System.nanoTime() - start) / 1e9;
         double foreign = foreignPercent(machineAfter - machineBefore, ownAfter - ownBefore, elapsed);
-        return new Throughput(producerRate, sent, consumerRate, total, byJvm, stored, gateRate, foreign);
+        return new Throughput(producerRate, sent, consumerRate, total, byJvm, stored, gateRate, lag, trailPerRecord, foreign);
     }
 
     private static double[] cpu(List<ChildProcess> servers) {

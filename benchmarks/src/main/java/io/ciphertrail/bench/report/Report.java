@@ -211,12 +211,7 @@ public final class Report {
                         .append(" | ").append(fmt("%.1f", results.value(scenario, "cpu_per_gb_broker")))
                         .append(" | ").append(Double.isNaN(third) ? "—" : fmt("%.1f", third)).append(" |\n");
             }
-            double gate = results.value("tls+envelope+gate", "gate_throughput");
-            if (!Double.isNaN(gate)) {
-                md.append("\nThe policy service forwarded ").append(fmt("%,.0f", gate))
-                        .append(" records/s while the producer wrote to its ingress topic at full speed (exactly-once, one stream thread,"
-                                + " two audit events per record).\n");
-            }
+            gates(md);
 
             md.append("\n## Latency at a fixed rate\n\n");
             md.append("Rate: ").append(run.getProperty("latency_rate", "half the tls end-to-end maximum"))
@@ -279,6 +274,38 @@ public final class Report {
             }
         }
         return md.toString();
+    }
+
+    /** Per gate scenario: ingress and forwarded rates, the lag left at the end, the trail's records, CPU by JVM. */
+    private void gates(StringBuilder md) {
+        List<String> gated = results.scenarios().stream().filter(s -> results.get(s, "gate_throughput").isPresent()).toList();
+        if (gated.isEmpty()) {
+            return;
+        }
+        md.append("\n### The policy gate\n\n");
+        md.append("| scenario | ingress records/s | vs tls | forwarded records/s | lag at end (records) | trail records per gated record"
+                + " | CPU-s/GB clients | broker | service |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (String scenario : gated) {
+            md.append("| ").append(scenario)
+                    .append(" | ").append(cell(scenario, "producer_throughput", v -> fmt("%,.0f", v)))
+                    .append(" | ").append(ratio(scenario, "producer_throughput"))
+                    .append(" | ").append(cell(scenario, "gate_throughput", v -> fmt("%,.0f", v)))
+                    .append(" | ").append(cell(scenario, "gate_lag_at_end", v -> fmt("%,.0f", v)))
+                    .append(" | ").append(cell(scenario, "trail_records_per_gated_record", v -> fmt("%.2f", v)))
+                    .append(" | ").append(fmt("%.1f", results.value(scenario, "cpu_per_gb_clients")))
+                    .append(" | ").append(fmt("%.1f", results.value(scenario, "cpu_per_gb_broker")))
+                    .append(" | ").append(fmt("%.1f", results.value(scenario, "cpu_per_gb_service")));
+            List<String> instances = new ArrayList<>();
+            for (int i = 1; !Double.isNaN(results.value(scenario, "cpu_per_gb_service_instance_" + i)); i++) {
+                instances.add(fmt("%.1f", results.value(scenario, "cpu_per_gb_service_instance_" + i)));
+            }
+            md.append(instances.isEmpty() ? "" : " (" + String.join(" + ", instances) + ")").append(" |\n");
+        }
+        md.append("\nIngress: records/s the producer wrote to the ingress topic at full speed; forwarded: records/s the gate wrote"
+                + " to egress over the same window (exactly-once, one stream thread per instance); lag: records acknowledged into"
+                + " ingress but not yet forwarded when the window closed. Trail records: what the gate wrote to its trail topic"
+                + " per record it checked (1 compact index entry per forwarded record by default; a full audit event with"
+                + " `trail=full`). CPU of the service is every instance together.\n");
     }
 
     static String sizeLabel(String bytes) {

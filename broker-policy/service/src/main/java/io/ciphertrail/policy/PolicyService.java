@@ -11,6 +11,9 @@ import io.ciphertrail.policy.delivery.WriteFailures;
 import io.ciphertrail.policy.gate.Destinations;
 import io.ciphertrail.policy.gate.QuarantiningExceptionHandler;
 import io.ciphertrail.policy.http.HealthServer;
+import io.ciphertrail.policy.metrics.KafkaStreamsMetrics;
+import io.ciphertrail.policy.metrics.ServiceMetrics;
+import io.ciphertrail.policy.metrics.TransactionCounts;
 import io.ciphertrail.policy.quarantine.QuarantineTopic;
 import io.ciphertrail.policy.rules.PolicyBook;
 import io.ciphertrail.policy.rules.PolicyFile;
@@ -31,7 +34,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -104,20 +106,21 @@ public final class PolicyService implements AutoCloseable {
             TopicCatalog topics = new TopicCatalog(Admin.create(kafka), config.getLong(PolicyServiceConfig.TOPICS_REFRESH_MS_CONFIG));
             resources.add(topics);
             Destinations destinations = new Destinations(topics, ProducerLimits.of(streamsProperties),
-                    config.getString(PolicyServiceConfig.QUARANTINE_TOPIC_CONFIG), config.getString(PolicyServiceConfig.AUDIT_TOPIC_CONFIG));
+                    config.getString(PolicyServiceConfig.QUARANTINE_TOPIC_CONFIG), config.getString(PolicyServiceConfig.TRAIL_TOPIC_CONFIG));
             AclBlocker blocker = new AclBlocker(kafka, config.getString(PolicyServiceConfig.BLOCKS_TOPIC_CONFIG), unblockable);
             resources.add(blocker);
 
             ServiceMetrics metrics = new ServiceMetrics();
             AtomicReference<PolicyBook> policies = new AtomicReference<>(PolicyBook.EMPTY);
+            TransactionCounts transactions = new TransactionCounts();
             KafkaStreams streams = new KafkaStreams(PolicyTopology.build(config, kafka, policies, metrics, applicationId, destinations,
-                    clusterId, blocker), streamsProperties);
+                    clusterId, blocker), streamsProperties, transactions);
+            KafkaStreamsMetrics.register(metrics.registry(), streams::metrics, streams::state, transactions, writeFailures::report);
             CountDownLatch closing = new CountDownLatch(1);
             streams.setUncaughtExceptionHandler(error -> replaceThreadAfterBackOff(error, writeFailures, closing));
             topics.onRefresh(new OutputWatch(destinations::outputProblem, writeFailures, streams::pause, streams::resume));
             health = new HealthServer(config.getString(PolicyServiceConfig.HTTP_HOST_CONFIG),
-                    config.getInt(PolicyServiceConfig.HTTP_PORT_CONFIG), streams::state, writeFailures::report,
-                    () -> metrics.render(gauges(streams)));
+                    config.getInt(PolicyServiceConfig.HTTP_PORT_CONFIG), streams::state, writeFailures::report, metrics);
             streams.start();
             LOG.info("Policy service '{}' started; gate reads topics matching '{}'; health and metrics on port {}",
                     applicationId, config.ingressPattern(), health.port());
@@ -194,6 +197,7 @@ public final class PolicyService implements AutoCloseable {
         }
         // The gate subscribes by pattern; a new ingress topic is found at the next metadata refresh, so refresh often.
         streams.putIfAbsent(CommonClientConfigs.METADATA_MAX_AGE_CONFIG, 10_000);
+        exactlyOnceLatency(streams);
         String handler = QuarantiningExceptionHandler.class.getName();
         streams.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, handler);
         streams.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, handler);
@@ -211,16 +215,20 @@ public final class PolicyService implements AutoCloseable {
         return properties;
     }
 
-    private static Map<String, Double> gauges(KafkaStreams streams) {
-        double lag = 0;
-        for (Map.Entry<MetricName, ? extends org.apache.kafka.common.Metric> entry : streams.metrics().entrySet()) {
-            if (entry.getKey().name().equals("records-lag-max") && entry.getValue().metricValue() instanceof Double value
-                    && !value.isNaN()) {
-                lag = Math.max(lag, value);
-            }
-        }
-        return Map.of("ciphertrail_streams_records_lag_max", lag,
-                "ciphertrail_streams_running", streams.state() == KafkaStreams.State.RUNNING ? 1.0 : 0.0);
+    /**
+     * Producer and consumer defaults for the gate's transactions (each can be overridden with its {@code producer.} or
+     * {@code consumer.} key). Under exactly-once the first write of a transaction to a partition registers it with the
+     * transaction coordinator, and while the previous transaction's commit markers are still being written the broker
+     * answers CONCURRENT_TRANSACTIONS. The producer retries that batch with its exponential back-off, from
+     * {@code retry.backoff.ms} (100 ms) up to {@code retry.backoff.max.ms} (1 s): with commits every 10 ms nearly every
+     * transaction meets the previous one's markers, and a record waits 100 ms to 1 s more, which is what made the p99
+     * of a 10 ms commit interval worse than the default's. The markers take milliseconds, so the gate's producer retries
+     * after 5 ms, at most 50 ms apart. Linger and batch size stay at Kafka Streams' defaults: each commit flushes the
+     * producer, so linger never holds a record past its transaction (docs/policy-service.md, "Latency and scale").
+     */
+    private static void exactlyOnceLatency(Map<String, Object> streams) {
+        streams.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), 5);
+        streams.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG), 50);
     }
 
     public KafkaStreams.State state() {

@@ -27,6 +27,8 @@ public final class PolicyServiceConfig extends AbstractConfig {
     public static final String POLICIES_FILE_CONFIG = "ciphertrail.policies.file";
     public static final String QUARANTINE_TOPIC_CONFIG = "ciphertrail.quarantine.topic";
     public static final String AUDIT_TOPIC_CONFIG = "ciphertrail.audit.topic";
+    public static final String TRAIL_TOPIC_CONFIG = "ciphertrail.trail.topic";
+    public static final String TRAIL_FULL_CONFIG = "ciphertrail.trail.full";
     public static final String ALERTS_TOPIC_CONFIG = "ciphertrail.alerts.topic";
     public static final String ALERT_WINDOW_MS_CONFIG = "ciphertrail.alerts.window.ms";
     public static final String ALERT_THRESHOLD_CONFIG = "ciphertrail.alerts.threshold";
@@ -45,6 +47,7 @@ public final class PolicyServiceConfig extends AbstractConfig {
 
     public static final String DEFAULT_APPLICATION_ID = "ciphertrail-policy-service";
     public static final String DEFAULT_AUDIT_TOPIC = "ciphertrail.audit";
+    public static final String DEFAULT_TRAIL_TOPIC = "ciphertrail.trail";
     public static final String DEFAULT_ALERTS_TOPIC = "ciphertrail.alerts";
     public static final String DEFAULT_BLOCKS_TOPIC = "ciphertrail.blocks";
 
@@ -59,8 +62,17 @@ public final class PolicyServiceConfig extends AbstractConfig {
             .define(QUARANTINE_TOPIC_CONFIG, Type.STRING, QuarantineTopic.DEFAULT_NAME, Importance.HIGH,
                     "Where records that break an enforced rule go, byte for byte, with reason headers.")
             .define(AUDIT_TOPIC_CONFIG, Type.STRING, DEFAULT_AUDIT_TOPIC, Importance.HIGH,
-                    "Audit topic: the service writes one event per record and stage (keyed by trace ID) and reads"
-                            + " the broker authorizer's events about insecure clients from it.")
+                    "The brokers' audit topic: the insecure-client monitor reads the authorizers' events from it. The service"
+                            + " does not write to it, so WRITE on it can be reserved to the brokers.")
+            .define(TRAIL_TOPIC_CONFIG, Type.STRING, DEFAULT_TRAIL_TOPIC, Importance.HIGH,
+                    "The gate's trail, keyed by trace ID, in the same transaction as the records: an audit event for each"
+                            + " record quarantined or forwarded despite a permissive rule (and each replay), and a compact index"
+                            + " entry (ingress position, policy, egress topic) for every other forwarded record. At most one"
+                            + " trail record per gated record; 'ciphertrail trace' reads it.")
+            .define(TRAIL_FULL_CONFIG, Type.BOOLEAN, false, Importance.LOW,
+                    "Write a full audit event (RECORD_FORWARDED, with its own id and time) for every forwarded record instead"
+                            + " of a compact index entry: for a SIEM that wants every record as an event. It costs about three"
+                            + " times the bytes on the trail topic and more CPU per record (docs/policy-service.md).")
             .define(ALERTS_TOPIC_CONFIG, Type.STRING, DEFAULT_ALERTS_TOPIC, Importance.MEDIUM,
                     "Where alerts about insecure clients go.")
             .define(ALERT_WINDOW_MS_CONFIG, Type.LONG, 60_000L, Range.atLeast(1_000), Importance.MEDIUM,
@@ -86,7 +98,7 @@ public final class PolicyServiceConfig extends AbstractConfig {
                     "Listener names the brokers exempt from the transport check (ciphertrail.authorizer.exempt.listeners):"
                             + " their events are not counted or acted on. In STRICT mode such events are recognised without it.")
             .define(TOPICS_CREATE_CONFIG, Type.BOOLEAN, true, Importance.LOW,
-                    "Create the service's topics (policies, quarantine, audit, alerts, blocks) at start when missing;"
+                    "Create the service's topics (policies, quarantine, trail, audit, alerts, blocks) at start when missing;"
                             + " with false, missing topics stop the start with an error naming them.")
             .define(HTTP_HOST_CONFIG, Type.STRING, "127.0.0.1", Importance.LOW,
                     "Address of the /health and /metrics endpoint. Use 0.0.0.0 in a container.")
@@ -116,7 +128,7 @@ public final class PolicyServiceConfig extends AbstractConfig {
 
     /** The platform's own topics as this service names them, and its Kafka Streams topics. */
     public ReservedTopics reservedTopics(String applicationId) {
-        return new ReservedTopics(List.of(getString(QUARANTINE_TOPIC_CONFIG), getString(AUDIT_TOPIC_CONFIG),
+        return new ReservedTopics(List.of(getString(QUARANTINE_TOPIC_CONFIG), getString(TRAIL_TOPIC_CONFIG), getString(AUDIT_TOPIC_CONFIG),
                 getString(POLICIES_TOPIC_CONFIG), getString(ALERTS_TOPIC_CONFIG), getString(BLOCKS_TOPIC_CONFIG)), applicationId);
     }
 

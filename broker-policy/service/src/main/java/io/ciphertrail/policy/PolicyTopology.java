@@ -5,9 +5,10 @@ import io.ciphertrail.policy.clients.AclBlocker;
 import io.ciphertrail.policy.clients.InsecureClientMonitor;
 import io.ciphertrail.policy.gate.Destinations;
 import io.ciphertrail.policy.gate.Gate;
-import io.ciphertrail.policy.gate.GateAudit;
 import io.ciphertrail.policy.gate.GateOutput;
 import io.ciphertrail.policy.gate.GateProcessor;
+import io.ciphertrail.policy.gate.GateTrail;
+import io.ciphertrail.policy.metrics.ServiceMetrics;
 import io.ciphertrail.policy.rules.PolicyBook;
 import io.ciphertrail.policy.rules.PolicyUpdater;
 import java.util.Map;
@@ -24,8 +25,8 @@ import org.apache.kafka.streams.state.Stores;
  * <ol>
  *   <li>the policies topic, read as a global table into the {@link PolicyBook} the gate consults;</li>
  *   <li>the gate: every record of the ingress topics, checked and written, unchanged, to its egress
- *       topic or to quarantine, with its audit trail, in one exactly-once transaction (stateless, so
- *       record headers survive);</li>
+ *       topic or to quarantine, with its trail, in one exactly-once transaction (stateless, so record
+ *       headers survive, and the ingress partitions divide the work between instances and threads);</li>
  *   <li>the insecure-client monitor on the audit topic.</li>
  * </ol>
  */
@@ -49,10 +50,10 @@ final class PolicyTopology {
                 () -> new PolicyUpdater(policies));
 
         Gate gate = new Gate(new EnvelopeConfig(clientConfigs), config.ingressPattern(), config.reservedTopics(applicationId));
-        GateAudit audit = new GateAudit(config.getString(PolicyServiceConfig.AUDIT_TOPIC_CONFIG),
-                "ciphertrail://policy-service/" + applicationId);
+        GateTrail trail = new GateTrail(config.getString(PolicyServiceConfig.TRAIL_TOPIC_CONFIG),
+                "ciphertrail://policy-service/" + applicationId, config.getBoolean(PolicyServiceConfig.TRAIL_FULL_CONFIG), metrics);
         builder.stream(config.ingressPattern(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
-                .process(() -> new GateProcessor(gate, policies, destinations, audit, metrics))
+                .process(() -> new GateProcessor(gate, policies, destinations, trail, metrics))
                 .to(GateOutput.TOPIC, Produced.with(Serdes.ByteArray(), GateOutput.serde()));
 
         InsecureClientMonitor.addTo(builder, config, clusterId, blocker, metrics);

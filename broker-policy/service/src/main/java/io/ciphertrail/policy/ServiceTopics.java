@@ -18,7 +18,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
 /**
  * The topics the service needs: the compacted policies topic, the quarantine topic (kept forever:
  * quarantined records wait for an operator; with room for the reason headers beyond Kafka's default
- * record size), the audit and alerts topics, and the compacted topic recording the ACLs it places.
+ * record size), the trail, audit and alerts topics, and the compacted topic recording the ACLs it places.
  */
 final class ServiceTopics {
     private ServiceTopics() {
@@ -34,6 +34,7 @@ final class ServiceTopics {
                 new NewTopic(config.getString(PolicyServiceConfig.QUARANTINE_TOPIC_CONFIG), Optional.empty(), Optional.empty())
                         .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1",
                                 TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(QUARANTINE_MAX_MESSAGE_BYTES))),
+                new NewTopic(config.getString(PolicyServiceConfig.TRAIL_TOPIC_CONFIG), Optional.empty(), Optional.empty()),
                 new NewTopic(config.getString(PolicyServiceConfig.AUDIT_TOPIC_CONFIG), Optional.empty(), Optional.empty()),
                 new NewTopic(config.getString(PolicyServiceConfig.ALERTS_TOPIC_CONFIG), Optional.empty(), Optional.empty()),
                 new NewTopic(config.getString(PolicyServiceConfig.BLOCKS_TOPIC_CONFIG), Optional.of(1), Optional.empty())

@@ -21,10 +21,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Checks at start, when the brokers let the service read ACLs, that nobody but the brokers and the service
- * may write to the audit and quarantine topics: a writer there could forge broker events (and get clients
- * blocked) or quarantine records (and have them replayed). Warns about every other principal an ALLOW ACL
- * lets write, unless a DENY for {@code User:*} reserves the topic to super users.
+ * Checks at start, when the brokers let the service read ACLs, that nobody but the platform may write to the
+ * audit topic (written by the brokers), the quarantine and trail topics (written by the service): a writer there
+ * could forge broker events (and get clients blocked), quarantine records (and have them replayed) or a record's
+ * trail (and mislead a trace). Warns about every other principal an ALLOW ACL lets write, unless a DENY for
+ * {@code User:*} reserves the topic to super users.
  */
 final class WriterCheck {
     private static final Logger LOG = LoggerFactory.getLogger(WriterCheck.class);
@@ -34,7 +35,7 @@ final class WriterCheck {
 
     static void warnAboutOtherWriters(Admin admin, PolicyServiceConfig config, Unblockable service) {
         for (String topic : List.of(config.getString(PolicyServiceConfig.AUDIT_TOPIC_CONFIG),
-                config.getString(PolicyServiceConfig.QUARANTINE_TOPIC_CONFIG))) {
+                config.getString(PolicyServiceConfig.QUARANTINE_TOPIC_CONFIG), config.getString(PolicyServiceConfig.TRAIL_TOPIC_CONFIG))) {
             Collection<AclBinding> acls;
             try {
                 acls = admin.describeAcls(new AclBindingFilter(new ResourcePatternFilter(ResourceType.TOPIC, topic, PatternType.MATCH),

@@ -9,7 +9,10 @@ import io.ciphertrail.core.kms.KmsConfig;
 import io.ciphertrail.core.kms.local.LocalKmsProvider;
 import io.ciphertrail.embedded.EmbeddedSecureKafka;
 import io.ciphertrail.embedded.WithSecureKafka;
+import io.ciphertrail.policy.audit.AuditCodec;
 import io.ciphertrail.producer.SecureProducer;
+import io.ciphertrail.schemas.audit.AuditEvent;
+import io.ciphertrail.schemas.audit.AuditEventType;
 import io.ciphertrail.producer.SecureProducerConfig;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -29,14 +32,16 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * 1,000 mixed records through the gate, with the service killed (SIGKILL) part way and restarted:
- * every record ends in exactly one of egress or quarantine, none twice, none lost.
+ * every record ends in exactly one of egress or quarantine, none twice, none lost. With the full trail
+ * ({@code ciphertrail.trail.full}), the trail holds exactly one audit event per gated record, written in the same
+ * transactions: RECORD_FORWARDED for each forwarded record (the default writes a compact index entry instead).
  */
 @WithSecureKafka(plaintextListener = true,
         authorizer = "io.ciphertrail.broker.authorizer.SecureTransportAuthorizer",
@@ -117,6 +122,11 @@ class ExactlyOnceTest {
             assertThat(unique).as("every record once").hasSize(RECORDS);
             assertThat(forwarded).hasSize(RECORDS * 8 / 10);
             assertThat(quarantined).hasSize(RECORDS * 2 / 10);
+            List<AuditEvent> trail = trailEvents(kafka);
+            assertThat(trail).extracting(AuditEvent::getId).as("one trail event per gated record")
+                    .hasSize(RECORDS).doesNotHaveDuplicates().allMatch(id -> id.startsWith("eos.ingress-"));
+            assertThat(trail).filteredOn(e -> e.getEventType() == AuditEventType.RECORD_FORWARDED).hasSize(RECORDS * 8 / 10);
+            assertThat(trail).filteredOn(e -> e.getEventType() == AuditEventType.RECORD_QUARANTINED).hasSize(RECORDS * 2 / 10);
         } finally {
             service.destroyForcibly().waitFor();
         }
@@ -129,6 +139,8 @@ class ExactlyOnceTest {
         props.setProperty("state.dir", dir.resolve("state").toString());
         props.setProperty(PolicyServiceConfig.INGRESS_PATTERN_CONFIG, "eos\\.ingress");
         props.setProperty(PolicyServiceConfig.QUARANTINE_TOPIC_CONFIG, "eos.quarantine");
+        props.setProperty(PolicyServiceConfig.TRAIL_TOPIC_CONFIG, "eos.trail");
+        props.setProperty(PolicyServiceConfig.TRAIL_FULL_CONFIG, "true");
         props.setProperty(PolicyServiceConfig.AUDIT_TOPIC_CONFIG, "eos.audit");
         props.setProperty(PolicyServiceConfig.ALERTS_TOPIC_CONFIG, "eos.alerts");
         props.setProperty(PolicyServiceConfig.POLICIES_TOPIC_CONFIG, "eos.policies");
@@ -156,27 +168,39 @@ class ExactlyOnceTest {
         return keys(kafka, topic).size();
     }
 
+    /** The committed audit events on the trail; with the full trail, every trail record is one. */
+    private static List<AuditEvent> trailEvents(EmbeddedSecureKafka kafka) {
+        List<AuditEvent> events = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : records(kafka, "eos.trail")) {
+            events.add(AuditCodec.decode(record.value()).orElseThrow(() -> new AssertionError("not a full audit event at offset " + record.offset())));
+        }
+        return events;
+    }
+
     /** Record keys of a topic, committed records only. */
     private static List<String> keys(EmbeddedSecureKafka kafka, String topic) {
+        return records(kafka, topic).stream().map(r -> r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8)).toList();
+    }
+
+    /** The committed records of a topic. */
+    private static List<ConsumerRecord<byte[], byte[]>> records(EmbeddedSecureKafka kafka, String topic) {
         Map<String, Object> configs = new HashMap<>(kafka.clientProperties("operator"));
         configs.put("isolation.level", "read_committed");
-        List<String> keys = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(configs, new StringDeserializer(), new StringDeserializer())) {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(configs, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             var partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
                     .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
             if (partitions.isEmpty()) {
-                return keys;
+                return records;
             }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             var end = consumer.endOffsets(partitions);
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                    keys.add(record.key());
-                }
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
             }
         }
-        return keys;
+        return records;
     }
 }

@@ -17,6 +17,7 @@ import io.ciphertrail.core.trace.TraceContext;
 import io.ciphertrail.embedded.EmbeddedSecureKafka;
 import io.ciphertrail.embedded.WithSecureKafka;
 import io.ciphertrail.policy.audit.AuditCodec;
+import io.ciphertrail.policy.audit.TrailCodec;
 import io.ciphertrail.policy.quarantine.OriginalReference;
 import io.ciphertrail.policy.quarantine.QuarantineHeaders;
 import io.ciphertrail.policy.quarantine.QuarantineReason;
@@ -99,8 +100,8 @@ class PolicyServiceTest {
                 to: "$1"
             """;
 
-    static final ReplayRules REPLAY = new ReplayRules("ciphertrail.quarantine", "ciphertrail.audit", Pattern.compile(".+\\.ingress"),
-            new ReservedTopics(List.of("ciphertrail.quarantine", "ciphertrail.audit", "ciphertrail.policies", "ciphertrail.alerts",
+    static final ReplayRules REPLAY = new ReplayRules("ciphertrail.quarantine", "ciphertrail.trail", Pattern.compile(".+\\.ingress"),
+            new ReservedTopics(List.of("ciphertrail.quarantine", "ciphertrail.trail", "ciphertrail.audit", "ciphertrail.policies", "ciphertrail.alerts",
                     "ciphertrail.blocks"), "policy-service-test"));
 
     @TempDir
@@ -179,12 +180,13 @@ class PolicyServiceTest {
         return records;
     }
 
+    /** The trail of one trace: audit events, and the RECORD_FORWARDED events compact index entries stand for. */
     static List<AuditEvent> auditTrail(String traceId, int atLeast) {
         List<AuditEvent> events = new ArrayList<>();
         await().atMost(Duration.ofSeconds(60)).until(() -> {
             events.clear();
-            readAll("ciphertrail.audit", 1).stream()
-                    .map(r -> AuditCodec.decode(r.value())).flatMap(java.util.Optional::stream)
+            readAll("ciphertrail.trail", 1).stream()
+                    .map(r -> TrailCodec.decode(r.key(), r.value(), r.timestamp())).flatMap(java.util.Optional::stream)
                     .filter(e -> e.getRecord() != null && traceId.equals(e.getRecord().getTraceId()))
                     .forEach(events::add);
             return events.size() >= atLeast;
@@ -255,9 +257,22 @@ class PolicyServiceTest {
             assertThat(record.value()).isEqualTo("two widgets");
             assertThat(SecureConsumer.traceId(record)).contains(traceId);
         }
-        assertThat(auditTrail(traceId, 2)).extracting(AuditEvent::getEventType)
-                .contains(AuditEventType.RECORD_ACCEPTED, AuditEventType.RECORD_FORWARDED);
+        // One compact index entry on the trail says where it was read and where it went; no audit event for it.
+        assertThat(auditTrail(traceId, 1)).singleElement().satisfies(event -> {
+            assertThat(event.getEventType()).isEqualTo(AuditEventType.RECORD_FORWARDED);
+            assertThat(event.getRecord().getSourceTopic()).isEqualTo("orders.ingress");
+            assertThat(event.getRecord().getDestinationTopic()).isEqualTo("orders");
+            assertThat(event.getRecord().getPolicy()).isEqualTo("orders");
+            assertThat(event.getId()).isEqualTo("orders.ingress-0@" + event.getRecord().getSourceOffset());
+        });
+        ConsumerRecord<byte[], byte[]> entry = readAll("ciphertrail.trail", 1).stream()
+                .filter(r -> Arrays.equals(r.key(), traceId.getBytes(StandardCharsets.US_ASCII))).findFirst().orElseThrow();
+        assertThat(AuditCodec.decode(entry.value())).as("a compact entry, not a full event").isEmpty();
+        assertThat(entry.value().length).isLessThan(80);
+        assertThat(readAll("ciphertrail.audit", 0)).as("the gate writes nothing to the brokers' audit topic")
+                .noneMatch(r -> AuditCodec.decode(r.value()).map(e -> e.getRecord() != null).orElse(false));
         assertThat(service.metrics().value("ciphertrail_gate_records_forwarded_total", "policy", "orders")).isPositive();
+        assertThat(service.metrics().value("ciphertrail_gate_trail_records_total", "kind", "index_entry")).isPositive();
     }
 
     @Test
@@ -301,8 +316,11 @@ class PolicyServiceTest {
         assertThat(wrongTopic.reason().rule()).isEqualTo("binding");
         assertThat(wrongTopic.reason().detail()).contains("encrypted for topic 'payments'");
         assertThat(wrongTopic.traceId()).isEqualTo(SecureProducer.traceId(misrouted));
-        assertThat(auditTrail(wrongTopic.traceId().orElseThrow(), 2)).extracting(AuditEvent::getEventType)
-                .contains(AuditEventType.RECORD_QUARANTINED);
+        assertThat(auditTrail(wrongTopic.traceId().orElseThrow(), 1)).singleElement().satisfies(event -> {
+            assertThat(event.getEventType()).isEqualTo(AuditEventType.RECORD_QUARANTINED);
+            assertThat(event.getRecord().getReason()).isEqualTo("WRONG_TOPIC");
+            assertThat(event.getId()).isEqualTo("orders.ingress-0@" + wrongTopic.reason().sourceOffset());
+        });
     }
 
     @Test
@@ -339,7 +357,13 @@ class PolicyServiceTest {
                         && "MISSING_TRACE".equals(q.reason().code())).isEmpty());
         ConsumerRecord<byte[], byte[]> payment = readAll("payments", 1).stream()
                 .filter(r -> Arrays.equals(r.key(), "untraced-payment".getBytes(StandardCharsets.UTF_8))).findFirst().orElseThrow();
-        assertThat(TraceContext.fromHeaders(payment.headers())).isPresent();
+        String assigned = TraceContext.fromHeaders(payment.headers()).orElseThrow().traceId();
+        // Forwarded despite the permissive rule: one audit event says so, where it went, and every rule it broke.
+        assertThat(auditTrail(assigned, 1)).singleElement().satisfies(event -> {
+            assertThat(event.getEventType()).isEqualTo(AuditEventType.RECORD_POLICY_WARNING);
+            assertThat(event.getRecord().getDestinationTopic()).isEqualTo("payments");
+            assertThat(event.getRecord().getWarnings()).extracting(w -> w.getRule() + ":" + w.getReason()).containsExactly("trace:MISSING_TRACE");
+        });
     }
 
     @Test
@@ -363,7 +387,7 @@ class PolicyServiceTest {
 
         ConsumerRecord<byte[], byte[]> forwarded = readAll("invoices", 1).get(0);
         assertThat(TraceContext.fromHeaders(forwarded.headers()).orElseThrow().traceId()).isEqualTo(traceId);
-        assertThat(auditTrail(traceId, 5)).extracting(AuditEvent::getEventType).contains(AuditEventType.RECORD_QUARANTINED,
+        assertThat(auditTrail(traceId, 3)).extracting(AuditEvent::getEventType).containsExactlyInAnyOrder(AuditEventType.RECORD_QUARANTINED,
                 AuditEventType.RECORD_REPLAYED, AuditEventType.RECORD_FORWARDED);
     }
 
@@ -629,10 +653,45 @@ class PolicyServiceTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.body()).contains("\"status\":\"UP\"").contains("RUNNING");
+        assertTheGateStillForwards("metrics-1");
         HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort() + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.statusCode()).isEqualTo(200);
-        assertThat(metrics.body()).contains("ciphertrail_streams_running 1.0").contains("ciphertrail_streams_records_lag_max");
+        assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/plain; version=0.0.4"));
+        assertThat(metrics.body())
+                .contains("ciphertrail_streams_running 1")
+                .containsPattern("ciphertrail_gate_records_checked_total\\{policy=\"orders\"} [1-9]")
+                .containsPattern("ciphertrail_gate_trail_records_total\\{kind=\"index_entry\"} [1-9]")
+                .containsPattern("ciphertrail_streams_records_lag\\{partition=\"0\",topic=\"orders.ingress\"} \\d")
+                .contains("ciphertrail_streams_records_lag_max ")
+                .containsPattern("ciphertrail_streams_commit_latency_max_seconds\\{thread=\"StreamThread-1\"} ")
+                .containsPattern("ciphertrail_streams_commits_total\\{thread=\"StreamThread-1\"} [1-9]")
+                .containsPattern("ciphertrail_streams_transactions_total\\{outcome=\"committed\"} [1-9]")
+                .contains("ciphertrail_streams_transactions_total{outcome=\"aborted\"} ")
+                .contains("ciphertrail_streams_producer_retries_total{thread=\"StreamThread-1\"} ")
+                .contains("ciphertrail_writes_retrying ")
+                .contains("ciphertrail_write_failures_total ");
+    }
+
+    /** Every label name on /metrics is one that holds names and codes only, and no value carries a secret or payload. */
+    @Test
+    void metricsCarryNoLabelThatCouldHoldASecret() throws Exception {
+        String marker = "METRICS-MARKER-4711";
+        sendEncrypted("orders.ingress", "orders", marker, marker, new RecordHeaders());
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(client("legacy-service"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>("orders.ingress", marker.getBytes(StandardCharsets.UTF_8), marker.getBytes(StandardCharsets.UTF_8))).get();
+        }
+        awaitQuarantined(keyed(marker), 1);
+        String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        java.util.Set<String> labels = new java.util.TreeSet<>();
+        java.util.regex.Matcher names = Pattern.compile("[{,]([a-z_]+)=\"").matcher(text.replaceAll("(?m)^#.*$", ""));
+        while (names.find()) {
+            labels.add(names.group(1));
+        }
+        assertThat(labels).isNotEmpty().isSubsetOf("policy", "rule", "reason", "kind", "topic", "partition", "thread", "outcome");
+        String password = kafka.clientProperties("policy-service").get("ssl.keystore.password").toString();
+        assertThat(text).doesNotContain(marker).doesNotContain(password).doesNotContain("kms-pw");
     }
 
     /** Runs last: it deletes and recreates the quarantine topic. */

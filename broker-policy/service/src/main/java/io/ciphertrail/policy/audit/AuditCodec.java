@@ -18,10 +18,7 @@ public final class AuditCodec {
 
     public static byte[] encode(AuditEvent event) {
         try {
-            ByteBuffer buffer = event.toByteBuffer();
-            byte[] bytes = new byte[buffer.remaining()];
-            buffer.get(bytes);
-            return bytes;
+            return TrailCodec.bytes(event.toByteBuffer());
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot encode audit event " + event.getId(), e);
         }

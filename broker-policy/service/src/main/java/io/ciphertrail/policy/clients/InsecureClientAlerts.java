@@ -1,6 +1,7 @@
 package io.ciphertrail.policy.clients;
 
-import io.ciphertrail.policy.ServiceMetrics;
+import io.ciphertrail.policy.audit.EventIds;
+import io.ciphertrail.policy.metrics.ServiceMetrics;
 import io.ciphertrail.schemas.alert.Alert;
 import io.ciphertrail.schemas.alert.AlertAction;
 import io.ciphertrail.schemas.alert.AlertType;
@@ -10,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.UUID;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -81,7 +81,7 @@ final class InsecureClientAlerts implements Processor<Windowed<String>, WindowCo
                     blocker.block(principal, host, blockedUntil.toEpochMilli());
                     action = AlertAction.BLOCKED;
                     message += "; DENY ACLs placed for " + principal + " on " + host + " until " + blockedUntil;
-                    metrics.increment("ciphertrail_acl_blocks_total", "Clients blocked with DENY ACLs");
+                    metrics.blocked();
                     LOG.warn("Blocked {} on {} until {}", principal, host, blockedUntil);
                 } catch (RuntimeException e) {
                     blockedUntil = null;
@@ -91,7 +91,7 @@ final class InsecureClientAlerts implements Processor<Windowed<String>, WindowCo
             }
         }
         Alert alert = Alert.newBuilder()
-                .setId(UUID.randomUUID().toString())
+                .setId(EventIds.random())
                 .setTime(Instant.ofEpochMilli(now))
                 .setType(AlertType.INSECURE_CLIENT)
                 .setClientAddress(host)
@@ -104,7 +104,7 @@ final class InsecureClientAlerts implements Processor<Windowed<String>, WindowCo
                 .setBlockedUntil(blockedUntil)
                 .setMessage(message)
                 .build();
-        metrics.increment("ciphertrail_alerts_total", "Alerts about insecure clients");
+        metrics.alert();
         LOG.warn("Alert: {}", message);
         context.forward(new Record<>(host, encode(alert), now));
     }
@@ -112,7 +112,7 @@ final class InsecureClientAlerts implements Processor<Windowed<String>, WindowCo
     private void liftExpiredBlocks(long now) {
         int lifted = blocker.liftExpired(now);
         for (int i = 0; i < lifted; i++) {
-            metrics.increment("ciphertrail_acl_unblocks_total", "Blocks lifted when their time was up");
+            metrics.unblocked();
         }
     }
 

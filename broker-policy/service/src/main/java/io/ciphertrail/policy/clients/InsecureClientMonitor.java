@@ -1,8 +1,8 @@
 package io.ciphertrail.policy.clients;
 
 import io.ciphertrail.policy.PolicyServiceConfig;
-import io.ciphertrail.policy.ServiceMetrics;
 import io.ciphertrail.policy.audit.AuditCodec;
+import io.ciphertrail.policy.metrics.ServiceMetrics;
 import io.ciphertrail.schemas.audit.AuditEvent;
 import java.time.Duration;
 import java.util.HashSet;

@@ -12,20 +12,20 @@ import org.apache.kafka.common.header.Headers;
  * Where the gate writes, checked before it writes, since under exactly-once one failed send aborts the whole
  * transaction: an egress topic must exist, take writes from the service and have room for the record, or the
  * record is quarantined instead ({@code EGRESS_MISSING}, {@code EGRESS_NOT_WRITABLE}, {@code TOO_LARGE}); the
- * quarantine and audit topics must exist, or nothing is written and the record is retried.
+ * quarantine and trail topics must exist, or nothing is written and the record is retried.
  */
 public final class Destinations {
     private final TopicCatalog topics;
     private final ProducerLimits limits;
     private final String quarantineTopic;
-    private final String auditTopic;
+    private final String trailTopic;
 
-    public Destinations(TopicCatalog topics, ProducerLimits limits, String quarantineTopic, String auditTopic) {
+    public Destinations(TopicCatalog topics, ProducerLimits limits, String quarantineTopic, String trailTopic) {
         this.topics = topics;
         this.limits = limits;
         this.quarantineTopic = quarantineTopic;
-        this.auditTopic = auditTopic;
-        topics.watch(quarantineTopic, auditTopic);
+        this.trailTopic = trailTopic;
+        topics.watch(quarantineTopic, trailTopic);
     }
 
     String quarantineTopic() {
@@ -54,19 +54,19 @@ public final class Destinations {
     }
 
     /**
-     * The largest record the quarantine topic takes from the service, after checking that the audit topic exists too.
+     * The largest record the quarantine topic takes from the service, after checking that the trail topic exists too.
      *
      * @throws OutputUnavailableException when either is missing: nothing is written, the record is retried
      */
-    int requireQuarantineAndAudit() {
-        requireWritable(auditTopic, "the audit topic");
+    int requireQuarantineAndTrail() {
+        requireWritable(trailTopic, "the trail topic");
         return limits.limitFor(requireWritable(quarantineTopic, "the quarantine topic"));
     }
 
-    /** What keeps the gate from writing at all now (the quarantine or audit topic missing or closed to it), if anything. */
+    /** What keeps the gate from writing at all now (the quarantine or trail topic missing or closed to it), if anything. */
     public Optional<String> outputProblem() {
         try {
-            requireQuarantineAndAudit();
+            requireQuarantineAndTrail();
             return Optional.empty();
         } catch (OutputUnavailableException e) {
             return Optional.of(e.getMessage());

@@ -1,7 +1,7 @@
 package io.ciphertrail.policy.gate;
 
-import io.ciphertrail.policy.ServiceMetrics;
 import io.ciphertrail.policy.delivery.OutputUnavailableException;
+import io.ciphertrail.policy.metrics.ServiceMetrics;
 import io.ciphertrail.policy.quarantine.QuarantineCopy;
 import io.ciphertrail.policy.quarantine.QuarantineReason;
 import io.ciphertrail.policy.rules.PolicyBook;
@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * egress topic is quarantined. Stateless, so record headers survive. The gate never drops a record: when
  * the quarantine or audit topic cannot be written, the service pauses before any record meets it
  * ({@link io.ciphertrail.policy.delivery.OutputWatch}); a record that meets it all the same writes nothing and
- * stops its thread, whose transaction is aborted, and a new thread processes it again after a back-off.
+ * stops its thread, whose transaction is aborted, and a new thread processes it again after a back-off. Each record
+ * leaves at most one record on the trail ({@link GateTrail}).
  */
 public final class GateProcessor implements Processor<byte[], byte[], byte[], GateOutput> {
     private static final Logger LOG = LoggerFactory.getLogger(GateProcessor.class);
@@ -32,15 +33,15 @@ public final class GateProcessor implements Processor<byte[], byte[], byte[], Ga
     private final Gate gate;
     private final AtomicReference<PolicyBook> policies;
     private final Destinations destinations;
-    private final GateAudit audit;
+    private final GateTrail trail;
     private final ServiceMetrics metrics;
     private ProcessorContext<byte[], GateOutput> context;
 
-    public GateProcessor(Gate gate, AtomicReference<PolicyBook> policies, Destinations destinations, GateAudit audit, ServiceMetrics metrics) {
+    public GateProcessor(Gate gate, AtomicReference<PolicyBook> policies, Destinations destinations, GateTrail trail, ServiceMetrics metrics) {
         this.gate = gate;
         this.policies = policies;
         this.destinations = destinations;
-        this.audit = audit;
+        this.trail = trail;
         this.metrics = metrics;
     }
 
@@ -52,7 +53,7 @@ public final class GateProcessor implements Processor<byte[], byte[], byte[], Ga
     @Override
     public void process(Record<byte[], byte[]> record) {
         RecordMetadata source = context.recordMetadata().orElseThrow();
-        int quarantineLimit = destinations.requireQuarantineAndAudit();
+        int quarantineLimit = destinations.requireQuarantineAndTrail();
         Verdict verdict;
         Headers forwardHeaders = record.headers();
         try {
@@ -72,19 +73,19 @@ public final class GateProcessor implements Processor<byte[], byte[], byte[], Ga
             throw e;
         } catch (RuntimeException e) {
             LOG.error("Gate failed on {}-{}@{}; quarantining it", source.topic(), source.partition(), source.offset(), e);
-            verdict = GateAudit.failed(e);
+            verdict = GateTrail.failed(e);
         }
         String policy = verdict.policyName();
-        metrics.increment("ciphertrail_gate_records_checked_total", "Records the gate checked", "policy", policy);
+        ServiceMetrics.PolicyCounters counters = metrics.policy(policy);
+        counters.checked().inc();
         for (Violation warning : verdict.warnings()) {
-            metrics.increment("ciphertrail_gate_warnings_total", "Violations of permissive rules (forwarded anyway)",
-                    "policy", policy, "rule", warning.ruleName(), "reason", warning.code());
+            metrics.warning(policy, warning.ruleName(), warning.code());
         }
 
         if (verdict.forwarded()) {
             String egress = verdict.route().orElseThrow().egressTopic();
             context.forward(record.withHeaders(forwardHeaders).withValue(new GateOutput(egress, record.value())));
-            metrics.increment("ciphertrail_gate_records_forwarded_total", "Records forwarded to their egress topic", "policy", policy);
+            counters.forwarded().inc();
         } else {
             Violation violation = verdict.quarantine().get();
             QuarantineCopy copy = QuarantineCopy.of(record.key(), record.value(), record.headers(), new QuarantineReason(policy,
@@ -98,9 +99,8 @@ public final class GateProcessor implements Processor<byte[], byte[], byte[], Ga
             }
             context.forward(record.withKey(copy.key()).withHeaders(copy.headers())
                     .withValue(new GateOutput(destinations.quarantineTopic(), copy.value())));
-            metrics.increment("ciphertrail_gate_records_quarantined_total", "Records quarantined",
-                    "policy", policy, "rule", violation.ruleName(), "reason", violation.code());
+            metrics.quarantined(policy, violation.ruleName(), violation.code());
         }
-        audit.record(context, record, source, verdict);
+        trail.record(context, source, verdict);
     }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.ciphertrail.policy.delivery.WriteFailures;
+import io.ciphertrail.policy.metrics.ServiceMetrics;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -16,7 +18,7 @@ import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * {@code /health} (and {@code /health/live}, {@code /health/ready}) from the Streams state and the state of
- * writing, and {@code /metrics} in the Prometheus text format. Plain HTTP on a port that should stay inside
+ * writing, and {@code /metrics} in the Prometheus text format, written by the Prometheus client. Plain HTTP on a port that should stay inside
  * the cluster network: it shows counts and errors, never record content or settings.
  */
 public final class HealthServer implements AutoCloseable {
@@ -24,7 +26,7 @@ public final class HealthServer implements AutoCloseable {
     private final HttpServer server;
 
     public HealthServer(String host, int port, Supplier<KafkaStreams.State> state, Supplier<WriteFailures.Report> writes,
-                        Supplier<String> metrics) {
+                        ServiceMetrics metrics) {
         try {
             server = HttpServer.create(new InetSocketAddress(host, port), 16);
         } catch (IOException e) {
@@ -46,8 +48,11 @@ public final class HealthServer implements AutoCloseable {
             Map<String, Object> body = health(state.get(), writes.get());
             respond(exchange, "UP".equals(body.get("status")) ? 200 : 503, "application/json", JSON.writeValueAsString(body) + "\n");
         });
-        server.createContext("/metrics", exchange ->
-                respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get()));
+        server.createContext("/metrics", exchange -> {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            metrics.write(body);
+            respond(exchange, 200, metrics.contentType(), body.toByteArray());
+        });
         server.start();
     }
 
@@ -77,7 +82,10 @@ public final class HealthServer implements AutoCloseable {
     }
 
     private static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        respond(exchange, status, contentType, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void respond(HttpExchange exchange, int status, String contentType, byte[] bytes) throws IOException {
         exchange.getResponseHeaders().set("Content-Type", contentType);
         exchange.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {

@@ -2,9 +2,10 @@ package io.ciphertrail.policy.quarantine;
 
 import io.ciphertrail.core.tls.TlsConfig;
 import io.ciphertrail.policy.audit.AuditCodec;
+import io.ciphertrail.policy.audit.EventIds;
 import io.ciphertrail.policy.delivery.ProducerLimits;
 import io.ciphertrail.policy.delivery.RecordSize;
-import io.ciphertrail.policy.gate.GateAudit;
+import io.ciphertrail.policy.gate.GateTrail;
 import io.ciphertrail.schemas.audit.AuditEventType;
 import io.ciphertrail.schemas.audit.RecordInfo;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +36,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *
  * <p>Replay writes a record back to the ingress topic it came from, exactly as it arrived (key, value,
  * headers, timestamp), so the gate checks it again and its trace ID is kept; each replay is audited
- * (RECORD_REPLAYED). It replays only the gate's own copies: the quarantine record must name an ingress
+ * (RECORD_REPLAYED, on the trail topic). It replays only the gate's own copies: the quarantine record must name an ingress
  * topic the gate reads, and the record found at that topic, partition and offset must be the one it
  * copies (byte for byte) or references (by digest). What is replayed is that original, read back from the
  * ingress topic: a quarantine record edited or made by hand cannot inject anything, and a record too large
@@ -144,9 +145,10 @@ public final class QuarantineTopic {
                 ConsumerRecord<byte[], byte[]> copy = quarantined.record();
                 RecordInfo info = new RecordInfo(traceId, reason.policy() == null ? "" : reason.policy(), rules.quarantineTopic(),
                         copy.partition(), copy.offset(), reason.sourceTopic(), reason.rule(), reason.code(),
-                        "replayed from quarantine to its ingress topic");
-                sends.add(producer.send(new ProducerRecord<>(rules.auditTopic(), traceId.isEmpty() ? null : traceId.getBytes(StandardCharsets.US_ASCII),
-                        AuditCodec.encode(GateAudit.recordEvent(source, System.currentTimeMillis(), traceId, AuditEventType.RECORD_REPLAYED, info)))));
+                        "replayed from quarantine to its ingress topic", List.of());
+                sends.add(producer.send(new ProducerRecord<>(rules.trailTopic(), traceId.isEmpty() ? null : traceId.getBytes(StandardCharsets.US_ASCII),
+                        AuditCodec.encode(GateTrail.recordEvent(source, EventIds.random(), System.currentTimeMillis(), traceId,
+                                AuditEventType.RECORD_REPLAYED, info)))));
             });
             for (Future<?> send : sends) {
                 send.get();

@@ -8,11 +8,11 @@ import java.util.regex.Pattern;
  * reads ({@code ciphertrail.gate.ingress.pattern}) and none of the platform's own.
  *
  * @param quarantineTopic where quarantined records are read from
- * @param auditTopic      where RECORD_REPLAYED events go
+ * @param trailTopic      where RECORD_REPLAYED events go
  * @param ingressPattern  the topics the gate reads
  * @param reserved        the platform's own topics, never written by replay
  */
-public record ReplayRules(String quarantineTopic, String auditTopic, Pattern ingressPattern, Predicate<String> reserved) {
+public record ReplayRules(String quarantineTopic, String trailTopic, Pattern ingressPattern, Predicate<String> reserved) {
 
     /** Why replay must not write to {@code topic}, or null when it may. */
     String refusal(String topic) {

@@ -5,7 +5,7 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * The platform's own topics: the quarantine, audit, policies, alerts and blocks topics, the policy service's
+ * The platform's own topics: the quarantine, trail, audit, policies, alerts and blocks topics, the policy service's
  * Kafka Streams topics ({@code <application.id>-...}) and Kafka's ({@code __...}). No route may lead to one
  * and replay never writes to one: a record written there would pass for the platform's own.
  */

@@ -164,9 +164,9 @@ class GateTest {
     @Test
     void noRouteLeadsIntoThePlatformsOwnTopics() {
         Gate guarded = new Gate(new EnvelopeConfig(Map.of()), Pattern.compile(".+\\.ingress"),
-                new ReservedTopics(java.util.List.of("ciphertrail.quarantine", "ciphertrail.audit"), "policy-service"));
+                new ReservedTopics(java.util.List.of("ciphertrail.quarantine", "ciphertrail.trail", "ciphertrail.audit"), "policy-service"));
         PolicyBook convention = new PolicyBook(PolicyFile.parse("policies:\n  - {name: convention, fromPattern: '(.+)\\.ingress', to: '$1'}\n", "t"));
-        for (String ingress : java.util.List.of("ciphertrail.quarantine.ingress", "ciphertrail.audit.ingress",
+        for (String ingress : java.util.List.of("ciphertrail.quarantine.ingress", "ciphertrail.trail.ingress", "ciphertrail.audit.ingress",
                 "policy-service-insecure-clients-repartition.ingress", "__consumer_offsets.ingress")) {
             Headers headers = traced();
             String egress = ingress.substring(0, ingress.length() - ".ingress".length());

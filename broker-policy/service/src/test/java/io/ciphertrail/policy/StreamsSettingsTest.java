@@ -1,0 +1,39 @@
+package io.ciphertrail.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ciphertrail.policy.delivery.WriteFailures;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+
+/** The Kafka Streams settings the service runs its transactions with. */
+class StreamsSettingsTest {
+
+    /**
+     * With Kafka's default back-off (100 ms doubling to 1 s), each CONCURRENT_TRANSACTIONS retry at the start of a
+     * transaction held a batch 100 ms to 1 s: the gate's producer retries after 5 ms, at most 50 ms apart.
+     */
+    @Test
+    void theGatesProducerRetriesATransactionsFirstWriteWithinMilliseconds() {
+        StreamsConfig streams = new StreamsConfig(settings(Map.of()));
+        Map<String, Object> producer = streams.getProducerConfigs("gate-producer");
+        assertThat(producer.get(ProducerConfig.RETRY_BACKOFF_MS_CONFIG)).hasToString("5");
+        assertThat(producer.get(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG)).hasToString("50");
+        assertThat(streams.getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).as("the exactly-once default").isEqualTo(100L);
+    }
+
+    @Test
+    void anOperatorsProducerSettingWins() {
+        StreamsConfig streams = new StreamsConfig(settings(Map.of("producer.retry.backoff.max.ms", "200")));
+        assertThat(streams.getProducerConfigs("gate-producer").get(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG)).hasToString("200");
+    }
+
+    private static Properties settings(Map<String, Object> overrides) {
+        Map<String, Object> kafka = new java.util.HashMap<>(Map.of("bootstrap.servers", "localhost:9093"));
+        kafka.putAll(overrides);
+        return PolicyService.streamsProperties(kafka, new PolicyServiceConfig(kafka), new WriteFailures(1_000, 60_000));
+    }
+}
