@@ -585,7 +585,7 @@ final class DemoCommand implements Callable<Integer> {
                 for (ConsumerRecord<byte[], byte[]> record : raw.poll(Duration.ofMillis(300))) {
                     if (Envelope.hasMagic(record.value())) {
                         Envelope envelope = Envelope.parse(record.value(), EGRESS);
-                        envelope.boundTraceId().ifPresent(trace -> versions.put(trace, envelope.kek().version()));
+                        envelope.binding().boundTraceId().ifPresent(trace -> versions.put(trace, envelope.binding().kekVersion()));
                     }
                 }
             }

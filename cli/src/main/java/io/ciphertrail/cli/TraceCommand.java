@@ -1,9 +1,13 @@
 package io.ciphertrail.cli;
 
 import io.ciphertrail.core.envelope.Envelope;
+import io.ciphertrail.core.envelope.EnvelopeConfig;
+import io.ciphertrail.core.envelope.EnvelopeDecryptor;
+import io.ciphertrail.core.envelope.EnvelopeException;
+import io.ciphertrail.core.envelope.RecordBinding;
+import io.ciphertrail.core.envelope.TopicBinding;
 import io.ciphertrail.core.kms.KekRef;
 import io.ciphertrail.core.tls.TlsConfig;
-import io.ciphertrail.core.trace.TraceContext;
 import io.ciphertrail.policy.PolicyServiceConfig;
 import io.ciphertrail.schemas.audit.AuditEvent;
 import io.ciphertrail.schemas.audit.AuditEventType;
@@ -89,8 +93,9 @@ final class TraceCommand implements Callable<Integer> {
         for (AuditEvent event : events) {
             out.printf("  %-24s %-12s %s%n", event.getTime(), stage(event), where(event.getEventType(), event.getRecord()));
         }
-        produced.filter(record -> Envelope.hasMagic(record.value()))
-                .ifPresent(record -> keyUses(admin, Envelope.parse(record.value(), record.topic()).kek(), out));
+        List<String> topics = new ArrayList<>();
+        events.forEach(event -> topics.add(event.getRecord().getDestinationTopic()));
+        produced.flatMap(record -> kek(admin, record, topics)).ifPresent(kek -> keyUses(admin, kek, out));
         Optional<AuditEvent> forwarded = events.stream().filter(e -> e.getEventType() == AuditEventType.RECORD_FORWARDED
                 || e.getEventType() == AuditEventType.RECORD_POLICY_WARNING).reduce((a, b) -> b);
         if (forwarded.isPresent()) {
@@ -128,6 +133,31 @@ final class TraceCommand implements Callable<Integer> {
             case RECORD_ACCEPTED -> gate;
             default -> "";
         };
+    }
+
+    /**
+     * The KEK version that wrapped the record's data key. Envelopes of version 2 name the KEK alias by fingerprint
+     * only: it is the alias of the topic the record is bound to, one of those it was forwarded to or read from.
+     */
+    private static Optional<KekRef> kek(Map<String, Object> settings, ConsumerRecord<byte[], byte[]> record, List<String> forwardedTo) {
+        if (!Envelope.hasMagic(record.value())) {
+            return Optional.empty();
+        }
+        try {
+            RecordBinding bound = Envelope.parse(record.value(), record.topic()).binding();
+            EnvelopeConfig envelope = new EnvelopeConfig(settings);
+            List<String> topics = new ArrayList<>(forwardedTo);
+            topics.add(record.topic());
+            for (String topic : topics) {
+                TopicBinding expected = topic == null ? null : envelope.kekAliases().binding(topic);
+                if (expected != null && bound.boundTo(expected) && bound.wrappedUnder(expected)) {
+                    return Optional.of(new KekRef(expected.kekAlias(), bound.kekVersion()));
+                }
+            }
+        } catch (EnvelopeException e) {
+            // an unreadable envelope has no key to follow
+        }
+        return Optional.empty();
     }
 
     /**
@@ -187,7 +217,7 @@ final class TraceCommand implements Callable<Integer> {
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (TraceContext.fromHeaders(record.headers()).map(TraceContext::traceId).filter(traceId::equals).isPresent()) {
+                    if (EnvelopeDecryptor.traceId(record.headers(), record.value()).filter(traceId::equals).isPresent()) {
                         return Optional.of(record);
                     }
                 }

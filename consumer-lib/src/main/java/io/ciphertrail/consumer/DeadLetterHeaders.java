@@ -16,6 +16,11 @@ public final class DeadLetterHeaders {
     /** How many times a share group had delivered the record, this delivery included; absent for ordered consumers. */
     public static final String DELIVERY_COUNT = PREFIX + "delivery.count";
     public static final String TIME = PREFIX + "time";
+    /**
+     * The record's trace ID: its {@code traceparent} header's, or else the one bound in its envelope or delete proof
+     * (records of envelope version 2 usually travel without the header). Absent when the record has no trace.
+     */
+    public static final String TRACE_ID = PREFIX + "trace-id";
 
     private DeadLetterHeaders() {
     }

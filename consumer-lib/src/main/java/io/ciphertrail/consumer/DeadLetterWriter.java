@@ -1,5 +1,6 @@
 package io.ciphertrail.consumer;
 
+import io.ciphertrail.core.envelope.EnvelopeDecryptor;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -18,7 +19,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Writes failed records to the dead-letter topic exactly as they were read (key, value, headers and
- * timestamp untouched) plus reason headers, and waits for the broker's acknowledgement before the
+ * timestamp untouched) plus reason headers (and the record's trace ID, read from its envelope when it has no
+ * {@code traceparent}), and waits for the broker's acknowledgement before the
  * consumer moves on, so a failed record is never skipped without a durable copy.
  */
 final class DeadLetterWriter implements AutoCloseable {
@@ -62,6 +64,7 @@ final class DeadLetterWriter implements AutoCloseable {
         }
         record.deliveryCount().ifPresent(count -> add(headers, DeadLetterHeaders.DELIVERY_COUNT, count.toString()));
         add(headers, DeadLetterHeaders.TIME, Long.toString(System.currentTimeMillis()));
+        EnvelopeDecryptor.traceId(record.headers(), record.value()).ifPresent(id -> add(headers, DeadLetterHeaders.TRACE_ID, id));
         try {
             producer.send(new ProducerRecord<>(topic, null, record.timestamp(), record.key(), record.value(), headers))
                     .get(ACK_TIMEOUT_SECONDS, TimeUnit.SECONDS);

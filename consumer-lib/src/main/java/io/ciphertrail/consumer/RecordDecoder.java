@@ -1,7 +1,6 @@
 package io.ciphertrail.consumer;
 
 import io.ciphertrail.core.envelope.EnvelopeDecryptor;
-import io.ciphertrail.core.trace.TraceContext;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -12,21 +11,11 @@ final class RecordDecoder<K, V> {
     private final EnvelopeDecryptor decryptor;
     private final Deserializer<K> keyDeserializer;
     private final Deserializer<V> valueDeserializer;
-    private final boolean copyHeaders;
 
-    /**
-     * @param copyHeaders decrypt headers in a copy, so the raw record stays intact (for a dead-letter topic); a copy
-     *                    is also made whenever the decryptor may change headers ({@link EnvelopeDecryptor#changesHeaders})
-     */
-    RecordDecoder(EnvelopeDecryptor decryptor, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer, boolean copyHeaders) {
+    RecordDecoder(EnvelopeDecryptor decryptor, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
         this.decryptor = decryptor;
         this.keyDeserializer = keyDeserializer;
         this.valueDeserializer = valueDeserializer;
-        this.copyHeaders = copyHeaders || decryptor.changesHeaders();
-    }
-
-    RecordDecoder(EnvelopeDecryptor decryptor, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
-        this(decryptor, keyDeserializer, valueDeserializer, false);
     }
 
     /** A record's bytes after decryption and verification, before the application's deserializers. */
@@ -37,20 +26,15 @@ final class RecordDecoder<K, V> {
         return deserialize(raw, decrypt(raw));
     }
 
-    /** Decrypts and verifies value, headers and key. Thread-safe: it touches nothing but the record and the decryptor. */
+    /**
+     * Decrypts and verifies value, headers and key, and gives the record its {@code traceparent} back from the envelope
+     * when the header did not travel. Works on a copy of the headers: the raw record stays as it was read, for a
+     * dead-letter topic. Thread-safe: it touches nothing but the record and the decryptor.
+     */
     Plain decrypt(ConsumerRecord<byte[], byte[]> raw) {
         String topic = raw.topic();
-        Headers headers = copyHeaders ? new RecordHeaders(raw.headers().toArray()) : raw.headers();
+        Headers headers = new RecordHeaders(raw.headers().toArray());
         byte[] value = decryptor.decrypt(topic, headers, raw.key(), raw.value());
-        if (headers.lastHeader(TraceContext.HEADER) == null) {
-            // A hop dropped the header; the trace bound in the (now verified) envelope still identifies the record.
-            // Restored in a copy: the raw record stays as it was read, for a dead-letter topic.
-            var bound = EnvelopeDecryptor.traceId(headers, raw.value());
-            if (bound.isPresent()) {
-                headers = new RecordHeaders(headers.toArray());
-                new TraceContext(bound.get(), TraceContext.newTrace().parentId(), "01").writeTo(headers);
-            }
-        }
         byte[] key = decryptor.decryptRecordKey(topic, headers, raw.key());
         return new Plain(key, value, headers);
     }

@@ -155,8 +155,9 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
                                     ConsumerRecords<byte[], byte[]> batch) {
         try {
             deadLetters.write(record, failure);
-            LOG.warn("Record {}-{}@{} moved to dead-letter topic '{}': {}", record.topic(), record.partition(), record.offset(),
-                    deadLetters.topic(), failure.reason());
+            LOG.warn("Record {}-{}@{} (trace {}) moved to dead-letter topic '{}': {}", record.topic(), record.partition(),
+                    record.offset(), EnvelopeDecryptor.traceId(record.headers(), record.value()).orElse("-"), deadLetters.topic(),
+                    failure.reason());
             return true;
         } catch (KafkaException e) {
             for (TopicPartition partition : batch.partitions()) {

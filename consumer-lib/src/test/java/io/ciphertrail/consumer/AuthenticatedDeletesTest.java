@@ -52,10 +52,10 @@ class AuthenticatedDeletesTest {
         kafka.createTopics(1, deadLetters);
         try (SecureProducer<String, String> producer = producer();
              KafkaProducer<String, String> intruder = new KafkaProducer<>(clients.configs("intruder"), new StringSerializer(), new StringSerializer())) {
-            ProducerRecord<String, String> genuine = new ProducerRecord<>(topic, "customer-1", null);
-            producer.send(genuine).get();
+            producer.send(new ProducerRecord<>(topic, "customer-1", null)).get();
             intruder.send(new ProducerRecord<>(topic, "customer-2", null)).get();
-            intruder.send(new ProducerRecord<>(topic, null, "customer-3", null, genuine.headers())).get();   // the genuine proof, copied
+            Headers genuine = clients.rawRecords(topic, 1).get(0).headers();
+            intruder.send(new ProducerRecord<>(topic, null, "customer-3", null, genuine)).get();   // the genuine proof, copied
             producer.send(new ProducerRecord<>(topic, "customer-4", "still here")).get();
         }
         try (SecureConsumer<String, String> consumer = new SecureConsumer<>(clients.consumerConfigs("billing-service", "dlq-" + topic,

@@ -296,6 +296,9 @@ class SecureClientsTest {
                 topic + "=ciphertrail/topic/" + other)) {
             forger.send(new ProducerRecord<>(topic, "refund to the attacker")).get();
         }
+        // Version 2 names the KEK by fingerprint: the first 4 bytes of SHA-256 of the alias.
+        String fingerprint = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(("ciphertrail/topic/" + other).getBytes(StandardCharsets.UTF_8)), 0, 4);
         try (SecureConsumer<String, String> consumer = new SecureConsumer<>(clients.consumerConfigs("billing-service", "kek-" + topic),
                 new StringDeserializer(), new StringDeserializer())) {
             consumer.assign(List.of(new TopicPartition(topic, 0)));
@@ -303,7 +306,7 @@ class SecureClientsTest {
                     assertThatThrownBy(() -> consumer.poll(Duration.ofMillis(500)))
                             .isInstanceOfSatisfying(RecordDecryptionException.class, e -> {
                                 assertThat(e.reason()).isEqualTo("WRONG_KEK");
-                                assertThat(e.getMessage()).contains("'ciphertrail/topic/" + other + "'")
+                                assertThat(e.getMessage()).contains("fingerprint " + fingerprint)
                                         .contains("expects 'ciphertrail/topic/" + topic + "'");
                             }));
         }

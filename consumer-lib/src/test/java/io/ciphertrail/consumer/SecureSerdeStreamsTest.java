@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.ciphertrail.core.envelope.Envelope;
+import io.ciphertrail.core.envelope.TopicBinding;
 import io.ciphertrail.embedded.EmbeddedSecureKafka;
 import io.ciphertrail.embedded.WithSecureKafka;
 import io.ciphertrail.producer.SecureProducer;
@@ -72,7 +73,12 @@ class SecureSerdeStreamsTest {
                     return !encrypted.isEmpty() && !decrypted.isEmpty();
                 });
                 assertThat(Envelope.hasMagic(encrypted.get(0).value())).isTrue();
-                assertThat(Envelope.parse(encrypted.get(0).value(), "streams-invoices").boundTopic()).isEqualTo("streams-invoices");
+                Envelope invoice = Envelope.parse(encrypted.get(0).value(), "streams-invoices");
+                assertThat(invoice.binding().boundTo(new TopicBinding("streams-invoices", "ciphertrail/topic/streams-invoices"))).isTrue();
+                // The deserializer gave the input its traceparent back from the envelope, the serializer bound it into the
+                // output's envelope and sent no header: the trace went through the stream without travelling twice.
+                assertThat(invoice.binding().boundTraceId()).contains(traceId);
+                assertThat(encrypted.get(0).headers().lastHeader("traceparent")).isNull();
                 assertThat(new String(encrypted.get(0).value(), StandardCharsets.ISO_8859_1)).doesNotContain("widgets");
                 assertThat(decrypted.get(0).value()).isEqualTo("invoice: order for 3 widgets");
                 assertThat(SecureConsumer.traceId(decrypted.get(0))).contains(traceId);

@@ -28,6 +28,7 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.metrics.KafkaMetric;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.Utils;
@@ -58,6 +59,7 @@ public class SecureProducer<K, V> implements Producer<K, V> {
     private final CryptoMetrics metrics;
     private final TopicSelection topics;
     private final EnvelopeEncryptor encryptor;
+    private final boolean writesTraceHeader;
 
     public SecureProducer(Map<String, Object> configs, Serializer<K> keySerializer, Serializer<V> valueSerializer) {
         Map<String, Object> secured = durable(TlsConfig.secureClientConfigs(configs));
@@ -69,6 +71,7 @@ public class SecureProducer<K, V> implements Producer<K, V> {
             this.crypto = EnvelopeCrypto.create(secured, metrics);
             this.topics = new TopicSelection(config);
             this.encryptor = crypto.encryptor();
+            this.writesTraceHeader = config.writesTraceHeader();
             this.delegate = new KafkaProducer<>(secured,
                     new SecureSerializer<>(keySerializer, crypto, config, true),
                     new SecureSerializer<>(valueSerializer, crypto, config, false));
@@ -87,7 +90,10 @@ public class SecureProducer<K, V> implements Producer<K, V> {
         return SecureProducerConfig.configDef();
     }
 
-    /** The trace ID given to a record that was sent (its {@code traceparent}). */
+    /**
+     * The trace ID given to a record that was sent: its {@code traceparent}, which the record passed to {@link #send}
+     * keeps, whether or not the header travels (the envelope carries the trace either way).
+     */
     public static Optional<String> traceId(ProducerRecord<?, ?> record) {
         return TraceContext.fromHeaders(record.headers()).map(TraceContext::traceId);
     }
@@ -127,6 +133,13 @@ public class SecureProducer<K, V> implements Producer<K, V> {
         if (record != null && record.topic() != null && topics.encrypts(record.topic())) {
             // Kafka serializes only after the topic's metadata arrived: get the data key meanwhile, not after.
             encryptor.prepare(topics.boundTopic(record.topic()));
+            if (!writesTraceHeader) {
+                // The serializer moves the trace into the envelope and drops the header from what is sent; the caller's
+                // record keeps it, so traceId(record) answers after the send.
+                TraceStamper.ensure(record.headers());
+                record = new ProducerRecord<>(record.topic(), record.partition(), record.timestamp(), record.key(), record.value(),
+                        new RecordHeaders(record.headers().toArray()));
+            }
         }
         return delegate.send(record, callback);
     }

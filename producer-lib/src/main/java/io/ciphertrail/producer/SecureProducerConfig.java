@@ -24,6 +24,7 @@ public final class SecureProducerConfig extends AbstractConfig {
     public static final String WEAK_DURABILITY_ALLOWED_CONFIG = "ciphertrail.producer.weak.durability.allowed";
     public static final String KEY_SERIALIZER_INNER_CONFIG = "ciphertrail.key.serializer.inner";
     public static final String VALUE_SERIALIZER_INNER_CONFIG = "ciphertrail.value.serializer.inner";
+    public static final String TRACEPARENT_HEADER_CONFIG = "ciphertrail.producer.traceparent.header";
 
     private static final ConfigDef CONFIG = KmsConfig.addTo(EnvelopeConfig.addTo(TlsConfig.addTo(new ConfigDef())))
             .define(ENCRYPT_INCLUDE_CONFIG, Type.LIST, ".*", new PatternList(), Importance.HIGH,
@@ -37,6 +38,13 @@ public final class SecureProducerConfig extends AbstractConfig {
             .define(WEAK_DURABILITY_ALLOWED_CONFIG, Type.BOOLEAN, false, Importance.LOW,
                     "The producer runs with enable.idempotence=true and acks=all. Weakening either is refused"
                             + " unless this is true, and then logged as a warning.")
+            .define(TRACEPARENT_HEADER_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM,
+                    "Also write the W3C traceparent header on encrypted records. The envelope carries the whole trace"
+                            + " context, and Ciphertrail's consumers, deserializers, policy service and tools read it from there"
+                            + " and give consumed records their traceparent back, so the header is only for tools outside"
+                            + " Ciphertrail that read records raw; it costs about 68 stored bytes per record. Records of"
+                            + " unencrypted topics, and every record while " + EnvelopeConfig.FORMAT_VERSION_CONFIG + "=1, carry"
+                            + " the header regardless.")
             .define(KEY_SERIALIZER_INNER_CONFIG, Type.CLASS, null, Importance.MEDIUM,
                     "When SecureSerializer is the key.serializer: the serializer that turns keys into bytes first.")
             .define(VALUE_SERIALIZER_INNER_CONFIG, Type.CLASS, null, Importance.MEDIUM,
@@ -45,6 +53,11 @@ public final class SecureProducerConfig extends AbstractConfig {
 
     public SecureProducerConfig(Map<?, ?> originals) {
         super(CONFIG, originals, false);
+    }
+
+    /** Whether encrypted records keep their {@code traceparent} header on the wire. */
+    public boolean writesTraceHeader() {
+        return getBoolean(TRACEPARENT_HEADER_CONFIG) || new EnvelopeConfig(originals()).formatVersion() == 1;
     }
 
     public static ConfigDef configDef() {

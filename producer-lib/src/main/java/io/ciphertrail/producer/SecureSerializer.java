@@ -21,7 +21,9 @@ import org.apache.kafka.common.utils.Utils;
 /**
  * Wraps any {@link Serializer}: the inner serializer makes the bytes, this one encrypts them. As a
  * value serializer it also gives the record a trace ({@code traceparent}) and binds it into the
- * envelope; as a key serializer it encrypts keys deterministically when
+ * envelope, which carries it from there: the header is dropped from encrypted records unless
+ * {@code ciphertrail.producer.traceparent.header=true} (Ciphertrail's readers give it back). As a key serializer it
+ * encrypts keys deterministically when
  * {@code ciphertrail.envelope.record.key.encryption=true}, else leaves them as they are.
  *
  * <p>Use it by class name anywhere serializers are configured (Kafka Streams, Spring Kafka):
@@ -42,6 +44,8 @@ public class SecureSerializer<T> implements Serializer<T> {
     private boolean ownsCrypto;
     private TopicSelection topics;
     private boolean isKey;
+    /** Whether encrypted records keep {@code traceparent} on the wire. */
+    private boolean writesTraceHeader;
 
     /** For configuration by class name; the inner serializer comes from {@code ciphertrail.(key|value).serializer.inner}. */
     public SecureSerializer() {
@@ -59,6 +63,7 @@ public class SecureSerializer<T> implements Serializer<T> {
         this.encryptor = crypto.encryptor();
         this.topics = new TopicSelection(config);
         this.isKey = isKey;
+        this.writesTraceHeader = config.writesTraceHeader();
     }
 
     @Override
@@ -84,6 +89,7 @@ public class SecureSerializer<T> implements Serializer<T> {
         encryptor = crypto.encryptor();
         ownsCrypto = true;
         topics = new TopicSelection(config);
+        writesTraceHeader = config.writesTraceHeader();
     }
 
     @Override
@@ -110,13 +116,20 @@ public class SecureSerializer<T> implements Serializer<T> {
             authenticateDelete(topic, boundTopic, headers);
             return null;
         }
-        return encryptor.encrypt(boundTopic, headers, bytes);
+        byte[] envelope = encryptor.encrypt(boundTopic, headers, bytes);
+        if (!writesTraceHeader && headers != null) {
+            TraceStamper.moveIntoEnvelope(headers);
+        }
+        return envelope;
     }
 
     private void authenticateDelete(String topic, String boundTopic, Headers headers) {
         Optional<RecordKeyHandoff.Offered> key = RecordKeyHandoff.take(headers);
         if (key.isPresent()) {
             encryptor.encryptDelete(boundTopic, headers, key.get().key());
+            if (!writesTraceHeader) {
+                TraceStamper.moveIntoEnvelope(headers);
+            }
         } else if (crypto.config().acceptsPlainDeletes(boundTopic)) {
             encryptor.encrypt(boundTopic, headers, null);
         } else {

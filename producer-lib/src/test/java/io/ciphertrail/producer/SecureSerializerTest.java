@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ciphertrail.core.envelope.DeleteProof;
 import io.ciphertrail.core.envelope.Envelope;
 import io.ciphertrail.core.envelope.EnvelopeConfig;
+import io.ciphertrail.core.envelope.EnvelopeDecryptor;
 import io.ciphertrail.core.envelope.EnvelopeException;
+import io.ciphertrail.core.envelope.TopicBinding;
 import io.ciphertrail.core.io.SecureFiles;
 import io.ciphertrail.core.kms.KmsAdmin;
 import io.ciphertrail.core.kms.KmsConfig;
@@ -20,6 +22,7 @@ import io.opentelemetry.context.Scope;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.header.Headers;
@@ -73,17 +76,34 @@ class SecureSerializerTest {
                 SecureProducerConfig.ENCRYPT_EXCLUDE_CONFIG, "public\\..*",
                 SecureProducerConfig.BOUND_TOPICS_CONFIG, "orders.ingress:orders")) {
             Headers direct = new RecordHeaders();
-            assertThat(Envelope.parse(serializer.serialize("payments", direct, "p"), "payments").boundTopic()).isEqualTo("payments");
-            assertThat(TraceContext.fromHeaders(direct)).isPresent();
+            Envelope payment = Envelope.parse(serializer.serialize("payments", direct, "p"), "payments");
+            assertThat(payment.binding().boundTo(new TopicBinding("payments", "ciphertrail/topic/payments"))).isTrue();
+            // The trace travels in the envelope only: no traceparent header on the wire.
+            assertThat(payment.binding().boundTraceId()).isPresent();
+            assertThat(direct.lastHeader(TraceContext.HEADER)).isNull();
 
             Headers routed = new RecordHeaders();
             Envelope viaGate = Envelope.parse(serializer.serialize("orders.ingress", routed, "o"), "orders.ingress");
-            assertThat(viaGate.boundTopic()).isEqualTo("orders");
-            assertThat(viaGate.kek().alias()).isEqualTo("ciphertrail/topic/orders");
+            assertThat(viaGate.binding().boundTo(new TopicBinding("orders", "ciphertrail/topic/orders"))).isTrue();
+            assertThat(viaGate.binding().wrappedUnder(new TopicBinding("orders", "ciphertrail/topic/orders"))).isTrue();
 
             Headers open = new RecordHeaders();
             assertThat(serializer.serialize("public.news", open, "hello")).isEqualTo("hello".getBytes(StandardCharsets.UTF_8));
-            assertThat(TraceContext.fromHeaders(open)).isPresent();
+            assertThat(TraceContext.fromHeaders(open)).as("an unencrypted record carries its trace in the header").isPresent();
+        }
+    }
+
+    @Test
+    void theTraceparentHeaderTravelsTooWhenAskedOrWhileWritingVersion1() {
+        for (Object[] settings : List.of(new Object[] {SecureProducerConfig.TRACEPARENT_HEADER_CONFIG, true},
+                new Object[] {EnvelopeConfig.FORMAT_VERSION_CONFIG, 1})) {
+            try (SecureSerializer<String> serializer = valueSerializer(settings)) {
+                Headers headers = new RecordHeaders();
+                Envelope envelope = Envelope.parse(serializer.serialize("orders", headers, "o"), "orders");
+                assertThat(envelope.binding().boundTraceId()).as(settings[0].toString())
+                        .isEqualTo(TraceContext.fromHeaders(headers).map(TraceContext::traceId));
+                assertThat(envelope.version()).isEqualTo(settings[1].equals(1) ? 1 : 2);
+            }
         }
     }
 
@@ -93,16 +113,22 @@ class SecureSerializerTest {
             Headers traced = new RecordHeaders();
             TraceContext existing = TraceContext.newTrace();
             existing.writeTo(traced);
-            serializer.serialize("orders", traced, "x");
-            assertThat(TraceContext.fromHeaders(traced)).contains(existing);
+            byte[] first = serializer.serialize("orders", traced, "x");
+            assertThat(Envelope.parse(first, "orders").binding().restoredTrace()).contains(existing);
+            // Kafka Streams serializes a record once per sink with the same headers: each copy keeps the same trace.
+            byte[] second = serializer.serialize("payments", traced, "x");
+            assertThat(Envelope.parse(second, "payments").binding().restoredTrace()).contains(existing);
 
             SpanContext span = SpanContext.create("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331",
                     TraceFlags.getSampled(), TraceState.getDefault());
             Headers fromOtel = new RecordHeaders();
+            byte[] envelope;
             try (Scope ignored = Span.wrap(span).makeCurrent()) {
-                serializer.serialize("orders", fromOtel, "y");
+                envelope = serializer.serialize("orders", fromOtel, "y");
             }
-            assertThat(TraceContext.fromHeaders(fromOtel).orElseThrow().traceId()).isEqualTo("0af7651916cd43dd8448eb211c80319c");
+            assertThat(Envelope.parse(envelope, "orders").binding().restoredTrace())
+                    .contains(new TraceContext("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", "01"));
+            assertThat(EnvelopeDecryptor.traceId(fromOtel, envelope)).contains("0af7651916cd43dd8448eb211c80319c");
         }
     }
 
@@ -127,9 +153,10 @@ class SecureSerializerTest {
             byte[] key = keys.serialize("orders.ingress", headers, "customer-42");
             assertThat(values.serialize("orders.ingress", headers, null)).isNull();
             DeleteProof proof = DeleteProof.parse(headers.lastHeader(DeleteProof.HEADER).value(), "orders.ingress");
-            assertThat(proof.boundTopic()).isEqualTo("orders");
+            assertThat(proof.binding().boundTo(new TopicBinding("orders", "ciphertrail/topic/orders"))).isTrue();
             assertThat(proof.boundTo(key)).isTrue();
-            assertThat(proof.boundTraceId()).contains(TraceContext.fromHeaders(headers).orElseThrow().traceId());
+            assertThat(proof.binding().boundTraceId()).isPresent();
+            assertThat(headers.lastHeader(TraceContext.HEADER)).as("the proof carries the trace").isNull();
 
             // The key serializer saw other headers (another record): this delete's key is unknown, so no proof can be made.
             keys.serialize("orders.ingress", new RecordHeaders(), "customer-43");
@@ -144,6 +171,7 @@ class SecureSerializerTest {
             Headers headers = new RecordHeaders();
             assertThat(migrating.serialize("legacy.orders", headers, null)).isNull();
             assertThat(headers.lastHeader(DeleteProof.HEADER)).isNull();
+            assertThat(TraceContext.fromHeaders(headers)).as("a plain delete keeps its trace in the header").isPresent();
         }
     }
 

@@ -7,6 +7,7 @@ import io.ciphertrail.consumer.SecureConsumer;
 import io.ciphertrail.core.envelope.CryptoListener;
 import io.ciphertrail.core.envelope.DekCache;
 import io.ciphertrail.core.envelope.EnvelopeConfig;
+import io.ciphertrail.core.envelope.EnvelopeDecryptor;
 import io.ciphertrail.core.envelope.EnvelopeEncryptor;
 import io.ciphertrail.core.io.SecureFiles;
 import io.ciphertrail.core.kms.Kms;
@@ -257,6 +258,11 @@ class PolicyServiceTest {
             assertThat(record.value()).isEqualTo("two widgets");
             assertThat(SecureConsumer.traceId(record)).contains(traceId);
         }
+        // The record crossed the gate as written: envelope version 2, its trace only inside the envelope.
+        ConsumerRecord<byte[], byte[]> raw = readAll("orders", 1).stream()
+                .filter(r -> Arrays.equals(r.key(), "o-1".getBytes(StandardCharsets.UTF_8))).findFirst().orElseThrow();
+        assertThat(raw.headers().lastHeader(TraceContext.HEADER)).isNull();
+        assertThat(io.ciphertrail.core.envelope.Envelope.parse(raw.value(), "orders").binding().boundTraceId()).contains(traceId);
         // One compact index entry on the trail says where it was read and where it went; no audit event for it.
         assertThat(auditTrail(traceId, 1)).singleElement().satisfies(event -> {
             assertThat(event.getEventType()).isEqualTo(AuditEventType.RECORD_FORWARDED);
@@ -314,7 +320,9 @@ class PolicyServiceTest {
 
         QuarantinedRecord wrongTopic = quarantined.stream().filter(q -> "WRONG_TOPIC".equals(q.reason().code())).findFirst().orElseThrow();
         assertThat(wrongTopic.reason().rule()).isEqualTo("binding");
-        assertThat(wrongTopic.reason().detail()).contains("encrypted for topic 'payments'");
+        assertThat(wrongTopic.reason().detail()).contains("encrypted for a topic with fingerprint "
+                + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                        .digest("payments".getBytes(StandardCharsets.UTF_8)), 0, 4));
         assertThat(wrongTopic.traceId()).isEqualTo(SecureProducer.traceId(misrouted));
         assertThat(auditTrail(wrongTopic.traceId().orElseThrow(), 1)).singleElement().satisfies(event -> {
             assertThat(event.getEventType()).isEqualTo(AuditEventType.RECORD_QUARANTINED);
@@ -386,7 +394,7 @@ class PolicyServiceTest {
         assertThat(replayed).hasSize(1);
 
         ConsumerRecord<byte[], byte[]> forwarded = readAll("invoices", 1).get(0);
-        assertThat(TraceContext.fromHeaders(forwarded.headers()).orElseThrow().traceId()).isEqualTo(traceId);
+        assertThat(EnvelopeDecryptor.traceId(forwarded.headers(), forwarded.value())).contains(traceId);
         assertThat(auditTrail(traceId, 3)).extracting(AuditEvent::getEventType).containsExactlyInAnyOrder(AuditEventType.RECORD_QUARANTINED,
                 AuditEventType.RECORD_REPLAYED, AuditEventType.RECORD_FORWARDED);
     }

@@ -29,9 +29,11 @@ import org.slf4j.LoggerFactory;
  * in steady state. Only on a topic's first record, or if the KMS was too slow and the key truly ran
  * out, does a sender wait (at most {@code kms.timeout.ms}).
  *
- * <p>IVs are deterministic (NIST SP 800-38D §8.2.1): 4 random bytes fixed per key, then a 64-bit
- * counter. A data key is created and used by one process only, and the counter never reaches the
- * encryption limit (at most 2^32), so an IV never repeats under a key.
+ * <p>IVs are deterministic (NIST SP 800-38D §8.2.1): a counter per data key, taken once per record. A data key is
+ * created and used by one process only, and the counter stops below the encryption limit (at most 2^32), so an IV
+ * never repeats under a key. Envelope version 2 carries only the counter (the IV is four zero bytes and the counter);
+ * version 1 puts 4 random bytes fixed per key before it. The proof that this never repeats an IV, with derived data
+ * keys too, is in {@code docs/key-management.md}.
  */
 final class DataKeys {
     private static final Logger LOG = LoggerFactory.getLogger(DataKeys.class);
@@ -49,6 +51,8 @@ final class DataKeys {
     private final long maxEncryptions;
     private final long maxAgeMillis;
     private final long kekRefreshMillis;
+    /** The envelope version written: which data keys to ask for and how their key section looks. */
+    private final int formatVersion;
 
     DataKeys(Kms kms, EnvelopeConfig config, DekCache cache, CryptoListener listener, Clock clock, Executor background) {
         this.kms = kms;
@@ -61,10 +65,15 @@ final class DataKeys {
         this.maxEncryptions = config.dekMaxEncryptions();
         this.maxAgeMillis = config.dekMaxAge().toMillis();
         this.kekRefreshMillis = config.kekRefresh().toMillis();
+        this.formatVersion = config.formatVersion();
     }
 
-    /** A key and the IV for one encryption under it. */
-    record Lease(ActiveKey key, byte[] iv) {
+    /** A key and the counter of one encryption under it (its IV). */
+    record Lease(ActiveKey key, long counter) {
+        /** The 12-byte IV of envelope version 1. */
+        byte[] ivV1() {
+            return EnvelopeV1.iv(key.ivPrefix, counter);
+        }
     }
 
     /**
@@ -92,7 +101,7 @@ final class DataKeys {
                             || now - key.createdAt >= maxAgeMillis / 4 * 3 || now - slot.kekCheckedAt >= kekRefreshMillis)) {
                         slot.refresh(false);
                     }
-                    return new Lease(key, key.iv(counter));
+                    return new Lease(key, counter);
                 }
             }
             key = slot.awaitReplacement(key);
@@ -103,32 +112,28 @@ final class DataKeys {
     static final class ActiveKey {
         final SecretKey key;
         final Edek edek;
+        final TopicBinding topic;
+        /** The part of every envelope and delete proof under this key that stays the same: binding and wrapped key. */
         final byte[] keySection;
         final long createdAt;
         final AtomicLong used = new AtomicLong();
+        /** Envelope version 1 only: the IV's first 4 bytes. */
         private final int ivPrefix = RANDOM.nextInt();
 
-        private ActiveKey(String topic, GeneratedDek generated, long createdAt) {
+        private ActiveKey(TopicBinding topic, GeneratedDek generated, int formatVersion, long createdAt) {
             this.key = generated.dek().secretKey();
             this.edek = generated.edek();
-            this.keySection = EnvelopeWriter.keySection(topic, generated.edek());
+            this.topic = topic;
+            this.keySection = formatVersion == EnvelopeV1.VERSION
+                    ? BindingV1.keySection(topic.topic(), generated.edek())
+                    : BindingV2.keySection(topic, generated.edek());
             this.createdAt = createdAt;
-        }
-
-        byte[] iv(long counter) {
-            byte[] iv = new byte[Envelope.IV_LENGTH];
-            for (int i = 0; i < 4; i++) {
-                iv[i] = (byte) (ivPrefix >>> (24 - 8 * i));
-            }
-            for (int i = 0; i < 8; i++) {
-                iv[4 + i] = (byte) (counter >>> (56 - 8 * i));
-            }
-            return iv;
         }
     }
 
     private final class Slot {
         private final String topic;
+        private final TopicBinding binding;
         private final String alias;
         volatile ActiveKey active;
         volatile long kekCheckedAt;
@@ -141,7 +146,8 @@ final class DataKeys {
 
         Slot(String topic) {
             this.topic = topic;
-            this.alias = config.kekAlias(topic);
+            this.binding = config.kekAliases().binding(topic);
+            this.alias = binding.kekAlias();
         }
 
         /** Starts preparing a replacement unless one is on its way; {@code force} replaces even a fresh key. */
@@ -185,9 +191,10 @@ final class DataKeys {
                     && current.used.get() < maxEncryptions / 4 * 3 && clock.millis() - current.createdAt < maxAgeMillis / 4 * 3) {
                 return current;
             }
-            GeneratedDek generated = calls.call(KmsOperation.GENERATE, topic, () -> kms.generateDek(kek));
+            GeneratedDek generated = calls.call(KmsOperation.GENERATE, topic, () -> formatVersion == EnvelopeV1.VERSION
+                    ? kms.generateDekForEarlierReaders(kek) : kms.generateDek(kek));
             cache.put(generated.edek(), generated.dek());
-            ActiveKey next = new ActiveKey(topic, generated, clock.millis());
+            ActiveKey next = new ActiveKey(binding, generated, formatVersion, clock.millis());
             synchronized (this) {
                 if (activeDek != null) {
                     // Leases already handed out keep their own key object; only this copy of the material goes.

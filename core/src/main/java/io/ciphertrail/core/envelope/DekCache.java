@@ -18,6 +18,7 @@ import javax.crypto.SecretKey;
  */
 public final class DekCache implements AutoCloseable {
     private static final class Entry {
+        final Edek edek;
         final Dek dek;
         /**
          * Taken when the entry is made: a lookup racing with this entry's eviction still gets a usable key
@@ -29,7 +30,8 @@ public final class DekCache implements AutoCloseable {
         /** Milliseconds of the last lookup, for least-recently-used eviction. */
         volatile long lastUsed;
 
-        Entry(Dek dek, long expiresAt, long now) {
+        Entry(Edek edek, Dek dek, long expiresAt, long now) {
+            this.edek = edek;
             this.dek = dek;
             this.key = dek.secretKey();
             this.expiresAt = expiresAt;
@@ -50,13 +52,24 @@ public final class DekCache implements AutoCloseable {
 
     /** The key for {@code edek}, or null if absent or expired. */
     public SecretKey key(Edek edek) {
-        Entry entry = entries.get(edek);
+        return live(entries.get(edek));
+    }
+
+    /**
+     * The key for the wrapped key {@code data[offset, offset + length)} under {@code alias} and {@code version}, or
+     * null if absent or expired: the lookup a reader makes for every record, which copies nothing.
+     */
+    public SecretKey key(String alias, int version, byte[] data, int offset, int length) {
+        return live(entries.get(new Lookup(alias, version, data, offset, length)));
+    }
+
+    private SecretKey live(Entry entry) {
         if (entry == null) {
             return null;
         }
         long now = clock.millis();
         if (now >= entry.expiresAt) {
-            if (entries.remove(edek, entry)) {
+            if (entries.remove(entry.edek, entry)) {
                 entry.dek.destroy();
             }
             return null;
@@ -67,10 +80,23 @@ public final class DekCache implements AutoCloseable {
         return entry.key;
     }
 
+    /** Finds the entry of an {@link Edek} by its parts ({@link Edek#hash}, {@link Edek#is}); used only to look up. */
+    private record Lookup(String alias, int version, byte[] data, int offset, int length) {
+        @Override
+        public int hashCode() {
+            return Edek.hash(alias, version, data, offset, length);
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Edek edek && edek.is(alias, version, data, offset, length);
+        }
+    }
+
     /** Keeps a copy of {@code dek}: the caller still owns (and destroys) its own. */
     public synchronized void put(Edek edek, Dek dek) {
         long now = clock.millis();
-        Entry previous = entries.put(edek, new Entry(Dek.adopt(dek.copyMaterial()), now + maxAgeMillis, now));
+        Entry previous = entries.put(edek, new Entry(edek, Dek.adopt(dek.copyMaterial()), now + maxAgeMillis, now));
         if (previous != null) {
             previous.dek.destroy();
         }

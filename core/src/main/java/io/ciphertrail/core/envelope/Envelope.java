@@ -1,75 +1,53 @@
 package io.ciphertrail.core.envelope;
 
 import io.ciphertrail.core.envelope.EnvelopeException.Reason;
-import io.ciphertrail.core.kms.Edek;
-import io.ciphertrail.core.kms.KekRef;
-import io.ciphertrail.core.trace.TraceContext;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
+import javax.crypto.Cipher;
+import javax.crypto.SecretKey;
 
 /**
- * A parsed Ciphertrail envelope, version 1: everything in its cleartext header, which needs no key
- * to read. The policy service uses this to check records it can never decrypt.
+ * A parsed Ciphertrail envelope: everything in its cleartext header, which needs no key to read. The policy
+ * service uses this to check records it can never decrypt.
  *
- * <pre>
- * magic      2  0xC7 0x54
- * version    1  0x01
- * flags      1  bit 0: trace bound, bit 1: protected headers, bit 2: header value; others 0
- * topic      2+n  u16 length, UTF-8 (the topic the record is encrypted for)
- * kek alias  2+n  u16 length, UTF-8
- * kek vers.  4  u32
- * edek       2+n  u16 length, bytes (the wrapped data key)
- * trace id   16   if bit 0
- * protected  1 + count × (2+n) + 32   if bit 1: names, then SHA-256 of their values
- * header     2+n  if bit 2: the header name this envelope is the value of
- * iv         12
- * ciphertext n + 16-byte GCM tag
- * </pre>
- *
- * The associated data of the AES-GCM encryption is every byte before the ciphertext. Full
- * specification and test vectors: {@code docs/wire-format.md}.
+ * <p>Every envelope starts with the magic {@code C7 54} and a version byte; each wire version is its own class,
+ * chosen by {@link #parse} from that byte ({@link EnvelopeV1}, {@link EnvelopeV2}), so records of every version
+ * ever written keep decoding. What they bind (topic, KEK, trace) is a {@link RecordBinding}. Full specification
+ * and test vectors: {@code docs/wire-format.md}.
  */
-public final class Envelope {
+public abstract sealed class Envelope permits EnvelopeV1, EnvelopeV2 {
     static final byte MAGIC_0 = (byte) 0xC7;
     static final byte MAGIC_1 = 0x54;
-    public static final int VERSION = 1;
     static final int FLAG_TRACE = 1;
     static final int FLAG_PROTECTED = 1 << 1;
     static final int FLAG_HEADER_VALUE = 1 << 2;
     static final int KNOWN_FLAGS = FLAG_TRACE | FLAG_PROTECTED | FLAG_HEADER_VALUE;
-    static final int IV_LENGTH = 12;
     static final int TAG_LENGTH = 16;
-    static final int TRACE_ID_LENGTH = 16;
     static final int DIGEST_LENGTH = 32;
-    static final int MAX_TOPIC_LENGTH = 249;
-    static final int MAX_NAME_LENGTH = 1024;
+    /** Most bytes of a header name an envelope binds (protected, or the header an encrypted value belongs to). */
+    public static final int MAX_HEADER_NAME_LENGTH = 255;
 
-    private final byte[] data;
-    private final String boundTopic;
-    private final KekRef kek;
-    private final Edek edek;
-    private final byte[] traceId;
+    final byte[] data;
+    final int flags;
+    private final RecordBinding binding;
     private final List<String> protectedHeaders;
-    private final byte[] headerDigest;
-    private final String headerName;
-    private final int ivOffset;
+    private final int digestOffset;
+    /** Where the ciphertext starts. */
+    final int ciphertextOffset;
 
-    private Envelope(byte[] data, String boundTopic, KekRef kek, Edek edek, byte[] traceId, List<String> protectedHeaders,
-                     byte[] headerDigest, String headerName, int ivOffset) {
+    Envelope(byte[] data, int flags, RecordBinding binding, List<String> protectedHeaders, int digestOffset, int ciphertextOffset) {
         this.data = data;
-        this.boundTopic = boundTopic;
-        this.kek = kek;
-        this.edek = edek;
-        this.traceId = traceId;
+        this.flags = flags;
+        this.binding = binding;
         this.protectedHeaders = protectedHeaders;
-        this.headerDigest = headerDigest;
-        this.headerName = headerName;
-        this.ivOffset = ivOffset;
+        this.digestOffset = digestOffset;
+        this.ciphertextOffset = ciphertextOffset;
     }
 
     /** True when {@code data} starts with the envelope magic; says nothing about whether the rest is sound. */
@@ -78,8 +56,9 @@ public final class Envelope {
     }
 
     /**
-     * Parses the cleartext header. Never throws anything but {@link EnvelopeException}, whatever the input:
-     * {@code NOT_ENCRYPTED} without the magic, {@code UNSUPPORTED_VERSION}, or {@code MALFORMED}.
+     * Parses the cleartext header of any version this client reads. Never throws anything but
+     * {@link EnvelopeException}, whatever the input: {@code NOT_ENCRYPTED} without the magic,
+     * {@code UNSUPPORTED_VERSION}, or {@code MALFORMED}.
      *
      * @param topic the topic the record was read from, for the exception message
      */
@@ -87,78 +66,22 @@ public final class Envelope {
         if (!hasMagic(data)) {
             throw new EnvelopeException(Reason.NOT_ENCRYPTED, topic, null);
         }
-        Reader in = new Reader(data, topic);
-        in.skip(2);
-        int version = in.u8();
-        if (version != VERSION) {
-            throw new EnvelopeException(Reason.UNSUPPORTED_VERSION, topic, "envelope version " + version
-                    + ", this client reads version " + VERSION);
+        if (data.length < 3) {
+            throw new EnvelopeException(Reason.MALFORMED, topic, "truncated after the magic");
         }
-        int flags = in.u8();
-        if ((flags & ~KNOWN_FLAGS) != 0) {
-            throw new EnvelopeException(Reason.MALFORMED, topic, "unknown flags 0x" + Integer.toHexString(flags));
-        }
-        String boundTopic = in.string(MAX_TOPIC_LENGTH, "topic");
-        String alias = in.string(MAX_NAME_LENGTH, "KEK alias");
-        long kekVersion = in.u32();
-        if (kekVersion < 1 || kekVersion > Integer.MAX_VALUE) {
-            throw new EnvelopeException(Reason.MALFORMED, topic, "KEK version " + kekVersion + " is out of range");
-        }
-        byte[] wrapped = in.bytes(in.u16(), MAX_NAME_LENGTH, "wrapped data key");
-        if (wrapped.length == 0) {
-            throw new EnvelopeException(Reason.MALFORMED, topic, "empty wrapped data key");
-        }
-        KekRef kek = new KekRef(alias, (int) kekVersion);
-        byte[] traceId = (flags & FLAG_TRACE) != 0 ? in.bytes(TRACE_ID_LENGTH, TRACE_ID_LENGTH, "trace id") : null;
-        List<String> protectedHeaders = List.of();
-        byte[] digest = null;
-        if ((flags & FLAG_PROTECTED) != 0) {
-            int count = in.u8();
-            if (count == 0) {
-                throw new EnvelopeException(Reason.MALFORMED, topic, "protected-header flag set with no header names");
-            }
-            List<String> names = new ArrayList<>(count);
-            for (int i = 0; i < count; i++) {
-                names.add(in.string(MAX_NAME_LENGTH, "protected header name"));
-            }
-            protectedHeaders = List.copyOf(names);
-            digest = in.bytes(DIGEST_LENGTH, DIGEST_LENGTH, "protected header digest");
-        }
-        String headerName = (flags & FLAG_HEADER_VALUE) != 0 ? in.string(MAX_NAME_LENGTH, "header name") : null;
-        int ivOffset = in.position();
-        in.skip(IV_LENGTH);
-        if (data.length - in.position() < TAG_LENGTH) {
-            throw new EnvelopeException(Reason.MALFORMED, topic, "truncated: " + data.length + " bytes leave no room for the authentication tag");
-        }
-        return new Envelope(data, boundTopic, kek, new Edek(kek, wrapped), traceId, protectedHeaders, digest, headerName, ivOffset);
+        return switch (data[2]) {
+            case EnvelopeV1.VERSION -> EnvelopeV1.read(data, topic);
+            case EnvelopeV2.VERSION -> EnvelopeV2.read(data, topic);
+            default -> throw new EnvelopeException(Reason.UNSUPPORTED_VERSION, topic, "envelope version " + (data[2] & 0xFF)
+                    + ", this client reads versions " + EnvelopeV1.VERSION + " and " + EnvelopeV2.VERSION);
+        };
     }
 
-    /** The topic the record was encrypted for. */
-    public String boundTopic() {
-        return boundTopic;
-    }
+    public abstract int version();
 
-    /** The KEK version that wrapped the data key. */
-    public KekRef kek() {
-        return kek;
-    }
-
-    public Edek edek() {
-        return edek;
-    }
-
-    public int version() {
-        return VERSION;
-    }
-
-    /** The 16 bytes of the bound trace ID, or null; not a copy. */
-    byte[] traceIdBytes() {
-        return traceId;
-    }
-
-    /** The trace ID (32 hex characters) the record was encrypted with, if one was bound. */
-    public Optional<String> boundTraceId() {
-        return traceId == null ? Optional.empty() : Optional.of(TraceContext.traceIdHex(traceId));
+    /** What the envelope binds: topic, KEK, wrapped data key, trace. */
+    public RecordBinding binding() {
+        return binding;
     }
 
     /** Names of the headers whose values are bound into the envelope. */
@@ -166,13 +89,14 @@ public final class Envelope {
         return protectedHeaders;
     }
 
-    byte[] headerDigest() {
-        return headerDigest;
+    /** True when the bound digest of the protected headers is {@code digest}. */
+    boolean protectedDigestIs(byte[] digest) {
+        return digestOffset >= 0 && MessageDigest.isEqual(Arrays.copyOfRange(data, digestOffset, digestOffset + DIGEST_LENGTH), digest);
     }
 
-    /** For an encrypted header value: the header's name. */
-    public Optional<String> headerName() {
-        return Optional.ofNullable(headerName);
+    /** True when this envelope is the value of a record header, not of a record. */
+    public boolean isHeaderValue() {
+        return (flags & FLAG_HEADER_VALUE) != 0;
     }
 
     /** Total size in bytes. */
@@ -180,49 +104,64 @@ public final class Envelope {
         return data.length;
     }
 
-    byte[] data() {
-        return data;
-    }
+    /** The 12-byte AES-GCM IV this envelope was sealed with. */
+    abstract byte[] iv();
 
-    int ivOffset() {
-        return ivOffset;
-    }
-
-    /** Where the ciphertext starts: everything before it is associated data. */
-    int ciphertextOffset() {
-        return ivOffset + IV_LENGTH;
-    }
+    /**
+     * Decrypts and authenticates the ciphertext under the data key.
+     *
+     * @param topic      the topic the record was read from, with its KEK alias (the caller checked the binding)
+     * @param headerName for an encrypted header value, the header's name; null for a record value
+     * @throws javax.crypto.AEADBadTagException when the tag does not verify
+     */
+    abstract byte[] open(Cipher gcm, SecretKey key, TopicBinding topic, String headerName) throws GeneralSecurityException;
 
     @Override
     public String toString() {
-        return "Envelope[v" + VERSION + ", topic=" + boundTopic + ", kek=" + kek
-                + boundTraceId().map(t -> ", trace=" + t).orElse("")
-                + (protectedHeaders.isEmpty() ? "" : ", protected=" + protectedHeaders)
-                + (headerName == null ? "" : ", header=" + headerName) + ", " + data.length + " bytes]";
+        return "Envelope[v" + version() + ", " + binding + (protectedHeaders.isEmpty() ? "" : ", protected=" + protectedHeaders)
+                + (isHeaderValue() ? ", header value" : "") + ", " + data.length + " bytes]";
     }
 
-    /** Bounds-checked reads; every overrun is MALFORMED with the field's name. */
+    /** Reads the names and digest of the protected headers; {@code nameLength} is 1 (version 2) or 2 (version 1) bytes. */
+    static List<String> protectedNames(Reader in, int nameLength, int maxName) {
+        int count = in.u8();
+        if (count == 0) {
+            throw in.malformed("protected-header flag set with no header names");
+        }
+        List<String> names = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            names.add(nameLength == 1 ? in.shortString("protected header name") : in.string(maxName, "protected header name"));
+        }
+        return List.copyOf(names);
+    }
+
+    /** Bounds-checked reads; every overrun or out-of-range value is MALFORMED with the field's name. */
     static final class Reader {
         private final byte[] data;
         private final String topic;
         private int position;
 
-        Reader(byte[] data, String topic) {
+        Reader(byte[] data, String topic, int position) {
             this.data = data;
             this.topic = topic;
+            this.position = position;
         }
 
         int position() {
             return position;
         }
 
-        void skip(int count) {
-            require(count, "envelope");
+        EnvelopeException malformed(String detail) {
+            return new EnvelopeException(Reason.MALFORMED, topic, detail);
+        }
+
+        void skip(int count, String field) {
+            require(count, field);
             position += count;
         }
 
         int u8() {
-            require(1, "envelope header");
+            require(1, "header");
             return data[position++] & 0xFF;
         }
 
@@ -233,17 +172,41 @@ public final class Envelope {
             return value;
         }
 
-        long u32() {
-            require(4, "KEK version");
-            long value = ((long) (data[position] & 0xFF) << 24) | ((data[position + 1] & 0xFF) << 16)
+        int i32(String field) {
+            require(4, field);
+            int value = ((data[position] & 0xFF) << 24) | ((data[position + 1] & 0xFF) << 16)
                     | ((data[position + 2] & 0xFF) << 8) | (data[position + 3] & 0xFF);
             position += 4;
             return value;
         }
 
+        long u32() {
+            return i32("KEK version") & 0xFFFFFFFFL;
+        }
+
+        /** A varint ({@link Varint}) of at most {@code maxBytes} bytes and value {@code max}, in its shortest form. */
+        long varint(int maxBytes, long max, String field) {
+            long value = 0;
+            for (int i = 0; i < maxBytes; i++) {
+                require(1, field);
+                int b = data[position++] & 0xFF;
+                value |= (long) (b & 0x7F) << (7 * i);
+                if ((b & 0x80) == 0) {
+                    if (b == 0 && i > 0) {
+                        throw malformed(field + " is not a varint in its shortest form");
+                    }
+                    if (value > max) {
+                        throw malformed(field + " " + value + " is out of range (at most " + max + ")");
+                    }
+                    return value;
+                }
+            }
+            throw malformed(field + " is a varint longer than " + maxBytes + " bytes");
+        }
+
         byte[] bytes(int length, int max, String field) {
             if (length > max) {
-                throw new EnvelopeException(Reason.MALFORMED, topic, field + " of " + length + " bytes exceeds " + max);
+                throw malformed(field + " of " + length + " bytes exceeds " + max);
             }
             require(length, field);
             byte[] bytes = Arrays.copyOfRange(data, position, position + length);
@@ -251,13 +214,22 @@ public final class Envelope {
             return bytes;
         }
 
+        /** A string of 1 to {@code max} bytes of UTF-8 after a {@code u16} length. */
         String string(int max, String field) {
-            int length = u16();
+            return utf8(u16(), max, field);
+        }
+
+        /** A string of 1 to 255 bytes of UTF-8 after a {@code u8} length. */
+        String shortString(String field) {
+            return utf8(u8(), MAX_HEADER_NAME_LENGTH, field);
+        }
+
+        private String utf8(int length, int max, String field) {
             if (length == 0) {
-                throw new EnvelopeException(Reason.MALFORMED, topic, "empty " + field);
+                throw malformed("empty " + field);
             }
             if (length > max) {
-                throw new EnvelopeException(Reason.MALFORMED, topic, field + " of " + length + " bytes exceeds " + max);
+                throw malformed(field + " of " + length + " bytes exceeds " + max);
             }
             require(length, field);
             int from = position;
@@ -272,7 +244,7 @@ public final class Envelope {
                         .onUnmappableCharacter(CodingErrorAction.REPORT)
                         .decode(java.nio.ByteBuffer.wrap(data, from, length)).toString();
             } catch (CharacterCodingException e) {
-                throw new EnvelopeException(Reason.MALFORMED, topic, field + " is not valid UTF-8");
+                throw malformed(field + " is not valid UTF-8");
             }
         }
 
@@ -285,9 +257,17 @@ public final class Envelope {
             return true;
         }
 
-        private void require(int count, String field) {
+        /** At least {@code count} bytes remain, else MALFORMED naming the field. */
+        void require(int count, String field) {
             if (count < 0 || data.length - position < count) {
-                throw new EnvelopeException(Reason.MALFORMED, topic, "truncated in the " + field + " at byte " + position);
+                throw malformed("truncated in the " + field + " at byte " + position);
+            }
+        }
+
+        /** What follows is the ciphertext and its tag, at least {@value #TAG_LENGTH} bytes. */
+        void requireTag() {
+            if (data.length - position < TAG_LENGTH) {
+                throw malformed("truncated: " + data.length + " bytes leave no room for the authentication tag");
             }
         }
     }

@@ -2,6 +2,7 @@ package io.ciphertrail.core.envelope;
 
 import io.ciphertrail.core.config.PatternList;
 import io.ciphertrail.core.trace.TraceContext;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +36,8 @@ public final class EnvelopeConfig extends AbstractConfig {
     public static final String PROTECTED_HEADERS_CONFIG = "ciphertrail.envelope.protected.headers";
     public static final String ENCRYPTED_HEADERS_CONFIG = "ciphertrail.envelope.encrypted.headers";
     public static final String PLAIN_DELETES_TOPICS_CONFIG = "ciphertrail.envelope.plain.deletes.topics";
+    public static final String FORMAT_VERSION_CONFIG = "ciphertrail.envelope.format.version";
+    public static final String RECORD_KEY_FORMAT_VERSION_CONFIG = "ciphertrail.envelope.record.key.format.version";
 
     /** What a consumer does with a record that carries no envelope. */
     public enum UnencryptedRecords { REJECT, PASSTHROUGH }
@@ -53,6 +56,15 @@ public final class EnvelopeConfig extends AbstractConfig {
             if (name.equals(TraceContext.HEADER)) {
                 throw new ConfigException(ENCRYPTED_HEADERS_CONFIG, name,
                         "the trace context must stay readable so every hop can follow the event; protect it instead (it is bound by default)");
+            }
+        }
+        for (String key : List.of(ENCRYPTED_HEADERS_CONFIG, PROTECTED_HEADERS_CONFIG)) {
+            for (String name : getList(key)) {
+                int length = name.getBytes(StandardCharsets.UTF_8).length;
+                if (length == 0 || length > Envelope.MAX_HEADER_NAME_LENGTH) {
+                    throw new ConfigException(key, name, "a header name an envelope binds has 1 to " + Envelope.MAX_HEADER_NAME_LENGTH
+                            + " bytes of UTF-8, this one " + length);
+                }
             }
         }
         for (String key : List.of(KEK_ALIAS_TEMPLATE_CONFIG, RECORD_KEY_KEK_ALIAS_TEMPLATE_CONFIG)) {
@@ -86,7 +98,7 @@ public final class EnvelopeConfig extends AbstractConfig {
                                 + " gives (WRONG_KEK otherwise), so every producer, consumer and the policy service of such"
                                 + " topics must have the same entries.")
                 .define(RECORD_KEY_ENCRYPTION_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM,
-                        "Encrypt record keys deterministically (AES-GCM-SIV) so equal keys still land on the same"
+                        "Encrypt record keys deterministically (AES-SIV) so equal keys still land on the same"
                                 + " partition and compact together. Reveals which records share a key.")
                 .define(RECORD_KEY_KEK_ALIAS_TEMPLATE_CONFIG, Type.STRING, "ciphertrail/topic/" + TOPIC_PLACEHOLDER + "/record-key",
                         Importance.MEDIUM, "KEK alias for a topic's record keys, when record key encryption is on.")
@@ -110,9 +122,23 @@ public final class EnvelopeConfig extends AbstractConfig {
                                 + " over as it is, for migrations only.")
                 .define(PROTECTED_HEADERS_CONFIG, Type.LIST, "", Importance.MEDIUM,
                         "Header names whose values are bound into the envelope: editing, adding or removing them"
-                                + " makes decryption fail. The traceparent trace ID is always bound.")
+                                + " makes decryption fail; 1 to " + Envelope.MAX_HEADER_NAME_LENGTH + " bytes of UTF-8 each. The"
+                                + " trace context is always bound.")
                 .define(ENCRYPTED_HEADERS_CONFIG, Type.LIST, "", Importance.MEDIUM,
-                        "Header names whose values are encrypted like the record value (not traceparent).")
+                        "Header names whose values are encrypted like the record value (not traceparent); 1 to "
+                                + Envelope.MAX_HEADER_NAME_LENGTH + " bytes of UTF-8 each.")
+                .define(FORMAT_VERSION_CONFIG, Type.INT, 2, Range.between(1, 2), Importance.MEDIUM,
+                        "The envelope version writers write. 2 (compact: the topic and KEK alias bound without travelling,"
+                                + " the trace context inside the envelope, data keys derived in the KMS) is read by this release"
+                                + " and later; 1 is read by every release. Readers read both. Keep 1 only during a rolling upgrade"
+                                + " from a release before envelope version 2, until every consumer, deserializer and policy service"
+                                + " of the topic is upgraded; then move writers to 2. With 1, producers also write the traceparent"
+                                + " header and data keys wrapped as before.")
+                .define(RECORD_KEY_FORMAT_VERSION_CONFIG, Type.INT, 2, Range.between(1, 2), Importance.MEDIUM,
+                        "The format of encrypted record keys writers write: 2 (AES-256-SIV) or 1 (AES-256-GCM-SIV, what"
+                                + " releases before it wrote). Readers read both. The two give different bytes for the same key,"
+                                + " so switching moves keys to other partitions and compaction keeps one record of each format:"
+                                + " upgrade every reader first, then switch all producers of a topic together.")
                 .define(PLAIN_DELETES_TOPICS_CONFIG, Type.LIST, "", new PatternList(), Importance.MEDIUM,
                         "Regular expressions of topics whose deletes (null values) need no delete proof, for migrations"
                                 + " only: a reader accepts a plain delete there, marked with the ciphertrail.passthrough header,"
@@ -138,6 +164,16 @@ public final class EnvelopeConfig extends AbstractConfig {
     /** Whether a delete on {@code topic} may come without a delete proof ({@value #PLAIN_DELETES_TOPICS_CONFIG}). */
     public boolean acceptsPlainDeletes(String topic) {
         return plainDeletes.computeIfAbsent(topic, t -> plainDeleteTopics.stream().anyMatch(p -> p.matcher(t).matches()));
+    }
+
+    /** The envelope version writers write ({@value #FORMAT_VERSION_CONFIG}). */
+    public int formatVersion() {
+        return getInt(FORMAT_VERSION_CONFIG);
+    }
+
+    /** The record-key format writers write ({@value #RECORD_KEY_FORMAT_VERSION_CONFIG}). */
+    public int recordKeyFormatVersion() {
+        return getInt(RECORD_KEY_FORMAT_VERSION_CONFIG);
     }
 
     public String recordKeyKekAlias(String topic) {

@@ -4,15 +4,12 @@ import io.ciphertrail.core.envelope.CryptoListener.KmsOperation;
 import io.ciphertrail.core.envelope.EnvelopeException.Reason;
 import io.ciphertrail.core.kms.Dek;
 import io.ciphertrail.core.kms.Edek;
-import io.ciphertrail.core.kms.KekRef;
 import io.ciphertrail.core.kms.Kms;
 import io.ciphertrail.core.trace.TraceContext;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -27,11 +24,13 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
 /**
- * Verifies and decrypts records. Checks the cheap, specific things first and names them (wrong topic,
- * a KEK other than the topic's, edited trace, edited protected header), then unwraps the data key (once
+ * Verifies and decrypts records of every envelope version. Checks the cheap, specific things first and names them
+ * (wrong topic, a KEK other than the topic's, edited trace, edited protected header), then unwraps the data key (once
  * per process, then cached) and decrypts; a failed authentication tag is reported as tampering. Deletes
- * (null values) are checked against their {@link DeleteProof}. Never returns unverified bytes, except where
- * a migration setting allows it, and then it marks them ({@link #PASSTHROUGH_HEADER}). Thread-safe.
+ * (null values) are checked against their {@link DeleteProof}. A verified record without a {@code traceparent}
+ * header gets it back from the trace its envelope (or proof) binds, so applications and OpenTelemetry see it. Never
+ * returns unverified bytes, except where a migration setting allows it, and then it marks them
+ * ({@link #PASSTHROUGH_HEADER}). Thread-safe.
  */
 public final class EnvelopeDecryptor implements AutoCloseable {
     /**
@@ -42,6 +41,8 @@ public final class EnvelopeDecryptor implements AutoCloseable {
      */
     public static final String PASSTHROUGH_HEADER = "ciphertrail.passthrough";
     private static final ThreadLocal<Cipher> GCM = ThreadLocal.withInitial(EnvelopeEncryptor::newGcm);
+    /** A record's {@code traceparent}, parsed for comparison without allocating on the per-record path. */
+    private static final ThreadLocal<byte[]> HEADER_TRACE = ThreadLocal.withInitial(() -> new byte[TraceContext.BINARY_LENGTH]);
 
     private final Kms kms;
     private final EnvelopeConfig config;
@@ -140,28 +141,32 @@ public final class EnvelopeDecryptor implements AutoCloseable {
         }
     }
 
-    /** True when decrypting may change a record's headers, so a caller that must keep the raw record intact decrypts a copy. */
-    public boolean changesHeaders() {
-        return !encryptedHeaders.isEmpty() || passthrough || config.acceptsSomePlainDeletes();
-    }
-
     /**
-     * The trace ID of a record: from its {@code traceparent} header, or else from the trace bound in its
-     * envelope. Needs no key.
+     * The trace ID of a record as read, without a key: its {@code traceparent} header, or else the trace bound in its
+     * envelope (a value) or its delete proof (a null value).
      */
-    public static Optional<String> traceId(Headers headers, byte[] data) {
+    public static Optional<String> traceId(Headers headers, byte[] value) {
         Optional<TraceContext> header = TraceContext.fromHeaders(headers);
         if (header.isPresent()) {
             return header.map(TraceContext::traceId);
         }
-        if (Envelope.hasMagic(data)) {
-            try {
-                return Envelope.parse(data, "").boundTraceId();
-            } catch (EnvelopeException e) {
-                return Optional.empty();
+        return binding(headers, value).flatMap(RecordBinding::boundTraceId);
+    }
+
+    /**
+     * What a record's envelope (a value) or delete proof (a null value) binds, read without a key; empty when it has
+     * neither or they cannot be read.
+     */
+    public static Optional<RecordBinding> binding(Headers headers, byte[] value) {
+        try {
+            if (value != null) {
+                return Envelope.hasMagic(value) ? Optional.of(Envelope.parse(value, "").binding()) : Optional.empty();
             }
+            Header proof = headers == null ? null : headers.lastHeader(DeleteProof.HEADER);
+            return proof == null || proof.value() == null ? Optional.empty() : Optional.of(DeleteProof.parse(proof.value(), "").binding());
+        } catch (EnvelopeException e) {
+            return Optional.empty();
         }
-        return Optional.empty();
     }
 
     private byte[] open(String topic, Headers headers, byte[] data) {
@@ -173,29 +178,38 @@ public final class EnvelopeDecryptor implements AutoCloseable {
             throw new EnvelopeException(Reason.NOT_ENCRYPTED, topic, null);
         }
         Envelope envelope = Envelope.parse(data, topic);
-        if (envelope.headerName().isPresent()) {
+        if (envelope.isHeaderValue()) {
             throw new EnvelopeException(Reason.MALFORMED, topic, "an encrypted header value was found in the record value");
         }
-        if (!envelope.boundTopic().equals(topic)) {
-            throw new EnvelopeException(Reason.WRONG_TOPIC, topic, "encrypted for topic '" + envelope.boundTopic() + "'");
-        }
-        requireTopicKek(topic, envelope.kek(), "the record");
-        verifyTrace(topic, headers, envelope.traceIdBytes());
+        TopicBinding expected = kekAliases.binding(topic);
+        RecordBinding binding = envelope.binding();
+        requireBinding(expected, binding, "the record", "encrypted");
+        verifyTrace(topic, headers, binding);
         if (!envelope.protectedHeaders().isEmpty()
-                && !MessageDigest.isEqual(envelope.headerDigest(), ProtectedHeaders.digest(envelope.protectedHeaders(), headers))) {
+                && !envelope.protectedDigestIs(ProtectedHeaders.digest(envelope.protectedHeaders(), headers))) {
             throw new EnvelopeException(Reason.PROTECTED_HEADER_MISMATCH, topic, "protected headers " + envelope.protectedHeaders());
         }
-        byte[] plaintext = decipher(topic, envelope);
+        byte[] plaintext = decipher(expected, envelope, null);
+        restoreTrace(headers, binding);
         listener.recordDecrypted(topic, data.length);
         return plaintext;
     }
 
-    /** Refuses what is wrapped under a KEK other than the one {@code topic}'s alias template (or mapping) names. */
-    private void requireTopicKek(String topic, KekRef kek, String what) {
-        String expected = kekAliases.valueAlias(topic);
-        if (!kek.alias().equals(expected)) {
-            throw new EnvelopeException(Reason.WRONG_KEK, topic, what + " is wrapped under KEK alias '" + kek.alias()
-                    + "', but topic '" + topic + "' expects '" + expected + "'");
+    /**
+     * Refuses what was made for another topic ({@code WRONG_TOPIC}) or is wrapped under a KEK other than the one the
+     * alias template (or mapping) names for the topic ({@code WRONG_KEK}).
+     *
+     * @param what what is checked, for messages ("the record")
+     * @param made how it was made, for messages ("encrypted", "the delete was authenticated")
+     */
+    private static void requireBinding(TopicBinding expected, RecordBinding binding, String what, String made) {
+        String topic = expected.topic();
+        if (!binding.boundTo(expected)) {
+            throw new EnvelopeException(Reason.WRONG_TOPIC, topic, made + " for " + binding.boundTopicDescription());
+        }
+        if (!binding.wrappedUnder(expected)) {
+            throw new EnvelopeException(Reason.WRONG_KEK, topic, what + " is wrapped under " + binding.kekDescription()
+                    + ", but topic '" + topic + "' expects '" + expected.kekAlias() + "'");
         }
     }
 
@@ -216,23 +230,23 @@ public final class EnvelopeDecryptor implements AutoCloseable {
                             + " key deserializer too (it leaves unencrypted keys as they are)");
         }
         DeleteProof proof = DeleteProof.parse(header.value(), topic);
-        if (!proof.boundTopic().equals(topic)) {
-            throw new EnvelopeException(Reason.WRONG_TOPIC, topic, "the delete was authenticated for topic '" + proof.boundTopic() + "'");
-        }
-        requireTopicKek(topic, proof.kek(), "the delete's proof");
+        TopicBinding expected = kekAliases.binding(topic);
+        RecordBinding binding = proof.binding();
+        requireBinding(expected, binding, "the delete's proof", "the delete was authenticated");
         if (!proof.boundTo(recordKey)) {
             throw new EnvelopeException(Reason.UNAUTHENTICATED_DELETE, topic,
                     "its proof was made for another record key: it was copied onto this delete");
         }
-        verifyTrace(topic, headers, proof.traceIdBytes());
-        SecretKey key = dataKey(topic, proof.edek());
+        verifyTrace(topic, headers, binding);
+        SecretKey key = dataKey(expected, binding);
         try {
-            proof.verify(GCM.get(), key);
+            proof.verify(GCM.get(), key, expected);
         } catch (AEADBadTagException e) {
             throw new EnvelopeException(Reason.TAMPERED, topic, "the delete proof does not verify", e);
         } catch (GeneralSecurityException e) {
             throw new EnvelopeException(Reason.TAMPERED, topic, "the delete proof cannot be checked: " + e.getMessage(), e);
         }
+        restoreTrace(headers, binding);
     }
 
     /** Marks a part handed over unverified, and counts it. */
@@ -243,36 +257,46 @@ public final class EnvelopeDecryptor implements AutoCloseable {
         listener.recordPassedThrough(topic, reason);
     }
 
-    private static void verifyTrace(String topic, Headers headers, byte[] bound) {
+    private static void verifyTrace(String topic, Headers headers, RecordBinding bound) {
         Header header = headers == null ? null : headers.lastHeader(TraceContext.HEADER);
-        if (bound == null || header == null) {
-            // Nothing bound (a downstream hop may add a trace), or the header was dropped: the bound trace still identifies the record.
+        if (header == null || !bound.traced()) {
+            // Nothing bound (a downstream hop may add a trace), or no header: the bound trace identifies the record.
             return;
         }
-        byte[] fromHeader = TraceContext.traceIdBytes(header.value());
-        if (fromHeader == null) {
+        byte[] fromHeader = HEADER_TRACE.get();
+        if (!TraceContext.parseInto(header.value(), fromHeader, 0)) {
             throw new EnvelopeException(Reason.TRACE_MISMATCH, topic, "the traceparent header is malformed; bound trace "
-                    + TraceContext.traceIdHex(bound));
+                    + bound.boundTraceId().orElseThrow());
         }
-        if (!Arrays.equals(fromHeader, bound)) {
-            throw new EnvelopeException(Reason.TRACE_MISMATCH, topic, "header trace " + TraceContext.traceIdHex(fromHeader)
-                    + ", bound trace " + TraceContext.traceIdHex(bound));
+        if (!bound.traceIdIs(fromHeader)) {
+            throw new EnvelopeException(Reason.TRACE_MISMATCH, topic, "header trace "
+                    + TraceContext.traceIdHex(java.util.Arrays.copyOf(fromHeader, 16)) + ", bound trace " + bound.boundTraceId().orElseThrow());
         }
     }
 
-    private byte[] decipher(String topic, Envelope envelope) {
-        SecretKey key = dataKey(topic, envelope.edek());
-        byte[] data = envelope.data();
+    /** Gives a verified record without a {@code traceparent} header the trace it was written with. */
+    private static void restoreTrace(Headers headers, RecordBinding bound) {
+        if (headers != null && bound.traced() && headers.lastHeader(TraceContext.HEADER) == null) {
+            headers.add(TraceContext.HEADER, bound.restoredTraceHeader());
+        }
+    }
+
+    private byte[] decipher(TopicBinding expected, Envelope envelope, String headerName) {
+        String topic = expected.topic();
+        SecretKey key = dataKey(expected, envelope.binding());
         try {
-            Cipher cipher = GCM.get();
-            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(Envelope.TAG_LENGTH * 8, data, envelope.ivOffset(), Envelope.IV_LENGTH));
-            cipher.updateAAD(data, 0, envelope.ciphertextOffset());
-            return cipher.doFinal(data, envelope.ciphertextOffset(), data.length - envelope.ciphertextOffset());
+            return envelope.open(GCM.get(), key, expected, headerName);
         } catch (AEADBadTagException e) {
             throw new EnvelopeException(Reason.TAMPERED, topic, "the authentication tag does not verify", e);
         } catch (GeneralSecurityException e) {
             throw new EnvelopeException(Reason.TAMPERED, topic, "decryption failed: " + e.getMessage(), e);
         }
+    }
+
+    /** The unwrapped data key of a record's binding: from the cache, else from the KMS (once for concurrent first uses). */
+    private SecretKey dataKey(TopicBinding expected, RecordBinding binding) {
+        SecretKey cached = binding.cachedKey(cache, expected);
+        return cached != null ? cached : dataKey(expected.topic(), binding.edek(expected));
     }
 
     /** The unwrapped data key; concurrent first uses of one key share a single unwrap. */
@@ -336,15 +360,17 @@ public final class EnvelopeDecryptor implements AutoCloseable {
             throw new EnvelopeException(Reason.NOT_ENCRYPTED, topic, "header '" + name + "' is not encrypted");
         }
         Envelope envelope = Envelope.parse(value, topic);
-        if (!envelope.boundTopic().equals(topic)) {
-            throw new EnvelopeException(Reason.WRONG_TOPIC, topic, "header '" + name + "' was encrypted for topic '" + envelope.boundTopic() + "'");
+        TopicBinding expected = kekAliases.binding(topic);
+        requireBinding(expected, envelope.binding(), "header '" + name + "'", "header '" + name + "' was encrypted");
+        if (!envelope.isHeaderValue()) {
+            throw new EnvelopeException(Reason.TAMPERED, topic, "header '" + name + "' carries a value encrypted for a record value");
         }
-        requireTopicKek(topic, envelope.kek(), "header '" + name + "'");
-        if (!envelope.headerName().map(name::equals).orElse(false)) {
-            throw new EnvelopeException(Reason.TAMPERED, topic, "header '" + name + "' carries a value encrypted for "
-                    + envelope.headerName().map(n -> "header '" + n + "'").orElse("a record value"));
+        if (envelope instanceof EnvelopeV1 v1 && !v1.headerName().orElseThrow().equals(name)) {
+            throw new EnvelopeException(Reason.TAMPERED, topic, "header '" + name + "' carries a value encrypted for header '"
+                    + v1.headerName().get() + "'");
         }
-        return decipher(topic, envelope);
+        // Version 2 binds the name through the associated data: a value moved to another header fails its tag.
+        return decipher(expected, envelope, name);
     }
 
     @Override

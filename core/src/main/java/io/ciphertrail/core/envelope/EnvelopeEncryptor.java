@@ -15,7 +15,8 @@ import org.apache.kafka.common.header.Headers;
 
 /**
  * Encrypts records for a topic: AES-256-GCM under the topic's current data key, with the topic, the
- * KEK reference, the record's trace ID and protected headers bound as associated data. Thread-safe;
+ * KEK reference, the record's trace context and protected headers bound as associated data, in the envelope
+ * version {@code ciphertrail.envelope.format.version} names (2 unless a rolling upgrade needs 1). Thread-safe;
  * one per process (or per client) is enough.
  *
  * <pre>{@code
@@ -24,6 +25,7 @@ import org.apache.kafka.common.header.Headers;
  */
 public final class EnvelopeEncryptor implements AutoCloseable {
     private static final ThreadLocal<Cipher> GCM = ThreadLocal.withInitial(EnvelopeEncryptor::newGcm);
+    private static final ThreadLocal<byte[]> TRACE = ThreadLocal.withInitial(() -> new byte[TraceContext.BINARY_LENGTH]);
 
     private final EnvelopeConfig config;
     private final CryptoListener listener;
@@ -34,6 +36,7 @@ public final class EnvelopeEncryptor implements AutoCloseable {
     private final List<String> encryptedHeaders;
     private final List<String> protectedHeaders;
     private final boolean recordKeyEncryption;
+    private final int formatVersion;
 
     public EnvelopeEncryptor(Kms kms, EnvelopeConfig config, DekCache cache, CryptoListener listener, Clock clock) {
         this.config = config;
@@ -48,12 +51,14 @@ public final class EnvelopeEncryptor implements AutoCloseable {
         this.encryptedHeaders = config.encryptedHeaders();
         this.protectedHeaders = config.protectedHeaders();
         this.recordKeyEncryption = config.recordKeyEncryption();
+        this.formatVersion = config.formatVersion();
     }
 
     /**
      * Encrypts a record value for {@code boundTopic} (the topic its readers will read it from, which may
      * differ from the topic it is first sent to when a gate forwards it). First encrypts the configured
-     * named headers in place, then binds the trace ID from {@code traceparent} and the protected headers.
+     * named headers in place, then binds the trace from {@code traceparent} (version 2: the whole context, which
+     * readers give back when the header is gone; version 1: the trace ID) and the protected headers.
      * A null value (a tombstone) stays null.
      */
     public byte[] encrypt(String boundTopic, Headers headers, byte[] plaintext) {
@@ -63,10 +68,9 @@ public final class EnvelopeEncryptor implements AutoCloseable {
         if (plaintext == null) {
             return null;
         }
-        byte[] traceId = TraceContext.traceIdBytes(headers);
         List<String> protectedNames = protectedHeaders;
         byte[] digest = protectedNames.isEmpty() ? null : ProtectedHeaders.digest(protectedNames, headers);
-        byte[] envelope = seal(boundTopic, traceId, protectedNames, digest, null, plaintext);
+        byte[] envelope = seal(boundTopic, headers, protectedNames, digest, null, plaintext);
         listener.recordEncrypted(boundTopic, plaintext.length, envelope.length);
         return envelope;
     }
@@ -92,9 +96,13 @@ public final class EnvelopeEncryptor implements AutoCloseable {
             encryptHeaders(boundTopic, headers);
         }
         DataKeys.Lease lease = dataKeys.lease(boundTopic);
+        DataKeys.ActiveKey key = lease.key();
+        byte[] keyDigest = DeleteProof.keyDigest(recordKey);
         try {
-            byte[] proof = DeleteProofV1.seal(GCM.get(), lease.key().key, lease.key().keySection, TraceContext.traceIdBytes(headers),
-                    DeleteProof.keyDigest(recordKey), lease.iv());
+            byte[] proof = formatVersion == EnvelopeV1.VERSION
+                    ? DeleteProofV1.seal(GCM.get(), key.key, key.keySection, TraceContext.traceIdBytes(headers), keyDigest, lease.ivV1())
+                    : DeleteProofV2.seal(GCM.get(), key.key, key.keySection, key.topic, TraceContext.binary(headers), keyDigest,
+                            lease.counter());
             headers.remove(DeleteProof.HEADER);
             headers.add(DeleteProof.HEADER, proof);
         } catch (GeneralSecurityException e) {
@@ -122,14 +130,31 @@ public final class EnvelopeEncryptor implements AutoCloseable {
         }
     }
 
-    private byte[] seal(String topic, byte[] traceId, List<String> protectedNames, byte[] digest, String headerName, byte[] plaintext) {
+    /**
+     * One envelope under the topic's current data key.
+     *
+     * @param traced the headers whose {@code traceparent} is bound, or null to bind none (header values)
+     */
+    private byte[] seal(String topic, Headers traced, List<String> protectedNames, byte[] digest, String headerName, byte[] plaintext) {
         DataKeys.Lease lease = dataKeys.lease(topic);
+        DataKeys.ActiveKey key = lease.key();
         try {
-            return EnvelopeWriter.seal(GCM.get(), lease.key().key, lease.key().keySection, traceId, protectedNames, digest,
-                    headerName, lease.iv(), plaintext);
+            if (formatVersion == EnvelopeV1.VERSION) {
+                return EnvelopeV1.seal(GCM.get(), key.key, key.keySection, TraceContext.traceIdBytes(traced), protectedNames, digest,
+                        headerName, lease.ivV1(), plaintext);
+            }
+            return EnvelopeV2.seal(GCM.get(), key.key, key.keySection, key.topic, trace(traced), protectedNames, digest,
+                    headerName, lease.counter(), plaintext);
         } catch (GeneralSecurityException e) {
             throw new EnvelopeException(Reason.KEK_NOT_USABLE, topic, "AES-GCM encryption failed: " + e.getMessage(), e);
         }
+    }
+
+    /** The binary trace context of {@code headers}' {@code traceparent}, in a buffer of this thread; null without one. */
+    private static byte[] trace(Headers headers) {
+        Header header = headers == null ? null : headers.lastHeader(TraceContext.HEADER);
+        byte[] trace = TRACE.get();
+        return header != null && TraceContext.parseInto(header.value(), trace, 0) ? trace : null;
     }
 
     static Cipher newGcm() {

@@ -14,7 +14,7 @@ import org.apache.kafka.common.config.ConfigException;
  * alias a mapping names. Writers wrap under this alias and readers accept nothing else ({@code WRONG_KEK}),
  * so a writer holding one topic's key cannot make records another topic's readers accept.
  *
- * <p>Readers check every record, so answers are kept per topic.
+ * <p>Readers check every record, so answers are kept per topic, with the fingerprints envelopes of version 2 carry.
  */
 public final class KekAliases {
     private record Mapping(Pattern topics, String alias) {
@@ -22,7 +22,7 @@ public final class KekAliases {
 
     private final String template;
     private final List<Mapping> mappings;
-    private final Map<String, String> resolved = new ConcurrentHashMap<>();
+    private final Map<String, TopicBinding> resolved = new ConcurrentHashMap<>();
 
     /**
      * @param template  contains {@link EnvelopeConfig#TOPIC_PLACEHOLDER}
@@ -36,13 +36,19 @@ public final class KekAliases {
 
     /** The alias whose KEK wraps {@code topic}'s data keys. */
     public String valueAlias(String topic) {
-        String alias = resolved.get(topic);
-        if (alias == null) {
-            alias = mappings.stream().filter(m -> m.topics().matcher(topic).matches()).map(Mapping::alias).findFirst()
+        return binding(topic).kekAlias();
+    }
+
+    /** What {@code topic}'s records are bound to: the topic and {@link #valueAlias}, with their fingerprints. */
+    public TopicBinding binding(String topic) {
+        TopicBinding binding = resolved.get(topic);
+        if (binding == null) {
+            String alias = mappings.stream().filter(m -> m.topics().matcher(topic).matches()).map(Mapping::alias).findFirst()
                     .orElseGet(() -> template.replace(EnvelopeConfig.TOPIC_PLACEHOLDER, topic));
-            resolved.put(topic, alias);
+            binding = new TopicBinding(topic, alias);
+            resolved.put(topic, binding);
         }
-        return alias;
+        return binding;
     }
 
     private static List<Mapping> parse(List<String> entries, String setting) {

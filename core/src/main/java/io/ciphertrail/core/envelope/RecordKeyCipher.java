@@ -25,9 +25,10 @@ import org.bouncycastle.crypto.params.KeyParameter;
  * ciphertext, in every producer, so the default partitioner and log compaction keep working. The price
  * is that equal keys are visible as equal.
  *
- * <p>Version 2 (written): AES-256-SIV (RFC 5297, {@link AesSiv}), layout
- * {@code 0xC7 0x4B, 0x02, u32 KEK version, synthetic IV (16), ciphertext}. Version 1 (read forever):
- * AES-256-GCM-SIV (RFC 8452) with a zero nonce, {@code 0xC7 0x4B, 0x01, u32 KEK version, ciphertext || tag}.
+ * <p>Version 2 (written by default): AES-256-SIV (RFC 5297, {@link AesSiv}), layout
+ * {@code 0xC7 0x4B, 0x02, u32 KEK version, synthetic IV (16), ciphertext}. Version 1 (read forever, written while
+ * {@code ciphertrail.envelope.record.key.format.version=1}): AES-256-GCM-SIV (RFC 8452) with a zero nonce,
+ * {@code 0xC7 0x4B, 0x01, u32 KEK version, ciphertext || tag}.
  * Both bind the topic and the KEK alias and version as associated data. The keys come from the topic's
  * own record-key KEK ({@code ciphertrail.envelope.record.key.kek.alias.template}), derived in the KMS.
  * Specification and test vectors: {@code docs/wire-format.md}.
@@ -70,6 +71,8 @@ final class RecordKeyCipher {
     private final Executor background;
     private final KmsCalls calls;
     private final long refreshMillis;
+    /** The format written: 2, or 1 until every reader and producer of a topic can move together. */
+    private final int writeVersion;
     /** The newest version's key per topic, for encrypting. */
     private final ConcurrentHashMap<String, Derived> current = new ConcurrentHashMap<>();
     /** Keys by KEK version, for decrypting: version 2's by {@link KekRef}, version 1's by {@link Legacy}. */
@@ -87,6 +90,7 @@ final class RecordKeyCipher {
         this.background = background;
         this.calls = new KmsCalls(config.kmsTimeout(), listener);
         this.refreshMillis = config.kekRefresh().toMillis();
+        this.writeVersion = config.recordKeyFormatVersion();
     }
 
     byte[] encrypt(String topic, byte[] key) {
@@ -100,6 +104,11 @@ final class RecordKeyCipher {
             checkLater(topic, () -> current.put(topic, resolve(topic)));
         }
         int version = resolved.kek().version();
+        if (writeVersion == 1) {
+            byte[] sealed = process(true, resolved.key(), aad(topic, resolved.kek(), 1), key, topic);
+            return ByteBuffer.allocate(HEADER_LENGTH + sealed.length).put(MAGIC_0).put(MAGIC_1).put((byte) 1).putInt(version)
+                    .put(sealed).array();
+        }
         byte[] sealed = new byte[HEADER_LENGTH + AesSiv.BLOCK + key.length];
         sealed[0] = MAGIC_0;
         sealed[1] = MAGIC_1;
@@ -167,12 +176,13 @@ final class RecordKeyCipher {
     private Derived resolve(String topic) {
         String alias = config.recordKeyKekAlias(topic);
         KekRef kek = calls.call(KmsOperation.RESOLVE, topic, () -> kms.resolveAlias(alias));
-        Derived known = derived.get(kek);
+        Object slot = writeVersion == 1 ? new Legacy(kek) : kek;
+        Derived known = derived.get(slot);
         if (known != null && clock.millis() - known.checkedAt() < refreshMillis) {
             return new Derived(kek, known.key(), clock.millis());
         }
-        Derived fresh = derive(topic, kek, PURPOSES_V2);
-        derived.put(kek, fresh);
+        Derived fresh = derive(topic, kek, writeVersion == 1 ? PURPOSES_V1 : PURPOSES_V2);
+        derived.put(slot, fresh);
         return fresh;
     }
 

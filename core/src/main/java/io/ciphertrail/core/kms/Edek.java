@@ -15,7 +15,25 @@ public final class Edek {
     public Edek(KekRef kek, byte[] wrapped) {
         this.kek = Objects.requireNonNull(kek, "kek");
         this.wrapped = wrapped.clone();
-        this.hash = 31 * kek.hashCode() + Arrays.hashCode(wrapped);
+        this.hash = hash(kek.alias(), kek.version(), wrapped, 0, wrapped.length);
+    }
+
+    /**
+     * The hash code of the wrapped key {@code data[offset, offset + length)} under {@code alias} and {@code version}:
+     * with {@link #is} it lets a cache find a key by bytes lying inside a record, without copying them into an Edek.
+     */
+    public static int hash(String alias, int version, byte[] data, int offset, int length) {
+        int bytes = 1;
+        for (int i = offset; i < offset + length; i++) {
+            bytes = 31 * bytes + data[i];
+        }
+        return 31 * (31 * alias.hashCode() + version) + bytes;
+    }
+
+    /** True when this is the wrapped key {@code data[offset, offset + length)} under {@code alias} and {@code version}. */
+    public boolean is(String alias, int version, byte[] data, int offset, int length) {
+        return kek.version() == version && Arrays.equals(wrapped, 0, wrapped.length, data, offset, offset + length)
+                && kek.alias().equals(alias);
     }
 
     public KekRef kek() {
@@ -24,10 +42,6 @@ public final class Edek {
 
     public byte[] wrapped() {
         return wrapped.clone();
-    }
-
-    int wrappedLength() {
-        return wrapped.length;
     }
 
     @Override

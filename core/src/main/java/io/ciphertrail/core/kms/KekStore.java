@@ -33,7 +33,8 @@ public abstract class KekStore implements AutoCloseable {
     static final int CHECK_VALUE_LENGTH = 8;
     /**
      * The block a check value encrypts: 16 ASCII bytes, distinct from every block key derivation encrypts
-     * (those end in 0x01 or 0x02), so the check value reveals nothing derived keys are made of.
+     * (those end in 0x01 or 0x02, or in 0x44 0x03 and 0x44 0x04 for data keys), so the check value reveals nothing
+     * derived keys are made of.
      */
     private static final byte[] CHECK_BLOCK = "ciphertrail-kcv1".getBytes(StandardCharsets.US_ASCII);
 

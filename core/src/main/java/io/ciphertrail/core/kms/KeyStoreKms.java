@@ -22,17 +22,24 @@ import javax.crypto.spec.GCMParameterSpec;
  * and are used only through ciphers of the store's provider, so a token's non-extractable keys
  * never leave the token.
  *
- * <p>Wrapping is AES-256-GCM under the KEK with a random 96-bit IV and the KEK reference as associated
- * data: a wrapped key moved to another alias or version fails to unwrap. The wrapped form (version 2) is
- * {@code 0x02 || check value (8) || IV (12) || ciphertext (32) || tag (16)}; the check value identifies
- * the KEK's material (see {@link KekStore#checkValue}), so when a wrapped key does not verify, a different
- * key under the same alias and version is reported as such ({@link KekMismatchException}) instead of as an
- * altered key. It only names the failure: whether a wrapped key is trusted is the GCM tag's decision alone,
- * and the check value is computed only when that fails (no extra KMS work on the way to a data key). Version 1,
- * {@code IV (12) || ciphertext (32) || tag (16)} without a check value, is still unwrapped. Derived keys (for
- * deterministic record-key encryption) are two AES blocks under the KEK over distinct inputs taken from
- * SHA-256 of the purpose: AES used as a pseudo-random function, computable inside a token that offers no
- * HMAC or CMAC on AES keys.
+ * <p>Data keys are <b>derived</b> (wrapped-key format 3, written by {@link #generateDek}): the KMS picks a random
+ * 14-byte nonce and the data key is AES-256 under the KEK of the two blocks {@code nonce || 44 03} and
+ * {@code nonce || 44 04} (AES as a pseudo-random function, computable inside a PKCS#11 token); what travels is
+ * {@code 0x03 || check value (4) || nonce (14)}, 19 bytes, and {@link #unwrap} derives the key again. Only the KMS
+ * picks nonces, so a caller that may only generate data keys never learns another record's key. The blocks end in
+ * {@code 44 03} or {@code 44 04}, which no other use of a KEK produces: {@link #deriveKey} blocks end in {@code 01} or
+ * {@code 02}, the check value block in {@code 31}, and AES-GCM's blocks (format 2) in {@code 00 00 00 0n} or are all
+ * zero. Bounds and reasoning: {@code docs/key-management.md}.
+ *
+ * <p>Format 2 (written by {@link #generateDekForEarlierReaders}, for readers of releases before envelope version 2)
+ * wraps a random data key with AES-256-GCM under the KEK, a random 96-bit IV and the KEK reference as associated
+ * data: {@code 0x02 || check value (8) || IV (12) || ciphertext (32) || tag (16)}. Format 1, the same without format
+ * byte and check value, is still unwrapped. The check value identifies the KEK's material (see
+ * {@link KekStore#checkValue}), so a data key made under another key of the same alias and version is reported as
+ * such ({@link KekMismatchException}) instead of as an altered key. Format 3 compares its check value before deriving
+ * (a derived key has no tag of its own: the record's tag decides); format 2 only once its tag failed. Derived keys
+ * for deterministic record-key encryption ({@link #deriveKey}) are two AES blocks under the KEK over distinct inputs
+ * taken from SHA-256 of the purpose.
  */
 public final class KeyStoreKms implements Kms, KmsAdmin {
     private static final int IV_LENGTH = 12;
@@ -42,6 +49,13 @@ public final class KeyStoreKms implements Kms, KmsAdmin {
     /** Version 2: a format byte and the KEK's check value in front of the version 1 layout. */
     private static final byte V2 = 2;
     private static final int V2_LENGTH = 1 + KekStore.CHECK_VALUE_LENGTH + V1_LENGTH;
+    /** Format 3: a format byte, the first bytes of the KEK's check value and the nonce the data key is derived from. */
+    private static final byte V3 = 3;
+    private static final int V3_CHECK_LENGTH = 4;
+    private static final int NONCE_LENGTH = 14;
+    private static final int V3_LENGTH = 1 + V3_CHECK_LENGTH + NONCE_LENGTH;
+    /** The two bytes after the nonce in the blocks a format 3 data key is derived from: 'D' and the block number. */
+    private static final byte DERIVED_DEK_MARK = 0x44;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final KekStore store;
@@ -70,6 +84,18 @@ public final class KeyStoreKms implements Kms, KmsAdmin {
     @Override
     public CompletionStage<GeneratedDek> generateDek(KekRef kek) {
         return async(() -> {
+            byte[] nonce = new byte[NONCE_LENGTH];
+            RANDOM.nextBytes(nonce);
+            Dek dek = derivedDataKey(kek, nonce);
+            byte[] checkValue = store.checkValue(kek);
+            return new GeneratedDek(dek, new Edek(kek, ByteBuffer.allocate(V3_LENGTH)
+                    .put(V3).put(checkValue, 0, V3_CHECK_LENGTH).put(nonce).array()));
+        });
+    }
+
+    @Override
+    public CompletionStage<GeneratedDek> generateDekForEarlierReaders(KekRef kek) {
+        return async(() -> {
             Dek dek = Dek.generate();
             byte[] material = dek.copyMaterial();
             try {
@@ -89,6 +115,29 @@ public final class KeyStoreKms implements Kms, KmsAdmin {
         });
     }
 
+    /** The format 3 data key of {@code nonce}: AES under the KEK of {@code nonce || 44 03} and {@code nonce || 44 04}. */
+    private Dek derivedDataKey(KekRef kek, byte[] nonce) {
+        byte[] blocks = new byte[2 * 16];
+        for (int block = 0; block < 2; block++) {
+            System.arraycopy(nonce, 0, blocks, 16 * block, NONCE_LENGTH);
+            blocks[16 * block + 14] = DERIVED_DEK_MARK;
+            blocks[16 * block + 15] = (byte) (3 + block);
+        }
+        try {
+            return Dek.adopt(ecb(kek).doFinal(blocks));
+        } catch (GeneralSecurityException e) {
+            throw new KeyNotUsableException("KEK " + kek + " cannot derive data keys: " + e.getMessage(), e);
+        }
+    }
+
+    private Cipher ecb(KekRef kek) throws GeneralSecurityException {
+        Cipher ecb = store.cryptoProvider() == null
+                ? Cipher.getInstance("AES/ECB/NoPadding")
+                : Cipher.getInstance("AES/ECB/NoPadding", store.cryptoProvider());
+        ecb.init(Cipher.ENCRYPT_MODE, store.key(kek));
+        return ecb;
+    }
+
     @Override
     public CompletionStage<Dek> unwrap(Edek edek) {
         return async(() -> {
@@ -96,10 +145,18 @@ public final class KeyStoreKms implements Kms, KmsAdmin {
             if (wrapped.length == V1_LENGTH) {
                 return open(edek.kek(), store.key(edek.kek()), wrapped, 0, aad(1, edek.kek()));
             }
+            if (wrapped.length == V3_LENGTH && wrapped[0] == V3) {
+                if (!MessageDigest.isEqual(Arrays.copyOf(store.checkValue(edek.kek()), V3_CHECK_LENGTH),
+                        Arrays.copyOfRange(wrapped, 1, 1 + V3_CHECK_LENGTH))) {
+                    throw mismatch(edek.kek());
+                }
+                return derivedDataKey(edek.kek(), Arrays.copyOfRange(wrapped, 1 + V3_CHECK_LENGTH, V3_LENGTH));
+            }
             if (wrapped.length != V2_LENGTH || wrapped[0] != V2) {
                 throw new InvalidWrappedKeyException("Wrapped key under " + edek.kek() + " has " + wrapped.length
-                        + " bytes and format " + (wrapped.length == 0 ? "none" : wrapped[0]) + "; expected " + V2_LENGTH
-                        + " bytes of format " + V2 + " (or " + V1_LENGTH + " bytes of format 1)", null);
+                        + " bytes and format " + (wrapped.length == 0 ? "none" : wrapped[0]) + "; expected " + V3_LENGTH
+                        + " bytes of format " + V3 + ", " + V2_LENGTH + " of format " + V2 + " or " + V1_LENGTH
+                        + " of format 1", null);
             }
             try {
                 return open(edek.kek(), store.key(edek.kek()), wrapped, 1 + KekStore.CHECK_VALUE_LENGTH, aad(V2, edek.kek()));
@@ -108,11 +165,15 @@ public final class KeyStoreKms implements Kms, KmsAdmin {
                 if (MessageDigest.isEqual(store.checkValue(edek.kek()), Arrays.copyOfRange(wrapped, 1, 1 + KekStore.CHECK_VALUE_LENGTH))) {
                     throw e;
                 }
-                // Another key under this name: the store was replaced (or the record forged by someone without the key).
-                throw new KekMismatchException(store.description() + " holds another key under " + edek.kek()
-                        + " than the one that wrapped this data key; restore the key store (or token) that held the original");
+                throw mismatch(edek.kek());
             }
         });
+    }
+
+    /** Another key under this name: the store was replaced (or the record forged by someone without the key). */
+    private KekMismatchException mismatch(KekRef kek) {
+        return new KekMismatchException(store.description() + " holds another key under " + kek
+                + " than the one that wrapped this data key; restore the key store (or token) that held the original");
     }
 
     /** Unwraps {@code IV || ciphertext || tag} starting at {@code offset}. */
@@ -140,11 +201,7 @@ public final class KeyStoreKms implements Kms, KmsAdmin {
                 blocks[15] = 1;
                 System.arraycopy(digest, 0, blocks, 16, 15);
                 blocks[31] = 2;
-                Cipher ecb = store.cryptoProvider() == null
-                        ? Cipher.getInstance("AES/ECB/NoPadding")
-                        : Cipher.getInstance("AES/ECB/NoPadding", store.cryptoProvider());
-                ecb.init(Cipher.ENCRYPT_MODE, store.key(kek));
-                return Dek.adopt(ecb.doFinal(blocks));
+                return Dek.adopt(ecb(kek).doFinal(blocks));
             } catch (GeneralSecurityException e) {
                 throw new KeyNotUsableException("KEK " + kek + " cannot derive keys: " + e.getMessage(), e);
             }

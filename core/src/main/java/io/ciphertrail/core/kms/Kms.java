@@ -16,8 +16,18 @@ public interface Kms extends AutoCloseable {
     /** The newest active version of a KEK alias. */
     CompletionStage<KekRef> resolveAlias(String alias);
 
-    /** A new random data key and its form wrapped under {@code kek}. */
+    /** A new data key and its wrapped form under {@code kek}, in the newest form the provider writes. */
     CompletionStage<GeneratedDek> generateDek(KekRef kek);
+
+    /**
+     * Like {@link #generateDek}, in a wrapped form that releases before envelope version 2 unwrap too: what a writer
+     * asks for while it still writes envelope version 1 for such readers ({@code ciphertrail.envelope.format.version=1}).
+     * Providers whose wrapped form did not change with envelope version 2 need not override it; a remote KMS need not
+     * either, since its readers unwrap through the (upgraded) service.
+     */
+    default CompletionStage<GeneratedDek> generateDekForEarlierReaders(KekRef kek) {
+        return generateDek(kek);
+    }
 
     /** Unwraps a data key; the caller destroys the returned key when done with it. */
     CompletionStage<Dek> unwrap(Edek edek);

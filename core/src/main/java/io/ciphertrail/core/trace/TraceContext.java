@@ -1,6 +1,7 @@
 package io.ciphertrail.core.trace;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Objects;
@@ -22,6 +23,21 @@ public record TraceContext(String traceId, String parentId, String flags) {
     private static final String ZERO_TRACE = "0".repeat(32);
     private static final String ZERO_PARENT = "0".repeat(16);
     private static final HexFormat HEX = HexFormat.of();
+    private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    /** The value of each byte as a hex digit of either case, or -1: one lookup per character on the per-record paths. */
+    private static final byte[] HEX_VALUES = new byte[256];
+
+    static {
+        Arrays.fill(HEX_VALUES, (byte) -1);
+        for (int i = 0; i < 16; i++) {
+            HEX_VALUES[HEX_DIGITS[i]] = (byte) i;
+            HEX_VALUES[Character.toUpperCase(HEX_DIGITS[i])] = (byte) i;
+        }
+    }
+    /** Length of a {@code traceparent} value: {@code 00-} and 32, 16 and 2 hex digits with dashes between. */
+    private static final int HEADER_VALUE_LENGTH = 55;
+    /** Bytes of the binary form: trace ID (16), parent ID (8), flags (1). */
+    public static final int BINARY_LENGTH = 25;
 
     public TraceContext {
         Objects.requireNonNull(traceId, "traceId");
@@ -82,8 +98,31 @@ public record TraceContext(String traceId, String parentId, String flags) {
      * whitespace, upper-case hex digits; never all-zero IDs.
      */
     public static byte[] traceIdBytes(byte[] value) {
-        if (value == null) {
+        byte[] binary = new byte[BINARY_LENGTH];
+        return parseInto(value, binary, 0) ? Arrays.copyOf(binary, 16) : null;
+    }
+
+    /**
+     * The binary form ({@value #BINARY_LENGTH} bytes: trace ID, parent ID, flags) of the last {@code traceparent}
+     * header, or null when it is missing or malformed: what envelopes of version 2 bind.
+     */
+    public static byte[] binary(Headers headers) {
+        Header header = headers == null ? null : headers.lastHeader(HEADER);
+        if (header == null) {
             return null;
+        }
+        byte[] binary = new byte[BINARY_LENGTH];
+        return parseInto(header.value(), binary, 0) ? binary : null;
+    }
+
+    /**
+     * Parses a {@code traceparent} header value (the rules of {@link #tryParse}) into its binary form at
+     * {@code target[offset]}: trace ID (16 bytes), parent ID (8), flags (1). Read straight from the bytes, for the
+     * per-record paths. Returns false, with {@code target} in an undefined state, when it is null or malformed.
+     */
+    public static boolean parseInto(byte[] value, byte[] target, int offset) {
+        if (value == null) {
+            return false;
         }
         int start = 0;
         int end = value.length;
@@ -94,33 +133,69 @@ public record TraceContext(String traceId, String parentId, String flags) {
             end--;
         }
         // 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>
-        if (end - start != 55 || value[start] != '0' || value[start + 1] != '0' || value[start + 2] != '-'
+        if (end - start != HEADER_VALUE_LENGTH || value[start] != '0' || value[start + 1] != '0' || value[start + 2] != '-'
                 || value[start + 35] != '-' || value[start + 52] != '-') {
-            return null;
+            return false;
         }
-        byte[] traceId = new byte[16];
-        int traceBits = 0;
-        for (int i = 0; i < 16; i++) {
-            int high = hexDigit(value[start + 3 + 2 * i]);
-            int low = hexDigit(value[start + 4 + 2 * i]);
-            if (high < 0 || low < 0) {
-                return null;
-            }
-            traceId[i] = (byte) (high << 4 | low);
-            traceBits |= high | low;
+        int traceBits = decodeHex(value, start + 3, target, offset, 16);
+        int parentBits = decodeHex(value, start + 36, target, offset + 16, 8);
+        int flagBits = decodeHex(value, start + 53, target, offset + 24, 1);
+        // a bad digit makes its group negative; all-zero IDs are invalid too
+        return traceBits > 0 && parentBits > 0 && flagBits >= 0;
+    }
+
+    /**
+     * Decodes {@code count} bytes of hex digits at {@code value[from]} into {@code target[at]}; returns the OR of all
+     * digit values (0 when all are zero), or a negative number when one is not a hex digit.
+     */
+    private static int decodeHex(byte[] value, int from, byte[] target, int at, int count) {
+        int bits = 0;
+        for (int i = 0; i < count; i++) {
+            int high = HEX_VALUES[value[from + 2 * i] & 0xFF];
+            int low = HEX_VALUES[value[from + 2 * i + 1] & 0xFF];
+            target[at + i] = (byte) (high << 4 | low);
+            bits |= high | low;
         }
-        int parentBits = 0;
-        for (int i = 36; i < 52; i++) {
-            int digit = hexDigit(value[start + i]);
-            if (digit < 0) {
-                return null;
-            }
-            parentBits |= digit;
+        return bits;
+    }
+
+    /** The {@code traceparent} header value of a binary trace context at {@code binary[offset]}, lower-case hex. */
+    public static byte[] headerValue(byte[] binary, int offset) {
+        byte[] value = new byte[HEADER_VALUE_LENGTH];
+        value[0] = '0';
+        value[1] = '0';
+        value[2] = '-';
+        value[35] = '-';
+        value[52] = '-';
+        for (int i = 0; i < BINARY_LENGTH; i++) {
+            int at = hexPosition(i);
+            int b = binary[offset + i] & 0xFF;
+            value[at] = HEX_DIGITS[b >>> 4];
+            value[at + 1] = HEX_DIGITS[b & 0x0F];
         }
-        if (hexDigit(value[start + 53]) < 0 || hexDigit(value[start + 54]) < 0 || traceBits == 0 || parentBits == 0) {
-            return null;
-        }
-        return traceId;
+        return value;
+    }
+
+    /** Where the two hex digits of binary byte {@code i} stand in a {@code traceparent} value. */
+    private static int hexPosition(int i) {
+        return i < 16 ? 3 + 2 * i : i < 24 ? 36 + 2 * (i - 16) : 53;
+    }
+
+    /**
+     * The trace context of a binary form at {@code binary[offset]}.
+     *
+     * @throws IllegalArgumentException when its trace or parent ID is all zeros
+     */
+    public static TraceContext fromBinary(byte[] binary, int offset) {
+        String hex = new String(headerValue(binary, offset), StandardCharsets.US_ASCII);
+        return new TraceContext(hex.substring(3, 35), hex.substring(36, 52), hex.substring(53, 55));
+    }
+
+    /** This context in binary form: trace ID (16 bytes), parent ID (8), flags (1). */
+    public byte[] binary() {
+        byte[] binary = new byte[BINARY_LENGTH];
+        parseInto(toString().getBytes(StandardCharsets.US_ASCII), binary, 0);
+        return binary;
     }
 
     private static boolean isLowerHex(String value, int length) {
@@ -134,19 +209,6 @@ public record TraceContext(String traceId, String parentId, String flags) {
             }
         }
         return true;
-    }
-
-    private static int hexDigit(byte c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
     }
 
     /** Replaces any {@code traceparent} header with this one. */

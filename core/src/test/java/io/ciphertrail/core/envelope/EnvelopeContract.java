@@ -31,8 +31,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * What every KMS provider must give the envelope layer. Subclasses supply a real KMS (a key store
- * file, a SoftHSM2 token); every test uses its own topic, so tests share a token safely.
+ * What every KMS provider must give the envelope layer, in the envelope version writers write. Subclasses supply a
+ * real KMS (a key store file, a SoftHSM2 token) and the version (2, the default; 1 for writers that still serve
+ * readers of earlier releases); every test uses its own topic, so tests share a token safely.
  */
 abstract class EnvelopeContract {
     private final List<AutoCloseable> toClose = new ArrayList<>();
@@ -42,6 +43,16 @@ abstract class EnvelopeContract {
 
     /** Settings of the KMS under test. */
     protected abstract Map<String, Object> kmsConfigs();
+
+    /** The envelope version the writers under test write ({@code ciphertrail.envelope.format.version}). */
+    protected int formatVersion() {
+        return 2;
+    }
+
+    /** What {@code topic}'s records are bound to under the default alias template. */
+    protected static TopicBinding binding(String topic) {
+        return new TopicBinding(topic, "ciphertrail/topic/" + topic);
+    }
 
     @BeforeEach
     void createTopicKey() {
@@ -64,6 +75,7 @@ abstract class EnvelopeContract {
 
     private Map<String, Object> configs(Object... overrides) {
         Map<String, Object> configs = new HashMap<>(kmsConfigs());
+        configs.put(EnvelopeConfig.FORMAT_VERSION_CONFIG, formatVersion());
         for (int i = 0; i < overrides.length; i += 2) {
             configs.put((String) overrides[i], overrides[i + 1]);
         }
@@ -130,10 +142,12 @@ abstract class EnvelopeContract {
         encryptor.encryptDelete(topic, headers, key);
 
         DeleteProof proof = DeleteProof.parse(headers.lastHeader(DeleteProof.HEADER).value(), topic);
-        assertThat(proof.boundTopic()).isEqualTo(topic);
-        assertThat(proof.kek()).isEqualTo(new KekRef("ciphertrail/topic/" + topic, 1));
+        assertThat(proof.version()).isEqualTo(formatVersion());
+        assertThat(proof.binding().boundTo(binding(topic))).isTrue();
+        assertThat(proof.binding().wrappedUnder(binding(topic))).isTrue();
+        assertThat(proof.binding().kekVersion()).isEqualTo(1);
         assertThat(proof.boundTo(key)).isTrue();
-        assertThat(proof.boundTraceId()).contains(TraceContext.fromHeaders(headers).orElseThrow().traceId());
+        assertThat(proof.binding().boundTraceId()).contains(TraceContext.fromHeaders(headers).orElseThrow().traceId());
 
         EnvelopeDecryptor decryptor = decryptor();
         assertThat(decryptor.decrypt(topic, headers, key, null)).isNull();
@@ -187,20 +201,39 @@ abstract class EnvelopeContract {
         io.ciphertrail.core.kms.GeneratedDek dek = forgersKms.generateDek(new KekRef("ciphertrail/topic/" + other, 1))
                 .toCompletableFuture().join();
         Headers headers = tracedHeaders();
-        byte[] forged = EnvelopeWriter.seal(EnvelopeEncryptor.newGcm(), dek.dek().secretKey(), EnvelopeWriter.keySection(topic, dek.edek()),
-                TraceContext.traceIdBytes(headers), List.of(), null, null, new byte[12], bytes(10));
-        byte[] forgedHeader = EnvelopeWriter.seal(EnvelopeEncryptor.newGcm(), dek.dek().secretKey(),
-                EnvelopeWriter.keySection(topic, dek.edek()), null, List.of(), null, "customer-email", new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1},
-                bytes(5));
+        // Bound to this topic, honestly naming the KEK that wrapped its data key: the other topic's.
+        TopicBinding honest = new TopicBinding(topic, "ciphertrail/topic/" + other);
+        byte[] forged = forge(dek, honest, TraceContext.binary(headers), null, 0, bytes(10));
+        byte[] forgedHeader = forge(dek, honest, null, "customer-email", 1, bytes(5));
 
         assertThatThrownBy(() -> decryptor().decrypt(topic, headers, forged)).isInstanceOfSatisfying(EnvelopeException.class, e -> {
             assertThat(e.reason()).isEqualTo(Reason.WRONG_KEK);
-            assertThat(e.getMessage()).contains("'ciphertrail/topic/" + other + "'").contains("expects 'ciphertrail/topic/" + topic + "'");
+            assertThat(e.getMessage()).contains("expects 'ciphertrail/topic/" + topic + "'");
+            if (formatVersion() == 1) {
+                assertThat(e.getMessage()).contains("'ciphertrail/topic/" + other + "'");
+            }
         });
         Headers withHeader = tracedHeaders();
         withHeader.add("customer-email", forgedHeader);
         assertReason(() -> decryptor("ciphertrail.envelope.encrypted.headers", "customer-email")
                 .decrypt(topic, withHeader, encryptor().encrypt(topic, withHeader, bytes(1))), Reason.WRONG_KEK);
+
+        // Lying instead: naming this topic's KEK. The reader unwraps under this topic's KEK, never the forger's, so the
+        // wrapped key is another key's: refused before anything is decrypted.
+        byte[] lying = forge(dek, binding(topic), TraceContext.binary(headers), null, 2, bytes(10));
+        assertReason(() -> decryptor().decrypt(topic, headers, lying), Reason.KEK_MISMATCH);
+    }
+
+    /** An envelope of the version under test under {@code dek}, bound to {@code bound} (topic and KEK alias). */
+    private byte[] forge(io.ciphertrail.core.kms.GeneratedDek dek, TopicBinding bound, byte[] trace, String headerName, long counter,
+                         byte[] plaintext) throws Exception {
+        if (formatVersion() == 1) {
+            io.ciphertrail.core.kms.Edek named = new io.ciphertrail.core.kms.Edek(new KekRef(bound.kekAlias(), 1), dek.edek().wrapped());
+            return EnvelopeV1.seal(EnvelopeEncryptor.newGcm(), dek.dek().secretKey(), BindingV1.keySection(bound.topic(), named),
+                    trace == null ? null : java.util.Arrays.copyOf(trace, 16), List.of(), null, headerName, EnvelopeV1.iv(0, counter), plaintext);
+        }
+        return EnvelopeV2.seal(EnvelopeEncryptor.newGcm(), dek.dek().secretKey(), BindingV2.keySection(bound, dek.edek()), bound, trace,
+                List.of(), null, headerName, counter, plaintext);
     }
 
     @Test
@@ -210,7 +243,7 @@ abstract class EnvelopeContract {
         Object[] mapping = {"ciphertrail.envelope.kek.alias.mappings", topic + "|" + topic + "-eu=" + shared};
         Headers headers = tracedHeaders();
         byte[] envelope = encryptor(mapping).encrypt(topic + "-eu", headers, bytes(10));
-        assertThat(Envelope.parse(envelope, topic).kek().alias()).isEqualTo(shared);
+        assertThat(Envelope.parse(envelope, topic).binding().wrappedUnder(new TopicBinding(topic + "-eu", shared))).isTrue();
 
         assertThat(decryptor(mapping).decrypt(topic + "-eu", headers, envelope)).isEqualTo(bytes(10));
         assertReason(() -> decryptor().decrypt(topic + "-eu", headers, envelope), Reason.WRONG_KEK);
@@ -240,9 +273,12 @@ abstract class EnvelopeContract {
         byte[] envelope = encryptor().encrypt(topic, headers, "secret order".getBytes(StandardCharsets.UTF_8));
         Envelope parsed = Envelope.parse(envelope, topic);
 
-        assertThat(parsed.boundTopic()).isEqualTo(topic);
-        assertThat(parsed.kek()).isEqualTo(new KekRef("ciphertrail/topic/" + topic, 1));
-        assertThat(parsed.boundTraceId()).contains(TraceContext.fromHeaders(headers).orElseThrow().traceId());
+        assertThat(parsed.version()).isEqualTo(formatVersion());
+        assertThat(parsed.binding().boundTo(binding(topic))).isTrue();
+        assertThat(parsed.binding().boundTo(binding("payments"))).isFalse();
+        assertThat(parsed.binding().wrappedUnder(binding(topic))).isTrue();
+        assertThat(parsed.binding().kekVersion()).isEqualTo(1);
+        assertThat(parsed.binding().boundTraceId()).contains(TraceContext.fromHeaders(headers).orElseThrow().traceId());
         assertThat(new String(envelope, StandardCharsets.ISO_8859_1)).doesNotContain("secret order");
     }
 
@@ -264,6 +300,42 @@ abstract class EnvelopeContract {
         assertThat(seen).contains(Reason.NOT_ENCRYPTED, Reason.UNSUPPORTED_VERSION, Reason.TAMPERED, Reason.WRONG_TOPIC);
     }
 
+    @Test
+    void everySingleBitFlipOfADeleteProofOrAnEncryptedHeaderValueIsDetected() {
+        byte[] key = "customer-42".getBytes(StandardCharsets.UTF_8);
+        Headers delete = tracedHeaders();
+        encryptor().encryptDelete(topic, delete, key);
+        byte[] proof = delete.lastHeader(DeleteProof.HEADER).value();
+        EnvelopeDecryptor decryptor = decryptor();
+        for (int bit = 0; bit < proof.length * 8; bit++) {
+            Headers flipped = new RecordHeaders(delete.toArray());
+            flipped.remove(DeleteProof.HEADER);
+            flipped.add(DeleteProof.HEADER, flip(proof, bit));
+            assertThat(catchThrowableOfType(EnvelopeException.class, () -> decryptor.decrypt(topic, flipped, key, null)))
+                    .as("delete proof: bit %d of %d flipped", bit, proof.length * 8).isNotNull();
+        }
+
+        Object[] encrypted = {"ciphertrail.envelope.encrypted.headers", "customer-email"};
+        Headers headers = tracedHeaders();
+        headers.add("customer-email", "a@example.com".getBytes(StandardCharsets.UTF_8));
+        byte[] envelope = encryptor(encrypted).encrypt(topic, headers, bytes(5));
+        byte[] headerValue = headers.lastHeader("customer-email").value();
+        EnvelopeDecryptor headerDecryptor = decryptor(encrypted);
+        for (int bit = 0; bit < headerValue.length * 8; bit++) {
+            Headers flipped = new RecordHeaders(headers.toArray());
+            flipped.remove("customer-email");
+            flipped.add("customer-email", flip(headerValue, bit));
+            assertThat(catchThrowableOfType(EnvelopeException.class, () -> headerDecryptor.decrypt(topic, flipped, envelope)))
+                    .as("header value: bit %d of %d flipped", bit, headerValue.length * 8).isNotNull();
+        }
+    }
+
+    private static byte[] flip(byte[] bytes, int bit) {
+        byte[] flipped = bytes.clone();
+        flipped[bit / 8] ^= (byte) (1 << (bit % 8));
+        return flipped;
+    }
+
     private static Headers withTenant(Headers traced) {
         Headers headers = new RecordHeaders(traced.toArray());
         headers.remove("tenant");
@@ -278,7 +350,9 @@ abstract class EnvelopeContract {
         assertThatThrownBy(() -> decryptor().decrypt("payments", headers, envelope))
                 .isInstanceOfSatisfying(EnvelopeException.class, e -> {
                     assertThat(e.reason()).isEqualTo(Reason.WRONG_TOPIC);
-                    assertThat(e.getMessage()).contains("topic 'payments'").contains("encrypted for topic '" + topic + "'");
+                    assertThat(e.getMessage()).contains("topic 'payments'").contains(formatVersion() == 1
+                            ? "encrypted for topic '" + topic + "'"
+                            : "encrypted for a topic with fingerprint " + String.format("%08x", TopicBinding.fingerprint(topic.getBytes(StandardCharsets.UTF_8))));
                 });
     }
 
@@ -313,16 +387,130 @@ abstract class EnvelopeContract {
         TraceContext.fromHeaders(headers).orElseThrow().newSpan().writeTo(sameTraceNewSpan);
         assertThat(decryptor.decrypt(topic, sameTraceNewSpan, envelope)).isEqualTo(bytes(10));
 
-        assertThat(decryptor.decrypt(topic, new RecordHeaders(), envelope)).isEqualTo(bytes(10));
-        assertThat(EnvelopeDecryptor.traceId(new RecordHeaders(), envelope))
-                .contains(TraceContext.fromHeaders(headers).orElseThrow().traceId());
+        Headers dropped = new RecordHeaders();
+        assertThat(EnvelopeDecryptor.traceId(dropped, envelope)).contains(TraceContext.fromHeaders(headers).orElseThrow().traceId());
+        assertThat(decryptor.decrypt(topic, dropped, envelope)).isEqualTo(bytes(10));
+        TraceContext restored = TraceContext.fromHeaders(dropped).orElseThrow();
+        if (formatVersion() == 1) {
+            assertThat(restored.traceId()).isEqualTo(TraceContext.fromHeaders(headers).orElseThrow().traceId());
+        } else {
+            assertThat(restored).as("version 2 gives back the whole context").isEqualTo(TraceContext.fromHeaders(headers).orElseThrow());
+        }
+    }
+
+    @Test
+    void theTraceOfARecordTravelsInItsEnvelopeAndComesBackWholeWithoutTheHeader() {
+        // An unsampled trace with a given parent: version 2 keeps flags and parent ID, not only the trace ID.
+        TraceContext sent = new TraceContext("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", "00");
+        Headers headers = new RecordHeaders();
+        sent.writeTo(headers);
+        byte[] envelope = encryptor().encrypt(topic, headers, bytes(10));
+        byte[] key = "customer-42".getBytes(StandardCharsets.UTF_8);
+        Headers deleted = new RecordHeaders();
+        sent.writeTo(deleted);
+        encryptor().encryptDelete(topic, deleted, key);
+        deleted.remove(TraceContext.HEADER);
+
+        Headers received = new RecordHeaders();
+        assertThat(decryptor().decrypt(topic, received, envelope)).isEqualTo(bytes(10));
+        assertThat(EnvelopeDecryptor.traceId(deleted, null)).contains(sent.traceId());
+        assertThat(decryptor().decrypt(topic, deleted, key, null)).isNull();
+        for (Headers restored : List.of(received, deleted)) {
+            if (formatVersion() == 1) {
+                assertThat(TraceContext.fromHeaders(restored).orElseThrow().traceId()).isEqualTo(sent.traceId());
+            } else {
+                assertThat(TraceContext.fromHeaders(restored)).contains(sent);
+            }
+        }
+    }
+
+    @Test
+    void readersReadBothVersionsSoWritersMoveOnlyOnceEveryReaderIsUpgraded() {
+        Headers headers = tracedHeaders();
+        byte[] key = "customer-42".getBytes(StandardCharsets.UTF_8);
+        EnvelopeDecryptor reader = decryptor("ciphertrail.envelope.encrypted.headers", "customer-email");
+        for (int version : new int[] {1, 2}) {
+            Headers sent = new RecordHeaders(headers.toArray());
+            sent.add("customer-email", "a@example.com".getBytes(StandardCharsets.UTF_8));
+            EnvelopeEncryptor writer = encryptor("ciphertrail.envelope.format.version", version,
+                    "ciphertrail.envelope.encrypted.headers", "customer-email");
+            byte[] envelope = writer.encrypt(topic, sent, bytes(100));
+            Headers deleted = new RecordHeaders(headers.toArray());
+            writer.encryptDelete(topic, deleted, key);
+
+            Envelope parsed = Envelope.parse(envelope, topic);
+            assertThat(parsed.version()).isEqualTo(version);
+            // Version 1 writers ask the KMS for data keys earlier releases unwrap (format 2 of the built-in providers).
+            KekRef kek = new KekRef("ciphertrail/topic/" + topic, 1);
+            try (Kms kms = KmsConfig.kms(kmsConfigs())) {
+                io.ciphertrail.core.kms.GeneratedDek form = (version == 1 ? kms.generateDekForEarlierReaders(kek) : kms.generateDek(kek))
+                        .toCompletableFuture().join();
+                assertThat(parsed.binding().wrappedKey()).hasSameSizeAs(form.edek().wrapped());
+                form.dek().destroy();
+            }
+            assertThat(DeleteProof.parse(deleted.lastHeader(DeleteProof.HEADER).value(), topic).version()).isEqualTo(version);
+            Headers received = new RecordHeaders(sent.toArray());
+            assertThat(reader.decrypt(topic, received, envelope)).isEqualTo(bytes(100));
+            assertThat(received.lastHeader("customer-email").value()).isEqualTo("a@example.com".getBytes(StandardCharsets.UTF_8));
+            assertThat(reader.decrypt(topic, deleted, key, null)).isNull();
+        }
+    }
+
+    @Test
+    void anIvIsNeverUsedTwiceUnderADataKeyByValuesHeaderValuesAndDeleteProofsOnManyThreads() throws Exception {
+        EnvelopeEncryptor encryptor = encryptor(CryptoListener.NONE, clock, "ciphertrail.envelope.encrypted.headers", "customer-email",
+                "ciphertrail.envelope.dek.max.encryptions", 300L);
+        Set<String> used = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicInteger sealed = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<?>> work = new ArrayList<>();
+            for (int thread = 0; thread < 4; thread++) {
+                work.add(threads.submit(() -> {
+                    for (int i = 0; i < 200; i++) {
+                        Headers headers = tracedHeaders();
+                        headers.add("customer-email", bytes(i));
+                        Envelope value = Envelope.parse(encryptor.encrypt(topic, headers, bytes(i)), topic);
+                        Envelope header = Envelope.parse(headers.lastHeader("customer-email").value(), topic);
+                        for (Envelope envelope : List.of(value, header)) {
+                            used.add(java.util.HexFormat.of().formatHex(envelope.binding().wrappedKey()) + "/"
+                                    + java.util.HexFormat.of().formatHex(envelope.iv()));
+                            sealed.incrementAndGet();
+                        }
+                        if (i % 10 == 0) {
+                            encryptor.encryptDelete(topic, headers, bytes(i));
+                            DeleteProof proof = DeleteProof.parse(headers.lastHeader(DeleteProof.HEADER).value(), topic);
+                            used.add(java.util.HexFormat.of().formatHex(proof.binding().wrappedKey()) + "/"
+                                    + java.util.HexFormat.of().formatHex(proof.iv()));
+                            sealed.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> done : work) {
+                done.get(120, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(sealed.get()).isEqualTo(4 * (400 + 20));
+        assertThat(used).as("distinct (data key, IV) pairs").hasSize(sealed.get());
+    }
+
+    @Test
+    void aVersion2EnvelopeOfATracedRecordAddsAtMost80Bytes() {
+        Headers headers = tracedHeaders();
+        byte[] envelope = encryptor("ciphertrail.envelope.format.version", 2).encrypt(topic, headers, bytes(1024));
+        // magic, version, flags 4; fingerprints 8; KEK version 1; wrapped key 1 + 19; trace 25; IV counter 1; tag 16
+        assertThat(envelope.length - 1024).isEqualTo(75);
     }
 
     @Test
     void unknownVersionAndUnencryptedRecordsFailWithTheirOwnReason() {
         byte[] envelope = encryptor().encrypt(topic, tracedHeaders(), bytes(10));
         byte[] future = envelope.clone();
-        future[2] = 2;
+        future[2] = 3;
         assertReason(() -> decryptor().decrypt(topic, tracedHeaders(), future), Reason.UNSUPPORTED_VERSION);
 
         byte[] plain = "{\"order\":1}".getBytes(StandardCharsets.UTF_8);
@@ -358,7 +546,7 @@ abstract class EnvelopeContract {
         byte[] v1 = encryptor().encrypt(topic, headers, bytes(10));
         admin.rotate("ciphertrail/topic/" + topic);
         byte[] v2 = encryptor().encrypt(topic, headers, bytes(10));
-        assertThat(Envelope.parse(v2, topic).kek().version()).isEqualTo(2);
+        assertThat(Envelope.parse(v2, topic).binding().kekVersion()).isEqualTo(2);
 
         admin.destroyAll("ciphertrail/topic/" + topic);
 
@@ -409,7 +597,7 @@ abstract class EnvelopeContract {
         Headers headers = tracedHeaders();
         EnvelopeEncryptor encryptor = encryptor(CryptoListener.NONE, clock, "ciphertrail.envelope.kek.refresh.ms", 1_000L);
         byte[] before = encryptor.encrypt(topic, headers, bytes(10));
-        assertThat(Envelope.parse(before, topic).kek().version()).isEqualTo(1);
+        assertThat(Envelope.parse(before, topic).binding().kekVersion()).isEqualTo(1);
 
         admin.rotate("ciphertrail/topic/" + topic);
         clock.advance(Duration.ofSeconds(2));
@@ -417,12 +605,12 @@ abstract class EnvelopeContract {
         byte[] after = null;
         for (int i = 0; i < 500; i++) {
             after = encryptor.encrypt(topic, headers, bytes(10));
-            if (Envelope.parse(after, topic).kek().version() == 2) {
+            if (Envelope.parse(after, topic).binding().kekVersion() == 2) {
                 break;
             }
             Thread.sleep(10);
         }
-        assertThat(Envelope.parse(after, topic).kek().version()).isEqualTo(2);
+        assertThat(Envelope.parse(after, topic).binding().kekVersion()).isEqualTo(2);
         EnvelopeDecryptor decryptor = decryptor();
         assertThat(decryptor.decrypt(topic, headers, before)).isEqualTo(bytes(10));
         assertThat(decryptor.decrypt(topic, headers, after)).isEqualTo(bytes(10));
@@ -438,7 +626,7 @@ abstract class EnvelopeContract {
         for (int i = 0; i < 45; i++) {
             byte[] envelope = encryptor.encrypt(topic, headers, bytes(i));
             envelopes.add(envelope);
-            uses.merge(java.util.HexFormat.of().formatHex(Envelope.parse(envelope, topic).edek().wrapped()), 1, Integer::sum);
+            uses.merge(java.util.HexFormat.of().formatHex(Envelope.parse(envelope, topic).binding().wrappedKey()), 1, Integer::sum);
         }
         assertThat(uses.size()).isGreaterThanOrEqualTo(5);
         assertThat(uses.values()).allMatch(count -> count <= 10);
@@ -456,7 +644,7 @@ abstract class EnvelopeContract {
         clock.advance(Duration.ofSeconds(61));
         byte[] later = encryptor.encrypt(topic, headers, bytes(1));
 
-        assertThat(Envelope.parse(later, topic).edek()).isNotEqualTo(Envelope.parse(first, topic).edek());
+        assertThat(Envelope.parse(later, topic).binding().wrappedKey()).isNotEqualTo(Envelope.parse(first, topic).binding().wrappedKey());
     }
 
     @Test
@@ -548,6 +736,9 @@ abstract class EnvelopeContract {
                 .putInt(kek.version()).put(sealed).array();
 
         assertThat(decryptor(on).decryptRecordKey(topic, version1)).isEqualTo(key);
+        // A writer told to keep writing version 1 writes exactly those bytes: keys stay on their partitions until all move.
+        assertThat(encryptor("ciphertrail.envelope.record.key.encryption", true, "ciphertrail.envelope.record.key.format.version", 1)
+                .encryptRecordKey(topic, key)).isEqualTo(version1);
         byte[] tampered = version1.clone();
         tampered[9] ^= 1;
         assertReason(() -> decryptor(on).decryptRecordKey(topic, tampered), Reason.TAMPERED);

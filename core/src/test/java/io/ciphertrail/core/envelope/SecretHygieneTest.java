@@ -63,7 +63,7 @@ class SecretHygieneTest {
             byte[] envelope = encryptor.encrypt("cards", headers, PLAINTEXT_MARKER.getBytes(StandardCharsets.UTF_8));
             Envelope parsed = Envelope.parse(envelope, "cards");
             texts.add(parsed.toString());
-            texts.add(parsed.edek().toString());
+            texts.add(parsed.binding().toString());
             texts.add(kms.toString());
 
             byte[] tampered = envelope.clone();

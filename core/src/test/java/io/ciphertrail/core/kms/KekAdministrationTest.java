@@ -133,7 +133,33 @@ class KekAdministrationTest {
         byte[] checkValue = Arrays.copyOf(ecb.doFinal("ciphertrail-kcv1".getBytes(StandardCharsets.US_ASCII)), 8);
 
         try (Kms kms = KmsConfig.kms(configs)) {
+            // Format 3, written: the data key derived from a random nonce, built here from docs/wire-format.md.
             GeneratedDek generated = kms.generateDek(ref).toCompletableFuture().join();
+            byte[] derived = generated.edek().wrapped();
+            assertThat(derived).hasSize(19);
+            assertThat(derived[0]).isEqualTo((byte) 3);
+            assertThat(Arrays.copyOfRange(derived, 1, 5)).isEqualTo(Arrays.copyOf(checkValue, 4));
+            byte[] blocks = new byte[32];
+            for (int block = 0; block < 2; block++) {
+                System.arraycopy(derived, 5, blocks, 16 * block, 14);
+                blocks[16 * block + 14] = 0x44;
+                blocks[16 * block + 15] = (byte) (3 + block);
+            }
+            assertThat(generated.dek().copyMaterial()).isEqualTo(ecb.doFinal(blocks));
+            assertThat(kms.unwrap(generated.edek()).toCompletableFuture().join().copyMaterial()).isEqualTo(generated.dek().copyMaterial());
+            assertThat(kms.generateDek(ref).toCompletableFuture().join().edek().wrapped()).as("a fresh nonce each time").isNotEqualTo(derived);
+            // Another nonce is another data key (the record's tag then fails); another check value is another KEK.
+            byte[] otherNonce = derived.clone();
+            otherNonce[10] ^= 1;
+            assertThat(kms.unwrap(new Edek(ref, otherNonce)).toCompletableFuture().join().copyMaterial())
+                    .isNotEqualTo(generated.dek().copyMaterial());
+            byte[] otherCheck = derived.clone();
+            otherCheck[2] ^= 1;
+            assertThatThrownBy(() -> kms.unwrap(new Edek(ref, otherCheck)).toCompletableFuture().join())
+                    .hasCauseInstanceOf(KekMismatchException.class);
+
+            // Format 2, for writers that still serve readers of earlier releases.
+            generated = kms.generateDekForEarlierReaders(ref).toCompletableFuture().join();
             byte[] wrapped = generated.edek().wrapped();
             assertThat(wrapped).hasSize(69);
             assertThat(wrapped[0]).isEqualTo((byte) 2);
@@ -189,9 +215,12 @@ class KekAdministrationTest {
             byte[] a1 = kms.generateDek(first).toCompletableFuture().join().edek().wrapped();
             byte[] a2 = kms.generateDek(first).toCompletableFuture().join().edek().wrapped();
             byte[] b = kms.generateDek(second).toCompletableFuture().join().edek().wrapped();
-            assertThat(a1).hasSize(69);
-            assertThat(Arrays.copyOfRange(a1, 1, 9)).isEqualTo(Arrays.copyOfRange(a2, 1, 9)).isNotEqualTo(Arrays.copyOfRange(b, 1, 9));
+            assertThat(a1).hasSize(19);
+            assertThat(Arrays.copyOfRange(a1, 1, 5)).isEqualTo(Arrays.copyOfRange(a2, 1, 5)).isNotEqualTo(Arrays.copyOfRange(b, 1, 5));
             assertThat(kms.unwrap(new Edek(first, a1)).toCompletableFuture().join().isDestroyed()).isFalse();
+            byte[] c1 = kms.generateDekForEarlierReaders(first).toCompletableFuture().join().edek().wrapped();
+            assertThat(c1).hasSize(69);
+            assertThat(Arrays.copyOfRange(c1, 1, 5)).isEqualTo(Arrays.copyOfRange(a1, 1, 5));
         }
     }
 

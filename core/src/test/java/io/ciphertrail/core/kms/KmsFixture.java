@@ -35,6 +35,34 @@ public final class KmsFixture {
         return configs;
     }
 
+    /**
+     * Settings for a local KMS in {@code dir} whose key store holds exactly {@code keks}: known key material under
+     * each alias and version, so that records written elsewhere under the same keys (test vectors, records of earlier
+     * releases) can be read back through the KMS.
+     */
+    public static Map<String, Object> localWithKeks(Path dir, Map<KekRef, byte[]> keks) {
+        Map<String, Object> configs = local(dir);
+        Path file = dir.resolve("keks.p12");
+        char[] password = SECRET.toCharArray();
+        try {
+            java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+            try (var in = Files.newInputStream(file)) {
+                store.load(in, password);
+            }
+            for (Map.Entry<KekRef, byte[]> kek : keks.entrySet()) {
+                store.setEntry(KekStore.entry(kek.getKey().alias(), kek.getKey().version()),
+                        new java.security.KeyStore.SecretKeyEntry(new javax.crypto.spec.SecretKeySpec(kek.getValue(), "AES")),
+                        new java.security.KeyStore.PasswordProtection(password));
+            }
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            store.store(out, password);
+            SecureFiles.writeOwnerOnly(file, out.toByteArray());
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("Cannot write the test key store " + file + ": " + e.getMessage(), e);
+        }
+        return configs;
+    }
+
     /** Settings for a local KMS in {@code dir}, without creating its key store. */
     public static Map<String, Object> localSettings(Path dir) {
         Path passwordFile = dir.resolve("kms-password");

@@ -5,6 +5,8 @@ import io.ciphertrail.core.envelope.Envelope;
 import io.ciphertrail.core.envelope.EnvelopeConfig;
 import io.ciphertrail.core.envelope.EnvelopeDecryptor;
 import io.ciphertrail.core.envelope.EnvelopeException;
+import io.ciphertrail.core.envelope.RecordBinding;
+import io.ciphertrail.core.envelope.TopicBinding;
 import io.ciphertrail.core.trace.TraceContext;
 import io.ciphertrail.policy.rules.PolicyBook;
 import io.ciphertrail.policy.rules.Route;
@@ -23,8 +25,9 @@ import org.apache.kafka.common.header.Headers;
 /**
  * The checks of the policy gate, on what can be checked without keys: a route exists, the record
  * fits the size limit, it is a Ciphertrail envelope of a known version, it is encrypted for the
- * route's egress topic under that topic's KEK, and it carries a well-formed trace that agrees with the
- * trace bound in the envelope. A delete (null value) must carry a {@link DeleteProof} for the egress topic,
+ * route's egress topic under that topic's KEK (by name in version 1, by fingerprint in version 2), and it carries a
+ * trace: one bound in its envelope, and a {@code traceparent} header, if it has one, that is well formed and agrees
+ * with it (or, for a record whose envelope binds none, a well-formed header). A delete (null value) must carry a {@link DeleteProof} for the egress topic,
  * under its KEK and for the record's key, unless plain deletes are accepted for that topic. Pure: no Kafka,
  * no state, so every decision can be tested directly.
  */
@@ -111,18 +114,17 @@ public final class Gate {
             }
         }
 
-        if (sealed != null || proof != null) {
-            String boundTopic = sealed != null ? sealed.boundTopic() : proof.boundTopic();
-            String alias = sealed != null ? sealed.kek().alias() : proof.kek().alias();
-            String expectedAlias = envelope.kekAlias(route.egressTopic());
+        RecordBinding bound = sealed != null ? sealed.binding() : proof != null ? proof.binding() : null;
+        if (bound != null) {
+            TopicBinding expected = envelope.kekAliases().binding(route.egressTopic());
+            String made = sealed != null ? "encrypted" : "the delete was authenticated";
             Violation binding = null;
-            if (!boundTopic.equals(route.egressTopic())) {
-                binding = new Violation(Rule.BINDING, "WRONG_TOPIC", (sealed != null ? "encrypted" : "the delete was authenticated")
-                        + " for topic '" + boundTopic + "' but this route leads to '" + route.egressTopic() + "'; its readers could not"
-                        + " decrypt it, or should not");
-            } else if (!alias.equals(expectedAlias)) {
-                binding = new Violation(Rule.BINDING, "WRONG_KEK", (sealed != null ? "encrypted" : "the delete was authenticated")
-                        + " under KEK '" + alias + "' instead of the egress topic's '" + expectedAlias + "'");
+            if (!bound.boundTo(expected)) {
+                binding = new Violation(Rule.BINDING, "WRONG_TOPIC", made + " for " + bound.boundTopicDescription()
+                        + " but this route leads to '" + route.egressTopic() + "'; its readers could not decrypt it, or should not");
+            } else if (!bound.wrappedUnder(expected)) {
+                binding = new Violation(Rule.BINDING, "WRONG_KEK", made + " under " + bound.kekDescription()
+                        + " instead of the egress topic's '" + expected.kekAlias() + "'");
             } else if (proof != null && !proof.boundTo(key)) {
                 binding = new Violation(Rule.BINDING, "UNAUTHENTICATED_DELETE", "the delete proof was made for another record key:"
                         + " it was copied onto this delete");
@@ -133,34 +135,35 @@ public final class Gate {
         }
 
         Optional<TraceContext> assigned = Optional.empty();
-        Optional<String> traceId = Optional.empty();
+        Optional<String> traceId;
         if (route.mode(Rule.TRACE) != RuleMode.OFF) {
-            Optional<String> bound = sealed != null ? sealed.boundTraceId() : proof != null ? proof.boundTraceId() : Optional.empty();
+            Optional<String> boundTrace = bound != null ? bound.boundTraceId() : Optional.empty();
             Header header = headers.lastHeader(TraceContext.HEADER);
             Optional<TraceContext> trace = header == null || header.value() == null
                     ? Optional.empty() : TraceContext.tryParse(new String(header.value(), StandardCharsets.US_ASCII));
             Violation traceViolation = null;
-            if (header == null) {
-                traceViolation = new Violation(Rule.TRACE, "MISSING_TRACE", "the record has no traceparent header");
-            } else if (trace.isEmpty()) {
+            if (header == null && boundTrace.isEmpty()) {
+                traceViolation = new Violation(Rule.TRACE, "MISSING_TRACE", "the record has no traceparent header and its envelope binds"
+                        + " no trace");
+            } else if (header != null && trace.isEmpty()) {
                 traceViolation = new Violation(Rule.TRACE, "MALFORMED_TRACE", "the traceparent header is not a W3C trace context");
-            } else if (bound.isPresent() && !bound.get().equals(trace.get().traceId())) {
+            } else if (header != null && boundTrace.isPresent() && !boundTrace.get().equals(trace.get().traceId())) {
                 traceViolation = new Violation(Rule.TRACE, "TRACE_MISMATCH", "traceparent carries trace " + trace.get().traceId()
-                        + " but the record was encrypted with trace " + bound.get());
+                        + " but the record was encrypted with trace " + boundTrace.get());
             }
             if (traceViolation != null) {
                 if (enforced(route, Rule.TRACE, traceViolation, warnings)) {
                     return quarantined(found, traceViolation, warnings, headers);
                 }
                 // Permissive: give the record a usable trace, the one bound in its envelope when there is one.
-                TraceContext fresh = TraceContext.newTrace();
-                assigned = Optional.of(bound.map(id -> new TraceContext(id, fresh.parentId(), fresh.flags())).orElse(fresh));
+                assigned = Optional.of(bound != null ? bound.restoredTrace().orElseGet(TraceContext::newTrace) : TraceContext.newTrace());
                 traceId = assigned.map(TraceContext::traceId);
             } else {
-                traceId = trace.map(TraceContext::traceId);
+                // Records of envelope version 2 usually carry their trace in the envelope only; readers restore the header.
+                traceId = header != null ? trace.map(TraceContext::traceId) : boundTrace;
             }
         } else {
-            traceId = TraceContext.fromHeaders(headers).map(TraceContext::traceId);
+            traceId = EnvelopeDecryptor.traceId(headers, value);
         }
         return new Verdict(found, Optional.empty(), warnings, assigned, traceId);
     }

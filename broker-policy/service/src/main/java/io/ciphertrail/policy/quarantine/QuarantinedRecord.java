@@ -1,10 +1,8 @@
 package io.ciphertrail.policy.quarantine;
 
-import io.ciphertrail.core.trace.TraceContext;
-import java.nio.charset.StandardCharsets;
+import io.ciphertrail.core.envelope.EnvelopeDecryptor;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
 /**
@@ -43,13 +41,12 @@ public record QuarantinedRecord(ConsumerRecord<byte[], byte[]> record, Quarantin
         return reason.sourceTopic() + "-" + reason.sourcePartition() + "@" + reason.sourceOffset();
     }
 
-    /** The trace ID of the record's {@code traceparent} header, when it has a well-formed one. */
+    /**
+     * The record's trace ID: its {@code traceparent} header's, or else the one bound in its envelope (or delete proof),
+     * where records of envelope version 2 usually carry it.
+     */
     public Optional<String> traceId() {
-        Header header = originalHeaders().lastHeader(TraceContext.HEADER);
-        if (header == null || header.value() == null) {
-            return Optional.empty();
-        }
-        return TraceContext.tryParse(new String(header.value(), StandardCharsets.US_ASCII)).map(TraceContext::traceId);
+        return EnvelopeDecryptor.traceId(originalHeaders(), record.value());
     }
 
     private static long parseLong(String text) {

@@ -135,11 +135,53 @@ class GateTest {
         assertThat(permissive.traceId()).isEqualTo(permissive.assignedTrace().map(TraceContext::traceId));
         assertThat(permissive.warnings()).extracting(Violation::code).containsExactly("MISSING_TRACE");
 
-        // A record whose header was dropped gets the trace bound in its envelope back, not a new one.
+        // A record whose header is unreadable gets the trace bound in its envelope, whole, not a new one.
         Headers original = traced();
         byte[] bound = encryptor.encrypt("orders", original, new byte[1]);
-        Verdict restored = gate.check("orders.ingress", new RecordHeaders(), null, bound, policies("    rules: {trace: PERMISSIVE}\n"));
-        assertThat(restored.assignedTrace().orElseThrow().traceId()).isEqualTo(TraceContext.fromHeaders(original).orElseThrow().traceId());
+        Headers garbled = new RecordHeaders();
+        garbled.add(TraceContext.HEADER, new byte[] {1});
+        Verdict restored = gate.check("orders.ingress", garbled, null, bound, policies("    rules: {trace: PERMISSIVE}\n"));
+        assertThat(restored.assignedTrace()).isEqualTo(TraceContext.fromHeaders(original));
+    }
+
+    @Test
+    void recordsOfVersion2CarryTheirTraceInTheEnvelopeAndPassWithoutTheHeader() {
+        Headers headers = traced();
+        String traceId = TraceContext.fromHeaders(headers).orElseThrow().traceId();
+        byte[] value = encryptor.encrypt("orders", headers, "order".getBytes(StandardCharsets.UTF_8));
+        byte[] key = "k".getBytes(StandardCharsets.UTF_8);
+        Headers deleted = traced();
+        encryptor.encryptDelete("orders", deleted, key);
+        String deleteTrace = TraceContext.fromHeaders(deleted).orElseThrow().traceId();
+        deleted.remove(TraceContext.HEADER);
+        assertThat(value[2]).isEqualTo((byte) 2);
+
+        Verdict forwarded = gate.check("orders.ingress", new RecordHeaders(), null, value, policies(""));
+        assertThat(forwarded.forwarded()).isTrue();
+        assertThat(forwarded.traceId()).contains(traceId);
+        assertThat(forwarded.assignedTrace()).as("nothing to add: readers restore the header from the envelope").isEmpty();
+        Verdict delete = gate.check("orders.ingress", deleted, key, null, policies(""));
+        assertThat(delete.forwarded()).isTrue();
+        assertThat(delete.traceId()).contains(deleteTrace);
+
+        // The structural checks hold without the header: wrong topic, wrong KEK, another key.
+        assertQuarantined(gate.check("orders.ingress", new RecordHeaders(), null, encryptor.encrypt("payments", traced(), new byte[1]),
+                policies("")), Rule.BINDING, "WRONG_TOPIC");
+        assertQuarantined(gate.check("orders.ingress", deleted, "other".getBytes(StandardCharsets.UTF_8), null, policies("")),
+                Rule.BINDING, "UNAUTHENTICATED_DELETE");
+        EnvelopeConfig elsewhere = new EnvelopeConfig(Map.of(EnvelopeConfig.KEK_ALIAS_TEMPLATE_CONFIG, "elsewhere/${topic}"));
+        try (EnvelopeEncryptor other = new EnvelopeEncryptor(kms, elsewhere, new DekCache(10, 60_000, Clock.systemUTC()),
+                CryptoListener.NONE, Clock.systemUTC())) {
+            assertQuarantined(gate.check("orders.ingress", new RecordHeaders(), null, other.encrypt("orders", traced(), new byte[1]),
+                    policies("")), Rule.BINDING, "WRONG_KEK");
+        }
+        // A record of version 1 from a writer that still writes it, its header dropped by a hop: its trace ID still counts.
+        try (EnvelopeEncryptor v1 = new EnvelopeEncryptor(kms, new EnvelopeConfig(Map.of(EnvelopeConfig.FORMAT_VERSION_CONFIG, 1)),
+                new DekCache(10, 60_000, Clock.systemUTC()), CryptoListener.NONE, Clock.systemUTC())) {
+            byte[] old = v1.encrypt("orders", headers, new byte[1]);
+            assertThat(old[2]).isEqualTo((byte) 1);
+            assertThat(gate.check("orders.ingress", new RecordHeaders(), null, old, policies("")).traceId()).contains(traceId);
+        }
     }
 
     @Test
