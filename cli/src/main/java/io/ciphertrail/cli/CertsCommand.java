@@ -1,8 +1,13 @@
 package io.ciphertrail.cli;
 
+import io.ciphertrail.core.identity.IdentityApi;
+import io.ciphertrail.core.identity.IdentityConfig;
+import io.ciphertrail.core.identity.TrustServiceClient;
 import io.ciphertrail.core.io.SecureFiles;
+import io.ciphertrail.core.kms.remote.RemoteKmsProvider;
 import io.ciphertrail.core.pki.CertificateAuthority;
 import io.ciphertrail.core.pki.CertificateInfo;
+import io.ciphertrail.core.pki.CertificateProfile;
 import io.ciphertrail.core.pki.CertificateSigningRequest;
 import io.ciphertrail.core.pki.CertificateSpec;
 import io.ciphertrail.core.pki.ChainValidator;
@@ -21,22 +26,32 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.apache.kafka.common.config.SslConfigs;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** Certificates: a CA, broker and workload certificates, CSR signing, inspection. */
+/**
+ * Certificates: a CA, broker and workload certificates, CSR signing, inspection, renewal of the local platform's
+ * identities; and, at the trust service's workload CA, one-time bootstrap tokens and barred identities (the
+ * administrator's acts, over mutual TLS).
+ */
 @Command(name = "certs",
-        description = "Creates a CA, issues broker and workload certificates, signs workload CSRs, inspects certificates.",
+        description = {"Creates a CA, issues broker and workload certificates, signs workload CSRs, inspects certificates,",
+            "renews the local platform's identities; makes one-time bootstrap tokens for workloads that get short-lived",
+            "certificates from the trust service, and bars identities there (no more renewals)."},
         subcommands = {CertsCommand.InitCa.class, CertsCommand.Issue.class, CertsCommand.SignCsr.class, CertsCommand.Inspect.class,
-            CertsCommand.Renew.class})
+            CertsCommand.Renew.class, CertsCommand.Token.class, CertsCommand.Bar.class, CertsCommand.Unbar.class,
+            CertsCommand.Barred.class})
 final class CertsCommand {
 
     abstract static class WithCa {
@@ -151,10 +166,13 @@ final class CertsCommand {
         public Integer call() {
             CertificateAuthority ca = CertificateAuthority.load(caDirectory());
             CertificateSigningRequest request = CertificateSigningRequest.read(csr);
-            X509Certificate certificate = ca.signCsr(request, CertificateSpec.workload(request.commonName()).validity(Duration.ofDays(days)));
+            // Exactly what the request asks for (subject and alternative names), or a refusal naming the rule it breaks.
+            X509Certificate certificate = ca.signAsRequested(request, CertificateProfile.WORKLOAD, Duration.ofDays(days));
             Path target = output != null ? output : csr.toAbsolutePath().resolveSibling(request.commonName() + ".crt");
             Pem.writeCertificates(target, List.of(certificate, ca.certificate()));
-            out().println("Signed " + request.subject() + " for " + days + " days: " + target);
+            CertificateInfo info = CertificateInfo.of(certificate);
+            out().println("Signed " + info.subject() + (info.dnsNames().isEmpty() && info.ipAddresses().isEmpty() ? ""
+                    : " (DNS " + info.dnsNames() + ", IP " + info.ipAddresses() + ")") + " for " + days + " days: " + target);
             return 0;
         }
     }
@@ -241,5 +259,113 @@ final class CertsCommand {
             }
             return info.validityAt(now) == CertificateInfo.Validity.VALID ? 0 : 1;
         }
+    }
+    /** A command the administrator runs against the trust service's workload CA, with the administrator's settings. */
+    abstract static class AtTheCa {
+        @Mixin
+        ClientSettings settings;
+
+        @Spec
+        CommandSpec spec;
+
+        /** The administrator's client of the CA: the trust service of the key service URLs unless ciphertrail.identity.urls names it. */
+        TrustServiceClient ca() {
+            Map<String, Object> configs = new HashMap<>(settings.kms(LocalPlatform.ADMIN));
+            Object urls = configs.get(IdentityConfig.URLS_CONFIG);
+            if (urls == null || urls.toString().isBlank()) {
+                configs.put(IdentityConfig.URLS_CONFIG, configs.getOrDefault(RemoteKmsProvider.URLS_CONFIG, ""));
+            }
+            return TrustServiceClient.of(configs);
+        }
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+    }
+
+    @Command(name = "token",
+            description = {"Makes a one-time bootstrap token for a workload identity at the trust service (administrators only).",
+                "The workload presents it once to get its first short-lived certificate (ciphertrail.identity.bootstrap.token.file);",
+                "it renews with its certificate from then on. The token is printed once; the trust service keeps only its hash."})
+    static final class Token extends AtTheCa implements Callable<Integer> {
+        @Option(names = "--identity", required = true, description = "The workload identity (its principal is User:<identity>).")
+        String identity;
+
+        @Option(names = "--ttl", defaultValue = "10m", description = "How long the token may wait to be used: 90s, 10m, 2h (default: ${DEFAULT-VALUE}).")
+        String ttl;
+
+        @Override
+        public Integer call() {
+            IdentityApi.TokenResponse token = ca().post(IdentityApi.TOKENS,
+                    new IdentityApi.TokenRequest(identity, parseDuration(ttl).toSeconds(), null, null, null), IdentityApi.TokenResponse.class);
+            out().println(token.token());
+            spec.commandLine().getErr().println("One-time token " + token.tokenId() + " for " + token.identity() + ", valid until "
+                    + Instant.ofEpochMilli(token.expiresAt()) + ". Hand it to the workload only (a file it alone reads).");
+            return 0;
+        }
+    }
+
+    /** Setting or lifting a bar: the identity and why, kept in the audit trail. */
+    abstract static class BarChange extends AtTheCa {
+        @Option(names = "--identity", required = true, description = "The identity.")
+        String identity;
+
+        @Option(names = "--reason", description = "Why (kept in the audit trail), e.g. a ticket number.")
+        String reason;
+
+        IdentityApi.BarredIdentity post(String path) {
+            return ca().post(path, new IdentityApi.BarRequest(identity, reason), IdentityApi.BarredIdentity.class);
+        }
+    }
+
+    @Command(name = "bar",
+            description = {"Bars an identity at the trust service: no more certificates (renewals or first ones) and no key",
+                "operation for it until the bar is lifted. With 24-hour certificates, this is revocation within a day."})
+    static final class Bar extends BarChange implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            IdentityApi.BarredIdentity bar = post(IdentityApi.BAR);
+            out().println("Barred " + bar.identity() + " (" + bar.reason() + "): no certificate is renewed or issued for it;"
+                    + " its current one works until it expires");
+            return 0;
+        }
+    }
+
+    @Command(name = "unbar", description = "Lifts an identity's bar at the trust service.")
+    static final class Unbar extends BarChange implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            out().println("Bar on " + post(IdentityApi.UNBAR).identity() + " lifted; a workload whose certificate expired meanwhile"
+                    + " needs a new token");
+            return 0;
+        }
+    }
+
+    @Command(name = "barred", description = "Lists the identities barred at the trust service.")
+    static final class Barred extends AtTheCa implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            List<IdentityApi.BarredIdentity> barred = ca().get(IdentityApi.BARRED, IdentityApi.BarredList.class).barred();
+            if (barred.isEmpty()) {
+                out().println("No identity is barred");
+            }
+            barred.forEach(bar -> out().println(bar.identity() + "  barred " + Instant.ofEpochMilli(bar.at()) + " by " + bar.by() + ": " + bar.reason()));
+            return 0;
+        }
+    }
+
+    /** {@code 90s}, {@code 10m}, {@code 2h}, {@code 1d}. */
+    static Duration parseDuration(String text) {
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("(\\d{1,9})([smhd])").matcher(text.trim());
+        if (!matcher.matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a duration: use a number and s, m, h or d, e.g. 10m");
+        }
+        long amount = Long.parseLong(matcher.group(1));
+        return switch (matcher.group(2)) {
+            case "s" -> Duration.ofSeconds(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            case "h" -> Duration.ofHours(amount);
+            default -> Duration.ofDays(amount);
+        };
     }
 }

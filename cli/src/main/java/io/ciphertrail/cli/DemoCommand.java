@@ -7,6 +7,8 @@ import io.ciphertrail.consumer.SecureShareConsumer;
 import io.ciphertrail.consumer.Traced;
 import io.ciphertrail.core.envelope.Envelope;
 import io.ciphertrail.core.envelope.EnvelopeDecryptor;
+import io.ciphertrail.core.identity.WorkloadIdentities;
+import io.ciphertrail.core.identity.WorkloadIdentity;
 import io.ciphertrail.core.kms.KekRef;
 import io.ciphertrail.core.kms.KmsAdmin;
 import io.ciphertrail.core.kms.KmsConfig;
@@ -135,6 +137,7 @@ final class DemoCommand implements Callable<Integer> {
                 step("A reader without a key grant reads nothing", this::keyAccessDenied);
                 step("Encrypted jobs on a queue shared by two workers", this::queueSharedByTwoWorkers);
                 step("Key rotated, old events still readable", this::keyRotated);
+                step("Short-lived certificates renewed while clients run", this::certificatesRenewed);
                 step("No demo plaintext in the broker's log segments", this::segmentsScanned);
             } finally {
                 out.println();
@@ -242,6 +245,37 @@ final class DemoCommand implements Callable<Integer> {
         return received;
     }
 
+    /**
+     * A producer whose only identity is a certificate from the trust service (a one-time token, a key pair in memory)
+     * sends, its certificate is renewed, and it sends again on new connections: no restart, no key file.
+     */
+    private String certificatesRenewed() throws Exception {
+        Map<String, Object> shortLived = settings(LocalPlatform.PRODUCER);
+        shortLived.put(SecureProducerConfig.BOUND_TOPICS_CONFIG, INGRESS + ":" + EGRESS);
+        List<String> traces = new ArrayList<>();
+        try (SecureProducer<String, String> secure = new SecureProducer<>(shortLived, new StringSerializer(), new StringSerializer())) {
+            WorkloadIdentity identity = WorkloadIdentities.find(shortLived).orElseThrow();
+            String first = identity.current().orElseThrow().serialHex();
+            traces.add(sendOne(secure, "before the renewal"));
+            String renewed = identity.renewNow().serialHex();
+            out.println("   demo-producer: certificate " + abbreviated(first) + " -> " + abbreviated(renewed) + " (key pair made in memory,"
+                    + " valid " + LocalPlatform.CERTIFICATE_LIFETIME.toHours() + " h, renewed at half life)");
+            traces.add(sendOne(secure, "after the renewal"));
+        }
+        receive(traces);
+        return "producer renewed without a restart or a key file, events before and after delivered";
+    }
+
+    private String sendOne(SecureProducer<String, String> secure, String value) throws Exception {
+        ProducerRecord<String, String> record = new ProducerRecord<>(INGRESS, "renewal", "order sent " + value);
+        secure.send(record).get(30, TimeUnit.SECONDS);
+        return SecureProducer.traceId(record).orElseThrow();
+    }
+
+    private static String abbreviated(String serial) {
+        return serial.length() <= 12 ? serial : serial.substring(0, 12) + "...";
+    }
+
     private String plaintextRefused() throws Exception {
         Instant since = Instant.now().minusSeconds(1);
         Map<String, Object> plaintext = new HashMap<>(platform.kafka().plaintextClientProperties());
@@ -286,7 +320,9 @@ final class DemoCommand implements Callable<Integer> {
         unencryptedMarker = "unencrypted-" + run;
         String key = "legacy-" + run;
         Map<String, Object> plain = settings(LocalPlatform.PRODUCER);
-        try (KafkaProducer<String, String> legacy = new KafkaProducer<>(plain, new StringSerializer(), new StringSerializer())) {
+        // Ciphertrail's engine factory presents the producer's short-lived certificate; the records skip encryption.
+        try (KafkaProducer<String, String> legacy = new KafkaProducer<>(TlsConfig.secureClientConfigs(plain), new StringSerializer(),
+                new StringSerializer())) {
             legacy.send(new ProducerRecord<>(INGRESS, key, "{\"note\":\"" + unencryptedMarker + "\"}")).get(30, TimeUnit.SECONDS);
         }
         out.println("   a TLS client that skips encryption sent one record to " + INGRESS);
@@ -506,7 +542,8 @@ final class DemoCommand implements Callable<Integer> {
         }
         envelope[envelope.length - 1] ^= 0x01;
         encryptedMarkers.add(marker);
-        try (KafkaProducer<byte[], byte[]> rogue = new KafkaProducer<>(producer, new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> rogue = new KafkaProducer<>(TlsConfig.secureClientConfigs(producer), new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             rogue.send(new ProducerRecord<>(JOBS_INGRESS, null, "job-tampered".getBytes(StandardCharsets.UTF_8), envelope, headers))
                     .get(30, TimeUnit.SECONDS);
         }

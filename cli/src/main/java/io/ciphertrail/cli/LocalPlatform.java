@@ -2,6 +2,8 @@ package io.ciphertrail.cli;
 
 import io.ciphertrail.broker.authorizer.SecureTransportAuthorizer;
 import io.ciphertrail.core.envelope.EnvelopeConfig;
+import io.ciphertrail.core.identity.IdentityApi;
+import io.ciphertrail.core.identity.IdentityConfig;
 import io.ciphertrail.core.io.SecureFiles;
 import io.ciphertrail.core.kms.KmsAdmin;
 import io.ciphertrail.core.kms.KmsConfig;
@@ -22,24 +24,31 @@ import io.ciphertrail.policy.quarantine.QuarantineTopic;
 import io.ciphertrail.policy.rules.PolicyTopic;
 import io.ciphertrail.trust.TrustService;
 import io.ciphertrail.trust.TrustServiceConfig;
+import io.ciphertrail.trust.ca.WorkloadCa;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The platform {@code ciphertrail up} runs on this machine: a real TLS-only Kafka with the
@@ -66,6 +75,12 @@ final class LocalPlatform implements AutoCloseable {
     static final String KEY_SERVICE = "key-service";
     /** Identities that get a ready client property file on every start. */
     static final List<String> CLIENT_IDENTITIES = List.of(ADMIN, PRODUCER, CONSUMER, READER);
+    /**
+     * Identities whose client files hold no key store: their certificates come from the trust service, short-lived, with
+     * a one-time token the platform keeps in place (a new one when a client used it). The administrator keeps a key
+     * store: it is who makes the tokens.
+     */
+    static final List<String> SHORT_LIVED_IDENTITIES = List.of(PRODUCER, CONSUMER, READER);
     /** The route the demo and the quick start use, opened on every start. */
     static final String DEMO_INGRESS = "orders.ingress";
     static final String DEMO_EGRESS = "orders";
@@ -74,7 +89,8 @@ final class LocalPlatform implements AutoCloseable {
 
     /** Topics only the brokers and the platform's own identities may write to. */
     static final List<String> PLATFORM_TOPICS = List.of(PolicyServiceConfig.DEFAULT_AUDIT_TOPIC, PolicyServiceConfig.DEFAULT_TRAIL_TOPIC,
-            QuarantineTopic.DEFAULT_NAME, PolicyTopic.DEFAULT_NAME, PolicyServiceConfig.DEFAULT_ALERTS_TOPIC, PolicyServiceConfig.DEFAULT_BLOCKS_TOPIC);
+            QuarantineTopic.DEFAULT_NAME, PolicyTopic.DEFAULT_NAME, PolicyServiceConfig.DEFAULT_ALERTS_TOPIC, PolicyServiceConfig.DEFAULT_BLOCKS_TOPIC,
+            TrustServiceConfig.DEFAULT_LEDGER_TOPIC);
 
     static final int DEFAULT_TLS_PORT = 9093;
     static final int DEFAULT_PLAINTEXT_PORT = 9092;
@@ -123,10 +139,22 @@ final class LocalPlatform implements AutoCloseable {
                   size: ENFORCE
             """;
 
+    /** Lifetime of the short-lived identities' certificates: the workload CA's default; renewed at half life, with jitter. */
+    static final Duration CERTIFICATE_LIFETIME = Duration.ofHours(24);
+    /** How long a bootstrap token in a client's token file stays usable (the workload CA's longest); replaced at half of it. */
+    private static final Duration TOKEN_TTL = Duration.ofHours(24);
+    private static final Logger LOG = LoggerFactory.getLogger(LocalPlatform.class);
+
     private final Home home;
     private final SecureKafkaCluster kafka;
     private final PolicyService service;
     private final TrustService keyService;
+    /** Puts new bootstrap tokens in place, off the request thread that used the previous one. */
+    private final ScheduledExecutorService tokens = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "ciphertrail-up-tokens");
+        thread.setDaemon(true);
+        return thread;
+    });
     private final String policies;
     private HomeLock lock;
 
@@ -196,6 +224,7 @@ final class LocalPlatform implements AutoCloseable {
             service = PolicyService.start(serviceSettings);
             keyService = TrustService.start(keyServiceSettings(home, ca, kafka, isFree(keysPort) ? keysPort : 0));
             LocalPlatform platform = new LocalPlatform(home, kafka, service, keyService, policies.summary());
+            platform.keepTokensInPlace();
             for (String identity : CLIENT_IDENTITIES) {
                 ClientSettings.write(home.clientProperties(identity), identity, platform.clientSettings(identity));
             }
@@ -284,6 +313,11 @@ final class LocalPlatform implements AutoCloseable {
         settings.put(TrustServiceConfig.AUDIT_TOPIC_CONFIG, PolicyServiceConfig.DEFAULT_AUDIT_TOPIC);
         // Short audit windows, so the demo shows key uses within seconds.
         settings.put(TrustServiceConfig.AUDIT_WINDOW_MS_CONFIG, 1_000L);
+        // The workload CA, with the home CA's key: 'ciphertrail certs token' makes one-time tokens, workloads get
+        // short-lived certificates through the bootstrap listener (a free port) and renew them over mutual TLS.
+        settings.put(TrustServiceConfig.CA_KEY_SOURCE_CONFIG, "FILE");
+        settings.put(TrustServiceConfig.CA_DIRECTORY_CONFIG, home.ca().toString());
+        settings.put(TrustServiceConfig.BOOTSTRAP_PORT_CONFIG, 0);
         return settings;
     }
 
@@ -292,7 +326,78 @@ final class LocalPlatform implements AutoCloseable {
      * same certificate. No KMS secret is in them: what the identity may do with keys is the key policy's say.
      */
     Map<String, Object> clientSettings(String identity) {
+        if (SHORT_LIVED_IDENTITIES.contains(identity)) {
+            return shortLivedClientSettings(identity, CERTIFICATE_LIFETIME);
+        }
         Map<String, Object> settings = new HashMap<>(kafka.clientProperties(identity));
+        settings.put(KmsConfig.TYPE_CONFIG, "remote");
+        settings.put(RemoteKmsProvider.URLS_CONFIG, keyServiceUrl());
+        return settings;
+    }
+
+    /**
+     * A one-time token in each short-lived identity's owner-only token file now, a new one whenever a client used it,
+     * and all of them again before they expire.
+     */
+    private void keepTokensInPlace() {
+        WorkloadCa ca = keyService.ca().orElseThrow();
+        awaitLedger(ca);
+        SHORT_LIVED_IDENTITIES.forEach(this::writeToken);
+        ca.onTokenUsed(identity -> {
+            if (SHORT_LIVED_IDENTITIES.contains(identity)) {
+                tokens.execute(() -> writeToken(identity));
+            }
+        });
+        tokens.scheduleWithFixedDelay(() -> SHORT_LIVED_IDENTITIES.forEach(this::writeToken), TOKEN_TTL.toHours() / 2,
+                TOKEN_TTL.toHours() / 2, TimeUnit.HOURS);
+    }
+
+    /** The CA decides once it has read its ledger of tokens and bars (a moment after start). */
+    private static void awaitLedger(WorkloadCa ca) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!ca.ledger().ready()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("The trust service's CA did not read its ledger topic within 60 s: " + ca.ledger().problem());
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while waiting for the trust service's CA", e);
+            }
+        }
+    }
+
+    private void writeToken(String identity) {
+        try {
+            String token = keyService.ca().orElseThrow().createToken("User:" + ADMIN,
+                    new IdentityApi.TokenRequest(identity, TOKEN_TTL.toSeconds(), null, null, null)).token();
+            SecureFiles.writeOwnerOnly(tokenFile(identity), token.getBytes(StandardCharsets.US_ASCII));
+        } catch (RuntimeException e) {
+            LOG.warn("Could not put a new bootstrap token in place for {}: {}", identity, e.getMessage());
+        }
+    }
+
+    private java.nio.file.Path tokenFile(String identity) {
+        return home.clients().resolve(identity + ".token");
+    }
+
+    /**
+     * Settings for one identity that take its certificate from the trust service instead of a key store: the owner-only
+     * file with its one-time token, the trust service's URLs, the CA to check servers against. No key store, no
+     * password: the key pair is made in memory and renewed at half life.
+     */
+    private Map<String, Object> shortLivedClientSettings(String identity, Duration lifetime) {
+        Map<String, Object> settings = new HashMap<>();
+        settings.put("bootstrap.servers", kafka.bootstrapServers());
+        settings.put("security.protocol", "SSL");
+        settings.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PEM");
+        settings.put(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, home.ca().resolve(CertificateAuthority.CERTIFICATE_FILE).toString());
+        settings.put(IdentityConfig.NAME_CONFIG, identity);
+        settings.put(IdentityConfig.URLS_CONFIG, keyServiceUrl());
+        settings.put(IdentityConfig.BOOTSTRAP_URLS_CONFIG, "https://" + EmbeddedSecureKafka.CLIENT_HOST + ":" + keyService.bootstrapPort());
+        settings.put(IdentityConfig.BOOTSTRAP_TOKEN_FILE_CONFIG, tokenFile(identity).toString());
+        settings.put(IdentityConfig.LIFETIME_MS_CONFIG, lifetime.toMillis());
         settings.put(KmsConfig.TYPE_CONFIG, "remote");
         settings.put(RemoteKmsProvider.URLS_CONFIG, keyServiceUrl());
         return settings;
@@ -414,6 +519,7 @@ final class LocalPlatform implements AutoCloseable {
 
     @Override
     public void close() {
+        tokens.shutdownNow();
         try {
             stop(keyService, service, kafka);
         } finally {

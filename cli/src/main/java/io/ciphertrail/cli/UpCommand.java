@@ -178,6 +178,9 @@ final class UpCommand implements Callable<Integer> {
         out.println("bootstrap.servers=" + platform.kafka().bootstrapServers());
         out.println("Client property files: " + home.clients() + "/{" + String.join(",", LocalPlatform.CLIENT_IDENTITIES) + "}.properties");
         out.println("CA certificate:        " + home.ca().resolve(CertificateAuthority.CERTIFICATE_FILE));
+        out.println("Short-lived identities: " + String.join(", ", LocalPlatform.SHORT_LIVED_IDENTITIES) + " take "
+                + LocalPlatform.CERTIFICATE_LIFETIME.toHours() + " h certificates from the trust service (no key file; one-time tokens in "
+                + home.clients() + "/<identity>.token, replaced when used)");
         out.println("Key service:           " + platform.keyServiceUrl() + " (mutual TLS; health and metrics on http://127.0.0.1:"
                 + platform.keyService().managementPort() + ")");
         out.println("Key policy:            " + home.keyPolicy() + " (who may use which key; edits apply without a restart)");

@@ -8,6 +8,7 @@ import io.ciphertrail.core.io.SecureFiles;
 import io.ciphertrail.core.pki.CertificateSigningRequest;
 import io.ciphertrail.core.pki.KeyAlgorithm;
 import io.ciphertrail.core.pki.Pem;
+import io.ciphertrail.core.tls.TlsConfig;
 import io.ciphertrail.policy.delivery.WriteFailures;
 import io.ciphertrail.policy.quarantine.QuarantineHeaders;
 import io.ciphertrail.policy.quarantine.QuarantineReason;
@@ -109,6 +110,43 @@ class CliTest {
 
         Run audit = run("audit", "tail", "--home", home.toString());
         assertThat(audit.out()).contains("RECORD_FORWARDED  trace=" + traces[1]);
+    }
+
+    @Test
+    void aWorkloadWithATokenFromCertsTokenProducesWithoutAKeyStore() throws Exception {
+        Run token = run("certs", "token", "--identity", LocalPlatform.PRODUCER, "--ttl", "10m", "--home", home.toString());
+        assertThat(token.exit()).as(token.err()).isZero();
+        assertThat(token.out().trim()).startsWith("ctbt_");
+        assertThat(token.err()).contains("One-time token").contains("for demo-producer, valid until");
+        assertThat(run("certs", "token", "--identity", "x", "--ttl", "ten minutes", "--home", home.toString()).err())
+                .contains("'ten minutes' is not a duration");
+
+        // A client file with no key store and no password: the identity, the trust service and the token file.
+        Path tokenFile = dir.resolve("producer-token");
+        SecureFiles.writeOwnerOnly(tokenFile, token.out().trim().getBytes(StandardCharsets.US_ASCII));
+        String trust = "https://localhost:" + platform.keyService().port();
+        Path config = dir.resolve("short-lived-producer.properties");
+        Files.writeString(config, String.join("\n",
+                "bootstrap.servers=" + platform.kafka().bootstrapServers(),
+                "security.protocol=SSL",
+                "ssl.truststore.type=PEM",
+                "ssl.truststore.location=" + home.resolve("ca").resolve("ca.crt"),
+                "ciphertrail.identity.name=" + LocalPlatform.PRODUCER,
+                "ciphertrail.identity.urls=" + trust,
+                "ciphertrail.identity.bootstrap.urls=https://localhost:" + platform.keyService().bootstrapPort(),
+                "ciphertrail.identity.bootstrap.token.file=" + tokenFile,
+                "ciphertrail.kms.type=remote",
+                "ciphertrail.kms.remote.urls=" + trust, ""));
+        Run produce = runWithInput("short-lived hello\n", "produce", "--topic", LocalPlatform.DEMO_INGRESS, "--config", config.toString());
+        assertThat(produce.exit()).as(produce.err()).isZero();
+
+        // Barring: listed while it lasts, and a barred identity gets no token.
+        assertThat(run("certs", "bar", "--identity", "temp-worker", "--reason", "SEC-42", "--home", home.toString()).out())
+                .contains("Barred temp-worker (SEC-42)");
+        assertThat(run("certs", "barred", "--home", home.toString()).out()).contains("temp-worker").contains("SEC-42");
+        assertThat(run("certs", "token", "--identity", "temp-worker", "--home", home.toString()).err()).contains("IDENTITY_BARRED");
+        assertThat(run("certs", "unbar", "--identity", "temp-worker", "--home", home.toString()).out()).contains("Bar on temp-worker lifted");
+        assertThat(run("certs", "barred", "--home", home.toString()).out()).doesNotContain("temp-worker");
     }
 
     @Test
@@ -328,6 +366,23 @@ class CliTest {
         assertThat(chain.get(0).getPublicKey()).isEqualTo(keys.getPublic());
         assertThat(run("certs", "inspect", dir.resolve("payments.crt").toString(), "--ca", ca.toString()).out())
                 .contains("CN=payments,O=Ciphertrail").contains("Chain:      valid against");
+
+        // The request's own subject and names are kept; a weak key is refused with the reason, nothing signed.
+        Path named = dir.resolve("ledger.csr");
+        Files.writeString(named, CertificateSigningRequest.create(KeyAlgorithm.EC_P256.generateKeyPair(),
+                new javax.security.auth.x500.X500Principal("CN=ledger,OU=Finance,O=Example"), List.of("ledger.internal"), List.of("10.0.0.9"),
+                List.of()).toPem());
+        Run kept = run("certs", "sign-csr", named.toString(), "--ca", ca.toString());
+        assertThat(kept.exit()).as(kept.err()).isZero();
+        assertThat(kept.out()).contains("Signed CN=ledger,OU=Finance,O=Example (DNS [ledger.internal], IP [10.0.0.9])");
+        java.security.KeyPairGenerator rsa = java.security.KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(1024);
+        Path weak = dir.resolve("weak.csr");
+        Files.writeString(weak, CertificateSigningRequest.create(rsa.generateKeyPair(), "weak").toPem());
+        Run refused = run("certs", "sign-csr", weak.toString(), "--ca", ca.toString());
+        assertThat(refused.exit()).isNotZero();
+        assertThat(refused.err()).contains("1024-bit RSA key").contains("at least 2048");
+        assertThat(dir.resolve("weak.crt")).doesNotExist();
     }
 
     @Test
@@ -353,7 +408,8 @@ class CliTest {
     void quarantineReplayTakesAPartitionAndReplaysOnlyTheGatesOwnCopies() throws Exception {
         Map<String, Object> admin = platform.clientSettings(LocalPlatform.ADMIN);
         Map<String, Object> producer = platform.clientSettings(LocalPlatform.PRODUCER);
-        try (KafkaProducer<String, String> legacy = new KafkaProducer<>(producer, new StringSerializer(), new StringSerializer())) {
+        try (KafkaProducer<String, String> legacy = new KafkaProducer<>(TlsConfig.secureClientConfigs(producer), new StringSerializer(),
+                new StringSerializer())) {
             legacy.send(new ProducerRecord<>(LocalPlatform.DEMO_INGRESS, "cli-plain", "{\"plain\":true}\u001b]0;owned\u0007\u202e")).get(30, TimeUnit.SECONDS);
         }
         QuarantinedRecord genuine = await().atMost(Duration.ofSeconds(60)).until(() -> QuarantineTopic.read(admin, QuarantineTopic.DEFAULT_NAME,

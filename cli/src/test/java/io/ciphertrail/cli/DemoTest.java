@@ -21,6 +21,7 @@ class DemoTest {
                 .contains("KMS_ACCESS_DENIED at payments-0@0, no plaintext, audited as KEY_USE_DENIED")
                 .containsPattern("6 jobs split \\d/\\d between 2 workers, each handled once; the tampered one rejected \\(TAMPERED\\) at jobs-0@\\d+")
                 .contains("all decrypted")
+                .contains("producer renewed without a restart or a key file, events before and after delivered")
                 .contains("0 hits for 18 encrypted events")
                 .doesNotContain("FAILED");
         // The hints name the home, and say the platform must run: the demo stopped it, and a hint then fails fast saying so.

@@ -6,7 +6,11 @@ import io.ciphertrail.core.kms.KmsAdmin;
 import io.ciphertrail.core.kms.KmsConfig;
 import io.ciphertrail.core.tls.ReloadingSslEngineFactory;
 import io.ciphertrail.core.tls.TlsConfig;
+import io.ciphertrail.trust.audit.AuditTrail;
+import io.ciphertrail.trust.audit.IdentityAudit;
 import io.ciphertrail.trust.audit.KeyUseAudit;
+import io.ciphertrail.trust.ca.WorkloadCa;
+import io.ciphertrail.trust.http.PrincipalMapper;
 import io.ciphertrail.trust.http.TrustMetrics;
 import io.ciphertrail.trust.http.TrustServer;
 import io.ciphertrail.trust.keys.KeyService;
@@ -15,37 +19,41 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.SslConfigs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Ciphertrail trust service: the key service, stateless apart from its backend KMS, so several
- * instances over one shared backend (an HSM) serve the same clients.
+ * The Ciphertrail trust service: the key service and, when a CA key is configured, the workload CA. Stateless apart
+ * from its backend KMS and the CA's ledger topic, so several instances over one shared backend (an HSM) and one
+ * cluster serve the same clients.
  *
  * <pre>
  * java -jar ciphertrail-trust-service-all.jar trust.properties
  * </pre>
  *
- * Everything wrong with the settings (TLS identity, backend, key policy) is reported before it listens.
+ * Everything wrong with the settings (TLS identity, backend, key policy, CA) is reported before it listens.
  */
 public final class TrustService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TrustService.class);
 
     private final TrustServer server;
-    private final KeyUseAudit audit;
+    private final AuditTrail audit;
     private final Kms kms;
     private final KmsAdmin admin;
+    private final WorkloadCa ca;
 
-    private TrustService(TrustServer server, KeyUseAudit audit, Kms kms, KmsAdmin admin) {
+    private TrustService(TrustServer server, AuditTrail audit, Kms kms, KmsAdmin admin, WorkloadCa ca) {
         this.server = server;
         this.audit = audit;
         this.kms = kms;
         this.admin = admin;
+        this.ca = ca;
     }
 
-    /** Checks the settings, opens the backend and the key policy, and starts listening. */
+    /** Checks the settings, opens the backend, the key policy and the CA, and starts listening. */
     public static TrustService start(Map<String, ?> settings) {
         TrustServiceConfig config = new TrustServiceConfig(settings);
         Object keyStore = settings.get(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG);
@@ -59,39 +67,63 @@ public final class TrustService implements AutoCloseable {
             throw new ConfigException(KmsConfig.TYPE_CONFIG, "remote", "the key service fronts the KMS that holds the KEKs:"
                     + " set it to local or pkcs11");
         }
+        boolean runsCa = config.caKeySource() != TrustServiceConfig.CaKeySource.NONE;
+        if (runsCa && !config.publishesAudit()) {
+            throw new ConfigException(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, null, "the workload CA keeps bootstrap tokens and"
+                    + " barred identities in a ledger topic shared by every instance (" + TrustServiceConfig.CA_LEDGER_TOPIC_CONFIG
+                    + "): set bootstrap.servers, or " + TrustServiceConfig.CA_KEY_SOURCE_CONFIG + "=NONE for a key service only");
+        }
         KeyPolicySource policy = new KeyPolicySource(Path.of(config.getString(TrustServiceConfig.KEY_POLICY_FILE_CONFIG)),
                 Duration.ofMillis(config.getLong(TrustServiceConfig.KEY_POLICY_CHECK_INTERVAL_MS_CONFIG)));
         Optional<Map<String, Object>> kafka = config.publishesAudit()
                 ? Optional.of(TlsConfig.secureClientConfigs(config.kafkaSettings())) : Optional.empty();
+        PrincipalMapper principals = new PrincipalMapper(config.getString(TrustServiceConfig.PRINCIPAL_MAPPING_RULES_CONFIG));
 
         Kms kms = KmsConfig.kms(backend);
         KmsAdmin admin = null;
-        KeyUseAudit audit = null;
+        AuditTrail audit = null;
+        WorkloadCa ca = null;
         try {
             admin = KmsConfig.admin(backend);
             String host = config.getString(TrustServiceConfig.HOST_CONFIG);
             String instance = config.getString(TrustServiceConfig.INSTANCE_ID_CONFIG);
-            audit = new KeyUseAudit(instance.isBlank() ? host + ":" + config.getInt(TrustServiceConfig.PORT_CONFIG) : instance,
-                    config.getString(TrustServiceConfig.AUDIT_TOPIC_CONFIG),
+            String name = instance.isBlank() ? host + ":" + config.getInt(TrustServiceConfig.PORT_CONFIG) : instance;
+            audit = new AuditTrail(name, config.getString(TrustServiceConfig.AUDIT_TOPIC_CONFIG),
                     Duration.ofMillis(config.getLong(TrustServiceConfig.AUDIT_WINDOW_MS_CONFIG)),
                     config.getInt(TrustServiceConfig.AUDIT_MAX_AGGREGATES_CONFIG), kafka);
-            TrustMetrics metrics = metrics(policy, audit);
-            KeyService keys = new KeyService(kms, admin, policy::current, audit, metrics,
-                    Duration.ofMillis(config.getLong(TrustServiceConfig.KMS_TIMEOUT_MS_CONFIG)));
+            KeyUseAudit keyUses = new KeyUseAudit(audit);
+            IdentityAudit identities = new IdentityAudit(audit);
+            if (runsCa) {
+                ca = WorkloadCa.start(config, kafka.orElseThrow(), identities, name, principals::principal);
+            }
+            TrustMetrics metrics = metrics(policy, audit, ca);
+            WorkloadCa barring = ca;
+            KeyService keys = new KeyService(kms, admin, policy::current, keyUses, metrics,
+                    Duration.ofMillis(config.getLong(TrustServiceConfig.KMS_TIMEOUT_MS_CONFIG)),
+                    principal -> barring == null ? Optional.empty() : barring.barredPrincipal(principal));
             TrustServer server = new TrustServer(new TrustServer.Listeners(host, config.getInt(TrustServiceConfig.PORT_CONFIG),
                     config.getString(TrustServiceConfig.MANAGEMENT_HOST_CONFIG), config.getInt(TrustServiceConfig.MANAGEMENT_PORT_CONFIG),
                     config.getLong(TrustServiceConfig.IDLE_TIMEOUT_MS_CONFIG), config.getInt(TrustServiceConfig.REQUEST_MAX_BYTES_CONFIG),
                     config.getLong(TrustServiceConfig.RATE_LIMIT_PER_SECOND_CONFIG), config.getLong(TrustServiceConfig.RATE_LIMIT_BURST_CONFIG),
-                    config.getString(TrustServiceConfig.PRINCIPAL_MAPPING_RULES_CONFIG)),
-                    tls, keys, metrics, () -> health(policy));
+                    config.getString(TrustServiceConfig.PRINCIPAL_MAPPING_RULES_CONFIG),
+                    config.getString(TrustServiceConfig.BOOTSTRAP_HOST_CONFIG), config.getInt(TrustServiceConfig.BOOTSTRAP_PORT_CONFIG),
+                    config.getLong(TrustServiceConfig.BOOTSTRAP_RATE_LIMIT_PER_SECOND_CONFIG),
+                    config.getLong(TrustServiceConfig.BOOTSTRAP_RATE_LIMIT_BURST_CONFIG)),
+                    tls, runsCa ? ReloadingSslEngineFactory.serverWithoutClientCertificates(settings) : null, keys, ca, principals,
+                    metrics, () -> health(policy, barring));
             if (instance.isBlank()) {
                 audit.instance(host + ":" + server.port());
             }
-            LOG.info("Key service listening on https://{}:{} (mutual TLS){}; KEKs in {}; key policy {}", host, server.port(),
+            LOG.info("Trust service listening on https://{}:{} (mutual TLS){}{}; KEKs in {}; key policy {}", host, server.port(),
+                    server.bootstrapPort() < 0 ? "" : ", bootstrap on https://" + config.getString(TrustServiceConfig.BOOTSTRAP_HOST_CONFIG)
+                            + ":" + server.bootstrapPort() + " (server-authenticated, first certificates only)",
                     server.managementPort() < 0 ? "" : ", health and metrics on http://" + config.getString(TrustServiceConfig.MANAGEMENT_HOST_CONFIG)
                             + ":" + server.managementPort(), kms, policy.file());
-            return new TrustService(server, audit, kms, admin);
+            return new TrustService(server, audit, kms, admin, ca);
         } catch (RuntimeException e) {
+            if (ca != null) {
+                ca.close();
+            }
             if (audit != null) {
                 audit.close();
             }
@@ -103,21 +135,33 @@ public final class TrustService implements AutoCloseable {
         }
     }
 
-    private static TrustMetrics metrics(KeyPolicySource policy, KeyUseAudit audit) {
+    private static TrustMetrics metrics(KeyPolicySource policy, AuditTrail audit, WorkloadCa ca) {
         TrustMetrics metrics = new TrustMetrics();
         metrics.counter("ciphertrail_key_policy_reloads", "Changed key policies applied since start", policy::reloads);
         metrics.counter("ciphertrail_key_policy_reload_failures", "Changed key policies refused as invalid or unreadable", policy::failures);
-        metrics.counter("ciphertrail_key_audit_events_published", "Key-use audit events the audit topic acknowledged", audit::eventsPublished);
-        metrics.counter("ciphertrail_key_audit_events_failed", "Key-use audit events that could not be published (they were logged)", audit::eventsFailed);
-        metrics.counter("ciphertrail_key_audit_operations_dropped", "Key operations counted in no audit event (aggregation table full)",
+        metrics.counter("ciphertrail_key_audit_events_published", "Audit events (key uses and identities) the audit topic acknowledged",
+                audit::eventsPublished);
+        metrics.counter("ciphertrail_key_audit_events_failed", "Audit events that could not be published (they were logged)", audit::eventsFailed);
+        metrics.counter("ciphertrail_key_audit_operations_dropped", "Operations counted in no audit event (aggregation table full)",
                 audit::operationsDropped);
+        if (ca != null) {
+            metrics.counter("ciphertrail_certificates_issued", "Workload certificates the CA issued", ca::issued);
+            metrics.counter("ciphertrail_certificate_refusals", "Certificate requests, tokens and bars the CA refused", ca::refused);
+            metrics.counter("ciphertrail_identity_ledger_rejected", "Ledger records ignored as not signed by a CA of the trust bundle",
+                    ca.ledger()::rejected);
+            metrics.counter("ciphertrail_trust_bundle_reloads", "Changed trust bundles put in force", ca.bundle()::reloads);
+            metrics.counter("ciphertrail_trust_bundle_reload_failures", "Changed trust bundles refused (unreadable, or without the signing CA)",
+                    ca.bundle()::failures);
+        }
         return metrics;
     }
 
-    private static String health(KeyPolicySource policy) {
+    private static String health(KeyPolicySource policy, WorkloadCa ca) {
         var current = policy.current();
         return "{\"status\":\"UP\",\"keyPolicy\":{\"rules\":" + current.rules().size() + ",\"mode\":\"" + current.mode()
-                + "\",\"reloadFailures\":" + policy.failures() + "}}\n";
+                + "\",\"reloadFailures\":" + policy.failures() + "}"
+                + (ca == null ? "" : ",\"ca\":{\"ledger\":\"" + (ca.ledger().ready() ? "READY" : "READING") + "\",\"bundle\":"
+                        + ca.bundle().current().size() + "}") + "}\n";
     }
 
     public int port() {
@@ -126,6 +170,16 @@ public final class TrustService implements AutoCloseable {
 
     public int managementPort() {
         return server.managementPort();
+    }
+
+    /** The bootstrap port (server-authenticated, first certificates), or -1 without a CA. */
+    public int bootstrapPort() {
+        return server.bootstrapPort();
+    }
+
+    /** The workload CA, when this instance runs one: for the process that embeds it (the local platform). */
+    public Optional<WorkloadCa> ca() {
+        return Optional.ofNullable(ca);
     }
 
     /** Ends the current audit window now (tests, and before a planned stop). */
@@ -138,6 +192,9 @@ public final class TrustService implements AutoCloseable {
         try {
             server.close();
         } finally {
+            if (ca != null) {
+                ca.close();
+            }
             audit.close();
             admin.close();
             kms.close();

@@ -36,6 +36,31 @@ public final class TrustServiceConfig extends AbstractConfig {
     public static final String AUDIT_MAX_AGGREGATES_CONFIG = PREFIX + "audit.max.aggregates";
     public static final String INSTANCE_ID_CONFIG = PREFIX + "instance.id";
     public static final String PRINCIPAL_MAPPING_RULES_CONFIG = BrokerSecurityConfigs.SSL_PRINCIPAL_MAPPING_RULES_CONFIG;
+    public static final String BOOTSTRAP_HOST_CONFIG = PREFIX + "bootstrap.host";
+    public static final String BOOTSTRAP_PORT_CONFIG = PREFIX + "bootstrap.port";
+    public static final String BOOTSTRAP_RATE_LIMIT_PER_SECOND_CONFIG = PREFIX + "bootstrap.rate.limit.per.second";
+    public static final String BOOTSTRAP_RATE_LIMIT_BURST_CONFIG = PREFIX + "bootstrap.rate.limit.burst";
+    private static final String CA = PREFIX + "ca.";
+    public static final String CA_KEY_SOURCE_CONFIG = CA + "key.source";
+    public static final String CA_DIRECTORY_CONFIG = CA + "directory";
+    public static final String CA_PKCS11_LIBRARY_CONFIG = CA + "pkcs11.library";
+    public static final String CA_PKCS11_SLOT_INDEX_CONFIG = CA + "pkcs11.slot.index";
+    public static final String CA_PKCS11_PIN_ENV_CONFIG = CA + "pkcs11.pin.env";
+    public static final String CA_PKCS11_PIN_FILE_CONFIG = CA + "pkcs11.pin.file";
+    public static final String CA_PKCS11_KEY_LABEL_CONFIG = CA + "pkcs11.key.label";
+    public static final String CA_BUNDLE_FILE_CONFIG = CA + "bundle.file";
+    public static final String CA_TRUST_DOMAIN_CONFIG = CA + "trust.domain";
+    public static final String CA_LIFETIME_MS_CONFIG = CA + "lifetime.ms";
+    public static final String CA_LIFETIME_MIN_MS_CONFIG = CA + "lifetime.min.ms";
+    public static final String CA_LIFETIME_MAX_MS_CONFIG = CA + "lifetime.max.ms";
+    public static final String CA_TOKEN_TTL_MAX_MS_CONFIG = CA + "token.ttl.max.ms";
+    public static final String CA_ADMINISTRATORS_CONFIG = CA + "administrators";
+    public static final String CA_LEDGER_TOPIC_CONFIG = CA + "ledger.topic";
+    public static final String CA_LEDGER_TIMEOUT_MS_CONFIG = CA + "ledger.timeout.ms";
+    public static final String DEFAULT_LEDGER_TOPIC = "ciphertrail.identities";
+
+    /** Where the CA's signing key lives. */
+    public enum CaKeySource { NONE, FILE, PKCS11 }
 
     static final ConfigDef CONFIG = new ConfigDef()
             .define(HOST_CONFIG, Type.STRING, "127.0.0.1", Importance.HIGH,
@@ -74,7 +99,55 @@ public final class TrustServiceConfig extends AbstractConfig {
                     "This instance's name in audit events (source crn:///trust-service=<id>); default host:port.")
             .define(PRINCIPAL_MAPPING_RULES_CONFIG, Type.STRING, "DEFAULT", Importance.HIGH,
                     "How a client certificate's subject becomes a principal, exactly as on the brokers (Kafka's"
-                            + " ssl.principal.mapping.rules), e.g. RULE:^CN=([^,]+),.*$/$1/,DEFAULT gives User:orders-service.");
+                            + " ssl.principal.mapping.rules), e.g. RULE:^CN=([^,]+),.*$/$1/,DEFAULT gives User:orders-service.")
+            .define(BOOTSTRAP_HOST_CONFIG, Type.STRING, "127.0.0.1", Importance.MEDIUM,
+                    "Address of the bootstrap listener: HTTPS authenticated by the server only, where a workload without a"
+                            + " certificate gets its first one with a one-time token. It serves that one call and nothing else.")
+            .define(BOOTSTRAP_PORT_CONFIG, Type.INT, 8445, Range.between(-1, 65535), Importance.MEDIUM,
+                    "Port of the bootstrap listener (0 picks a free port, -1 turns it off). Open only while the CA runs.")
+            .define(BOOTSTRAP_RATE_LIMIT_PER_SECOND_CONFIG, Type.LONG, 10L, Range.atLeast(1), Importance.LOW,
+                    "Bootstrap calls per second one client address may make at one instance, on average (the caller is not"
+                            + " yet authenticated, so its address is what is limited).")
+            .define(BOOTSTRAP_RATE_LIMIT_BURST_CONFIG, Type.LONG, 50L, Range.atLeast(1), Importance.LOW,
+                    "Bootstrap calls one client address may make at once before the average applies (a fleet starting together"
+                            + " behind one NAT address).")
+            .define(CA_KEY_SOURCE_CONFIG, Type.STRING, "NONE", ConfigDef.CaseInsensitiveValidString.in("NONE", "FILE", "PKCS11"),
+                    Importance.HIGH, "Where the workload CA's signing key lives: NONE (no CA: key service only), FILE (the owner-only"
+                            + " ca.key in " + CA_DIRECTORY_CONFIG + ") or PKCS11 (a token: the key never leaves it).")
+            .define(CA_DIRECTORY_CONFIG, Type.STRING, "", Importance.HIGH,
+                    "Directory of the CA as 'ciphertrail certs init-ca' writes it: ca.crt and the owner-only ca.key (FILE).")
+            .define(CA_PKCS11_LIBRARY_CONFIG, Type.STRING, "/usr/lib/softhsm/libsofthsm2.so", Importance.MEDIUM,
+                    "PKCS#11 library of the token holding the CA key (PKCS11).")
+            .define(CA_PKCS11_SLOT_INDEX_CONFIG, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
+                    "Index of the token's slot in the library's slot list (PKCS11).")
+            .define(CA_PKCS11_PIN_ENV_CONFIG, Type.STRING, "CIPHERTRAIL_CA_PIN", Importance.MEDIUM,
+                    "Environment variable holding the token's user PIN (PKCS11; used unless " + CA_PKCS11_PIN_FILE_CONFIG + " is set).")
+            .define(CA_PKCS11_PIN_FILE_CONFIG, Type.STRING, "", Importance.MEDIUM,
+                    "Owner-only file holding the token's user PIN (PKCS11); takes precedence over the environment variable.")
+            .define(CA_PKCS11_KEY_LABEL_CONFIG, Type.STRING, "ciphertrail-ca", Importance.MEDIUM,
+                    "Label of the CA's key and certificate in the token (PKCS11).")
+            .define(CA_BUNDLE_FILE_CONFIG, Type.STRING, "", Importance.HIGH,
+                    "PEM file of every CA certificate workloads and brokers should trust now (the trust bundle), sent with every"
+                            + " certificate issued. During a CA rotation it holds the old and the new CA. It must hold the signing CA."
+                            + " Re-read when it changes; default: the signing CA alone.")
+            .define(CA_TRUST_DOMAIN_CONFIG, Type.STRING, "ciphertrail.local", Importance.MEDIUM,
+                    "Trust domain of the SPIFFE IDs the CA puts on certificates: spiffe://<trust-domain>/<identity>.")
+            .define(CA_LIFETIME_MS_CONFIG, Type.LONG, 86_400_000L, Range.atLeast(1_000), Importance.HIGH,
+                    "Lifetime of a workload certificate when the request asks for none (24 h): a stolen key is worth at most this long.")
+            .define(CA_LIFETIME_MIN_MS_CONFIG, Type.LONG, 10_000L, Range.atLeast(1_000), Importance.LOW,
+                    "Shortest lifetime a request may ask for; shorter requests get this.")
+            .define(CA_LIFETIME_MAX_MS_CONFIG, Type.LONG, 86_400_000L, Range.atLeast(1_000), Importance.HIGH,
+                    "Longest lifetime a request may ask for; longer requests get this.")
+            .define(CA_TOKEN_TTL_MAX_MS_CONFIG, Type.LONG, 86_400_000L, Range.atLeast(1_000), Importance.MEDIUM,
+                    "Longest time to live of a bootstrap token.")
+            .define(CA_ADMINISTRATORS_CONFIG, Type.LIST, "User:ciphertrail-admin", Importance.HIGH,
+                    "Principals that may create bootstrap tokens and bar or unbar identities.")
+            .define(CA_LEDGER_TOPIC_CONFIG, Type.STRING, DEFAULT_LEDGER_TOPIC, Importance.MEDIUM,
+                    "Compacted topic holding bootstrap tokens (hashed), their use and barred identities, shared by every instance:"
+                            + " a token's first claim in this topic wins, so a token is used once however many instances run. Records"
+                            + " of tokens and bars are signed with the CA key. Keep its WRITE to the trust service (a platform topic).")
+            .define(CA_LEDGER_TIMEOUT_MS_CONFIG, Type.LONG, 10_000L, Range.atLeast(100), Importance.LOW,
+                    "Longest wait for the ledger topic when a token is used or an identity barred; then CA_UNAVAILABLE.");
 
     public TrustServiceConfig(Map<?, ?> originals) {
         super(CONFIG, originals, false);
@@ -105,6 +178,10 @@ public final class TrustServiceConfig extends AbstractConfig {
         });
         kafka.putIfAbsent(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SSL");
         return kafka;
+    }
+
+    public CaKeySource caKeySource() {
+        return CaKeySource.valueOf(getString(CA_KEY_SOURCE_CONFIG).toUpperCase(java.util.Locale.ROOT));
     }
 
     boolean publishesAudit() {

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * every client goes on through the other, with no failed operation.
  */
 class KeyServiceFailoverTest {
-    private static final Pattern LISTENING = Pattern.compile("Key service listening on https://[^:]+:(\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("Trust service listening on https://[^:]+:(\\d+)");
 
     @TempDir
     Path dir;

@@ -53,7 +53,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * </pre>
  */
 public final class KeyServiceBench {
-    private static final Pattern LISTENING = Pattern.compile("Key service listening on https://[^:]+:(\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("Trust service listening on https://[^:]+:(\\d+)");
     private static final String ALIAS = "ciphertrail/topic/bench";
     private static final int COLD_START_KEYS = 100;
     private static final int COLD_START_ROUNDS = 7;

@@ -26,7 +26,7 @@ import org.apache.kafka.common.utils.Time;
  * Ciphertrail's client metrics in Kafka's own metrics registry, reported over JMX like the client's
  * metrics ({@code io.ciphertrail:type=ciphertrail-producer-metrics,client-id=...}): records encrypted
  * and decrypted, failures by reason, data key rotations, KMS calls and their latency by operation, and
- * the days left on the client certificate. Names carry only topics' counts and reason codes, never content.
+ * the time left on the client certificate with its renewals. Names carry only topics' counts and reason codes, never content.
  */
 public final class CryptoMetrics implements CryptoListener, AutoCloseable {
     public static final String JMX_PREFIX = "io.ciphertrail";
@@ -54,6 +54,15 @@ public final class CryptoMetrics implements CryptoListener, AutoCloseable {
             metrics.addMetric(metrics.metricName("certificate-days-left", group,
                     "Days until the client certificate expires (negative once expired)", tags),
                     (Measurable) (config, now) -> certificate.daysLeft());
+            metrics.addMetric(metrics.metricName("certificate-seconds-left", group,
+                    "Seconds until the client certificate expires (negative once expired): for short-lived workload certificates", tags),
+                    (Measurable) (config, now) -> certificate.secondsLeft());
+            metrics.addMetric(metrics.metricName("certificate-renewals-total", group,
+                    "Certificates of the workload identity renewed from the trust service", tags),
+                    (Measurable) (config, now) -> certificate.renewals());
+            metrics.addMetric(metrics.metricName("certificate-renewal-failures-total", group,
+                    "Failed attempts to renew the workload identity's certificate (each is retried with back-off)", tags),
+                    (Measurable) (config, now) -> certificate.renewalFailures());
         }
     }
 

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import javax.security.auth.x500.X500Principal;
 
 /**
  * What a certificate authority is asked to issue: an identity, a profile, names, a key type and a
@@ -15,6 +16,8 @@ public final class CertificateSpec {
     private final String commonName;
     private List<String> dnsNames = List.of();
     private List<String> ipAddresses = List.of();
+    private List<String> uris = List.of();
+    private X500Principal subject;
     private KeyAlgorithm keyAlgorithm = KeyAlgorithm.EC_P256;
     private Duration validity;
     private Instant notBefore;
@@ -55,6 +58,24 @@ public final class CertificateSpec {
         return this;
     }
 
+    /** URIs on the certificate, e.g. a SPIFFE ID {@code spiffe://<trust-domain>/<identity>}. */
+    public CertificateSpec uris(List<String> uris) {
+        this.uris = List.copyOf(uris);
+        return this;
+    }
+
+    /**
+     * The whole subject, when it is more than {@code CN=<identity>,O=Ciphertrail} (a request signed as asked); its
+     * common name must be this spec's.
+     */
+    public CertificateSpec subject(X500Principal subject) {
+        if (!CertificateInfo.commonName(subject.getName()).equals(commonName)) {
+            throw new IllegalArgumentException("Subject " + subject.getName() + " does not name " + commonName);
+        }
+        this.subject = subject;
+        return this;
+    }
+
     public CertificateSpec keyAlgorithm(KeyAlgorithm algorithm) {
         this.keyAlgorithm = Objects.requireNonNull(algorithm, "keyAlgorithm");
         return this;
@@ -88,6 +109,15 @@ public final class CertificateSpec {
 
     public List<String> ipAddresses() {
         return ipAddresses;
+    }
+
+    public List<String> uris() {
+        return uris;
+    }
+
+    /** The subject the certificate gets: the one given, or {@code CN=<identity>,O=Ciphertrail}. */
+    public X500Principal subject() {
+        return subject != null ? subject : Names.principal(commonName);
     }
 
     public KeyAlgorithm keyAlgorithm() {

@@ -16,8 +16,16 @@ final class Names {
     }
 
     static X500Name of(String commonName) {
-        String rfc2253 = "CN=" + Rdn.escapeValue(commonName) + ",O=" + ORGANIZATION;
-        return X500Name.getInstance(new X500Principal(rfc2253).getEncoded());
+        return of(principal(commonName));
+    }
+
+    static X500Name of(X500Principal principal) {
+        return X500Name.getInstance(principal.getEncoded());
+    }
+
+    /** {@code CN=<commonName>,O=Ciphertrail}: the subject of every certificate Ciphertrail issues for an identity. */
+    static X500Principal principal(String commonName) {
+        return new X500Principal("CN=" + Rdn.escapeValue(commonName) + ",O=" + ORGANIZATION);
     }
 
     static String requireIdentity(String identity) {

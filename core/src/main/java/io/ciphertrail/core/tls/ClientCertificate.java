@@ -1,5 +1,9 @@
 package io.ciphertrail.core.tls;
 
+import io.ciphertrail.core.identity.IdentityConfig;
+import io.ciphertrail.core.identity.IdentityMaterial;
+import io.ciphertrail.core.identity.WorkloadIdentities;
+import io.ciphertrail.core.identity.WorkloadIdentity;
 import io.ciphertrail.core.pki.CertificateInfo;
 import io.ciphertrail.core.pki.KeyStores;
 import io.ciphertrail.core.pki.Pem;
@@ -8,6 +12,7 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -18,9 +23,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The certificate a client presents, read from its {@code ssl.keystore.*} settings (PKCS12, JKS or PEM),
- * re-read when the file changes so a renewed certificate is seen. Reports days left and warns once per
- * certificate when fewer than {@code ciphertrail.tls.expiry.warning.days} remain.
+ * The certificate a client presents: its workload identity's current one ({@code ciphertrail.identity.*}), or the one
+ * read from its {@code ssl.keystore.*} settings (PKCS12, JKS or PEM), re-read when the file changes so a renewed
+ * certificate is seen. Reports the time left and warns once per certificate from a file when fewer than
+ * {@code ciphertrail.tls.expiry.warning.days} remain (an identity's renewals are reported by the identity itself).
  */
 public final class ClientCertificate {
     private static final Logger LOG = LoggerFactory.getLogger(ClientCertificate.class);
@@ -39,6 +45,22 @@ public final class ClientCertificate {
         this.clock = clock;
     }
 
+    /** Seconds until the client certificate expires (negative once expired); NaN when there is none or it cannot be read. */
+    public synchronized double secondsLeft() {
+        return current().map(certificate -> (double) Duration.between(Instant.now(clock), certificate.getNotAfter().toInstant()).toSeconds())
+                .orElse(Double.NaN);
+    }
+
+    /** Renewals of the workload identity so far; 0 for a certificate from a file. */
+    public long renewals() {
+        return WorkloadIdentities.find(configs).map(WorkloadIdentity::renewals).orElse(0L);
+    }
+
+    /** Failed attempts to renew the workload identity's certificate; 0 for a certificate from a file. */
+    public long renewalFailures() {
+        return WorkloadIdentities.find(configs).map(WorkloadIdentity::renewalFailures).orElse(0L);
+    }
+
     /** Days until the client certificate expires (negative once expired); NaN when there is none or it cannot be read. */
     public synchronized double daysLeft() {
         Optional<X509Certificate> current = current();
@@ -47,7 +69,7 @@ public final class ClientCertificate {
         }
         CertificateInfo info = CertificateInfo.of(current.get());
         long days = info.daysLeft(Instant.now(clock));
-        if (days < warningDays && !info.serialHex().equals(warned)) {
+        if (days < warningDays && !info.serialHex().equals(warned) && !IdentityConfig.isConfigured(configs)) {
             warned = info.serialHex();
             LOG.warn("TLS client certificate {} (serial {}) expires in {} days, at {}; renew it before then"
                     + " (a renewed file is picked up without a restart)", info.subject(), info.serialHex(), days, info.notAfter());
@@ -57,6 +79,9 @@ public final class ClientCertificate {
 
     /** The certificate now configured, if any can be read. */
     public synchronized Optional<X509Certificate> current() {
+        if (IdentityConfig.isConfigured(configs)) {
+            return WorkloadIdentities.find(configs).flatMap(WorkloadIdentity::current).map(IdentityMaterial::certificate);
+        }
         try {
             String location = text(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG);
             if (location == null) {

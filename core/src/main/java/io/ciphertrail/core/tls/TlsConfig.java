@@ -1,5 +1,6 @@
 package io.ciphertrail.core.tls;
 
+import io.ciphertrail.core.identity.IdentityConfig;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigDef;
@@ -20,12 +21,17 @@ public final class TlsConfig {
     private TlsConfig() {
     }
 
-    /** Adds the TLS settings to {@code def} and returns it, so client libraries can merge them into their own. */
+    /**
+     * Adds the TLS settings, with the workload identity settings ({@code ciphertrail.identity.*}: the certificate from
+     * the trust service instead of a key store), to {@code def} and returns it, so client libraries can merge them into
+     * their own.
+     */
     public static ConfigDef addTo(ConfigDef def) {
-        return def
+        return IdentityConfig.addTo(def)
                 .define(CLIENT_CERTIFICATE_REQUIRED_CONFIG, Type.BOOLEAN, true, Importance.HIGH,
                         "Whether the client must present a certificate (mutual TLS), so the broker knows which"
-                                + " service is calling. Set to false only where identity comes from SASL over TLS instead.")
+                                + " service is calling: from a key store (ssl.keystore.*) or from the trust service (ciphertrail.identity.*)."
+                                + " Set to false only where identity comes from SASL over TLS instead.")
                 .define(RELOAD_CHECK_INTERVAL_MS_CONFIG, Type.LONG, RELOAD_CHECK_INTERVAL_MS_DEFAULT, Range.atLeast(0),
                         Importance.MEDIUM,
                         "How often, at most, the key store and trust store files are checked for changes when a"

@@ -1,5 +1,6 @@
 package io.ciphertrail.core.tls;
 
+import io.ciphertrail.core.identity.IdentityConfig;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
@@ -144,10 +145,20 @@ public final class TlsPolicy {
         if (required != null && !Boolean.parseBoolean(required.toString())) {
             return;
         }
-        if (configs.isBlank(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG) && configs.isBlank(SslConfigs.SSL_KEYSTORE_CERTIFICATE_CHAIN_CONFIG)) {
+        boolean keyStore = !configs.isBlank(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG) || !configs.isBlank(SslConfigs.SSL_KEYSTORE_CERTIFICATE_CHAIN_CONFIG);
+        boolean identity = !configs.isBlank(IdentityConfig.NAME_CONFIG);
+        if (keyStore && identity) {
+            throw new ConfigException(configs.name(IdentityConfig.NAME_CONFIG), configs.string(IdentityConfig.NAME_CONFIG, ""),
+                    "the client's certificate would come from both a key store (" + configs.name(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG)
+                            + ") and the trust service. Keep one: remove ssl.keystore.* to use the short-lived certificates of the"
+                            + " trust service, or remove " + IdentityConfig.NAME_CONFIG + " to use the key store.");
+        }
+        if (!keyStore && !identity) {
             throw new ConfigException(configs.name(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG), null,
                     "no client certificate is configured, so the broker cannot tell which service is calling (mutual TLS)."
-                            + " Set ssl.keystore.location (or ssl.keystore.certificate.chain and ssl.keystore.key)"
+                            + " Set " + IdentityConfig.NAME_CONFIG + " and " + IdentityConfig.URLS_CONFIG + " to obtain short-lived"
+                            + " certificates from the trust service, or ssl.keystore.location (or ssl.keystore.certificate.chain and"
+                            + " ssl.keystore.key)"
                             + (protocol.equals("SASL_SSL")
                                     ? ", or set " + TlsConfig.CLIENT_CERTIFICATE_REQUIRED_CONFIG + "=false if SASL identifies this client."
                                     : "."));

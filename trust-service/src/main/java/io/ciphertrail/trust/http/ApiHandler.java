@@ -1,23 +1,23 @@
 package io.ciphertrail.trust.http;
 
+import io.ciphertrail.core.identity.IdentityApi;
+import io.ciphertrail.core.identity.IdentityError;
 import io.ciphertrail.core.kms.remote.KeyServiceApi;
 import io.ciphertrail.core.kms.remote.KeyServiceApi.Call;
-import io.ciphertrail.core.kms.remote.KeyServiceApi.ErrorBody;
 import io.ciphertrail.core.kms.remote.KmsError;
+import io.ciphertrail.trust.ca.WorkloadCa;
 import io.ciphertrail.trust.keys.Caller;
 import io.ciphertrail.trust.keys.KeyService;
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -28,23 +28,27 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The version 1 API on the mutual-TLS listener: {@code POST /v1/keys/<call>} with a JSON body of at most
- * the configured size, and {@code GET /v1/whoami} (the principal the service sees, for checking mapping
- * rules). Each call is rate limited per principal, then handed to the {@link KeyService}. Errors are
- * {@link ErrorBody} JSON with a {@link KmsError} code; they never echo the request, and an unexpected failure
- * is answered with an id that finds its details in the log.
+ * the configured size, {@code /v1/certificates/...} (the workload CA, see {@link CertificateHandler}), and
+ * {@code GET /v1/whoami} (the principal the service sees, for checking mapping rules). Each call is rate limited
+ * per principal, then handed to the {@link KeyService} or the CA. Errors are {@code {error, message}} JSON with a
+ * {@link KmsError} (or identity) code; they never echo the request, and an unexpected failure is answered with an
+ * id that finds its details in the log.
  */
 final class ApiHandler extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
     private static final String WHOAMI = "/v1/whoami";
 
     private final KeyService keys;
+    private final CertificateHandler certificates;
     private final PrincipalMapper principals;
     private final RateLimits limits;
     private final TrustMetrics metrics;
     private final int maxRequestBytes;
 
-    ApiHandler(KeyService keys, PrincipalMapper principals, RateLimits limits, TrustMetrics metrics, int maxRequestBytes) {
+    ApiHandler(KeyService keys, CertificateHandler certificates, PrincipalMapper principals, RateLimits limits, TrustMetrics metrics,
+               int maxRequestBytes) {
         this.keys = keys;
+        this.certificates = certificates;
         this.principals = principals;
         this.limits = limits;
         this.metrics = metrics;
@@ -64,6 +68,16 @@ final class ApiHandler extends Handler.Abstract {
         if (path.equals(WHOAMI)) {
             return json(response, callback, 200, Map.of("principal", principal));
         }
+        if (path.startsWith(IdentityApi.PREFIX)) {
+            long wait = limits.waitMillis(principal);
+            if (wait > 0) {
+                metrics.rateLimited(principal);
+                response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(Math.max(1, (wait + 999) / 1000)));
+                return Responses.error(response, callback, IdentityError.RATE_LIMITED.status(), IdentityError.RATE_LIMITED.name(),
+                        principal + " exceeded " + limits.perSecond() + " calls per second at this instance; retry in " + wait + " ms");
+            }
+            return certificates.handle(request, response, callback, new WorkloadCa.Requester(principal, address, peer(tls.sslSession())), false);
+        }
         Optional<Call> call = Call.ofPath(path);
         if (call.isEmpty()) {
             return error(response, callback, 404, KmsError.BAD_REQUEST, "no such call: " + path
@@ -79,17 +93,11 @@ final class ApiHandler extends Handler.Abstract {
             return error(response, callback, KmsError.RATE_LIMITED, principal + " exceeded " + limits.perSecond()
                     + " calls per second at this instance; retry in " + wait + " ms");
         }
-        long declared = request.getLength();
-        if (declared > maxRequestBytes) {
-            return error(response, callback, KmsError.REQUEST_TOO_LARGE, "the request has " + declared
-                    + " bytes; the limit is " + maxRequestBytes + " (ciphertrail.trust.request.max.bytes)");
-        }
         byte[] body;
         try {
-            body = Content.Source.asByteArrayAsync(request, maxRequestBytes).get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            return error(response, callback, KmsError.REQUEST_TOO_LARGE, "the request body could not be read within"
-                    + " 30 s or exceeds " + maxRequestBytes + " bytes (ciphertrail.trust.request.max.bytes)");
+            body = Responses.body(request, maxRequestBytes);
+        } catch (Responses.BodyRefused e) {
+            return error(response, callback, KmsError.REQUEST_TOO_LARGE, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return error(response, callback, KmsError.KMS_UNAVAILABLE, "the key service is stopping");
@@ -124,33 +132,23 @@ final class ApiHandler extends Handler.Abstract {
         }
     }
 
+    private static X509Certificate peer(SSLSession session) {
+        try {
+            return (X509Certificate) session.getPeerCertificates()[0];
+        } catch (SSLPeerUnverifiedException e) {
+            return null;
+        }
+    }
+
     private static boolean error(Response response, Callback callback, KmsError kind, String message) {
         return error(response, callback, kind.status(), kind, message);
     }
 
     private static boolean error(Response response, Callback callback, int status, KmsError kind, String message) {
-        return json(response, callback, status, new ErrorBody(kind.name(), message));
+        return Responses.error(response, callback, status, kind.name(), message);
     }
 
     private static boolean json(Response response, Callback callback, int status, Object body) {
-        byte[] bytes;
-        try {
-            bytes = KeyServiceApi.JSON.writeValueAsBytes(body);
-        } catch (IOException e) {
-            throw new IllegalStateException("Cannot encode a response", e);
-        }
-        response.setStatus(status);
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, KeyServiceApi.CONTENT_TYPE);
-        response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
-        // The copy Jetty writes from is zeroed once written; key material lives in it only meanwhile.
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        response.write(true, buffer, Callback.from(() -> {
-            Arrays.fill(bytes, (byte) 0);
-            callback.succeeded();
-        }, failure -> {
-            Arrays.fill(bytes, (byte) 0);
-            callback.failed(failure);
-        }));
-        return true;
+        return Responses.json(response, callback, status, body);
     }
 }

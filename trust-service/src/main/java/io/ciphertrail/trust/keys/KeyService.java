@@ -22,10 +22,12 @@ import io.ciphertrail.trust.policy.KeyPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -45,8 +47,15 @@ public final class KeyService {
     private final KeyUseAudit audit;
     private final Listener listener;
     private final Duration kmsTimeout;
+    private final Function<String, Optional<String>> barred;
 
-    public KeyService(Kms kms, KmsAdmin admin, Supplier<KeyPolicy> policy, KeyUseAudit audit, Listener listener, Duration kmsTimeout) {
+    /**
+     * @param barred why the principal's identity is barred at the trust service's CA, if it is: a barred identity gets
+     *               no key operation at all, whatever the key policy says
+     */
+    public KeyService(Kms kms, KmsAdmin admin, Supplier<KeyPolicy> policy, KeyUseAudit audit, Listener listener, Duration kmsTimeout,
+                      Function<String, Optional<String>> barred) {
+        this.barred = barred;
         this.kms = kms;
         this.admin = admin;
         this.policy = policy;
@@ -162,6 +171,11 @@ public final class KeyService {
     private Response run(Caller caller, Call call, KeyPermission permission, String alias, int version, Decision decided,
                          Supplier<Response> operation) {
         Decision decision = decided != null ? decided : policy.get().decide(caller.principal(), permission, alias);
+        Optional<String> bar = barred.apply(caller.principal());
+        if (bar.isPresent()) {
+            decision = new Decision(false, false, "", caller.principal() + " is barred by the trust service (" + bar.get()
+                    + "): no key operation until an administrator lifts the bar");
+        }
         if (!decision.allowed()) {
             record(caller, call, permission, alias, version, decision, "DENIED");
             throw new KmsAccessDeniedException("KMS_ACCESS_DENIED: " + decision.reason());

@@ -47,6 +47,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Optionally (on by default) a TLS connection without a client certificate
  *       ({@code User:ANONYMOUS} on an {@code SSL} listener whose {@code ssl.client.auth} is only
  *       {@code requested}) is denied too.</li>
+ *   <li>Optionally (on by default, with the {@link CertificatePrincipalBuilder}) a request on a TLS connection whose
+ *       client certificate has expired since the connection was opened is denied: a short certificate lifetime then
+ *       bounds what a stolen key is worth even on a connection that was already open.</li>
  * </ul>
  *
  * <p>Denials, tolerated insecure requests and (optionally) ACL denials become audit events, counted
@@ -70,6 +73,7 @@ public class SecureTransportAuthorizer extends StandardAuthorizer {
     private final boolean[] insecureProtocol = new boolean[SecurityProtocol.values().length];
     private volatile boolean strict = true;
     private volatile boolean denyAnonymous = true;
+    private volatile boolean denyExpired = true;
     private volatile boolean auditAclDenials = true;
     private volatile Set<String> exemptListeners = Set.of();
 
@@ -108,6 +112,7 @@ public class SecureTransportAuthorizer extends StandardAuthorizer {
         this.brokerConfig = configs;
         this.strict = mode == Mode.STRICT;
         this.denyAnonymous = parsed.denyAnonymous();
+        this.denyExpired = parsed.denyExpiredCertificates();
         this.auditAclDenials = parsed.auditAclDenials();
         this.exemptListeners = Set.copyOf(exempt);
         this.aggregator = new AuditAggregator(parsed.auditMaxAggregates(), System::currentTimeMillis, auditMetrics);
@@ -216,7 +221,17 @@ public class SecureTransportAuthorizer extends StandardAuthorizer {
     }
 
     /** What the transport check says about a request, before any ACL is looked at. */
-    private enum Transport { SECURE, INSECURE_DENIED, INSECURE_TOLERATED, ANONYMOUS_DENIED }
+    private enum Transport {
+        SECURE(null), INSECURE_DENIED(AuditEventType.INSECURE_REQUEST_DENIED), INSECURE_TOLERATED(null),
+        ANONYMOUS_DENIED(AuditEventType.ANONYMOUS_REQUEST_DENIED), EXPIRED_DENIED(AuditEventType.EXPIRED_CERTIFICATE_DENIED);
+
+        /** The audit event of a denial. */
+        final AuditEventType denial;
+
+        Transport(AuditEventType denial) {
+            this.denial = denial;
+        }
+    }
 
     private Transport transport(AuthorizableRequestContext context) {
         SecurityProtocol protocol = context.securityProtocol();
@@ -228,6 +243,9 @@ public class SecureTransportAuthorizer extends StandardAuthorizer {
         }
         if (denyAnonymous && protocol == SecurityProtocol.SSL && isAnonymous(context.principal())) {
             return Transport.ANONYMOUS_DENIED;
+        }
+        if (denyExpired && context.principal() instanceof CertificatePrincipal certificate && certificate.expiredAt(System.currentTimeMillis())) {
+            return Transport.EXPIRED_DENIED;
         }
         return Transport.SECURE;
     }
@@ -253,18 +271,12 @@ public class SecureTransportAuthorizer extends StandardAuthorizer {
                 }
                 return results;
             }
-            case INSECURE_DENIED, ANONYMOUS_DENIED -> {
-                boolean insecure = transport == Transport.INSECURE_DENIED;
-                if (insecure) {
-                    auditMetrics.insecureDenied(actions.size());
-                } else {
-                    auditMetrics.anonymousDenied(actions.size());
-                }
+            case INSECURE_DENIED, ANONYMOUS_DENIED, EXPIRED_DENIED -> {
+                countDenied(transport, actions.size());
                 if (aggregator != null && !inResourceTypeCheck()) {
-                    AuditEventType type = insecure ? AuditEventType.INSECURE_REQUEST_DENIED : AuditEventType.ANONYMOUS_REQUEST_DENIED;
                     for (int i = 0; i < actions.size(); i++) {
                         Action action = actions.get(i);
-                        aggregator.record(context, action.resourcePattern(), action.operation(), type, Decision.DENIED);
+                        aggregator.record(context, action.resourcePattern(), action.operation(), transport.denial, Decision.DENIED);
                     }
                 }
                 return Collections.nCopies(actions.size(), AuthorizationResult.DENIED);
@@ -294,16 +306,10 @@ public class SecureTransportAuthorizer extends StandardAuthorizer {
     public AuthorizationResult authorizeByResourceType(AuthorizableRequestContext context, AclOperation operation, ResourceType resourceType) {
         Transport transport = transport(context);
         ResourcePattern anyOfType = new ResourcePattern(resourceType, ResourcePattern.WILDCARD_RESOURCE, PatternType.LITERAL);
-        if (transport == Transport.INSECURE_DENIED || transport == Transport.ANONYMOUS_DENIED) {
-            boolean insecure = transport == Transport.INSECURE_DENIED;
-            if (insecure) {
-                auditMetrics.insecureDenied(1);
-            } else {
-                auditMetrics.anonymousDenied(1);
-            }
+        if (transport.denial != null) {
+            countDenied(transport, 1);
             if (aggregator != null) {
-                aggregator.record(context, anyOfType, operation,
-                        insecure ? AuditEventType.INSECURE_REQUEST_DENIED : AuditEventType.ANONYMOUS_REQUEST_DENIED, Decision.DENIED);
+                aggregator.record(context, anyOfType, operation, transport.denial, Decision.DENIED);
             }
             return AuthorizationResult.DENIED;
         }
@@ -327,6 +333,14 @@ public class SecureTransportAuthorizer extends StandardAuthorizer {
             }
         }
         return result;
+    }
+
+    private void countDenied(Transport transport, int requests) {
+        switch (transport) {
+            case INSECURE_DENIED -> auditMetrics.insecureDenied(requests);
+            case ANONYMOUS_DENIED -> auditMetrics.anonymousDenied(requests);
+            default -> auditMetrics.expiredDenied(requests);
+        }
     }
 
     private static boolean inResourceTypeCheck() {

@@ -28,6 +28,11 @@ public final class SecureTransportConfig extends AbstractConfig {
             + " authorized by ACLs in both modes.";
 
     public static final String DENY_ANONYMOUS_CONFIG = PREFIX + "deny.anonymous";
+    public static final String DENY_EXPIRED_CERTIFICATES_CONFIG = PREFIX + "deny.expired.certificates";
+    private static final String DENY_EXPIRED_CERTIFICATES_DOC = "Deny requests on a TLS connection whose client certificate has expired"
+            + " since the connection was opened (TLS checks a certificate only at the handshake, so without this a connection outlives"
+            + " it). Needs principal.builder.class=io.ciphertrail.broker.authorizer.CertificatePrincipalBuilder, which remembers each"
+            + " connection's certificate; clients using short-lived certificates from the trust service reconnect on renewal.";
     private static final String DENY_ANONYMOUS_DOC = "Deny requests from User:ANONYMOUS on SSL listeners, that is TLS"
             + " connections that presented no client certificate because the listener only requests client"
             + " authentication (ssl.client.auth=requested or none). Applies in both modes and before the super-user"
@@ -101,6 +106,7 @@ public final class SecureTransportConfig extends AbstractConfig {
             .define(MODE_CONFIG, Type.STRING, Mode.STRICT.name(),
                     ConfigDef.CaseInsensitiveValidString.in(Mode.names()), Importance.HIGH, MODE_DOC)
             .define(DENY_ANONYMOUS_CONFIG, Type.BOOLEAN, true, Importance.HIGH, DENY_ANONYMOUS_DOC)
+            .define(DENY_EXPIRED_CERTIFICATES_CONFIG, Type.BOOLEAN, true, Importance.HIGH, DENY_EXPIRED_CERTIFICATES_DOC)
             .define(EXEMPT_LISTENERS_CONFIG, Type.LIST, List.of(), ConfigDef.ValidList.anyNonDuplicateValues(true, false),
                     Importance.HIGH, EXEMPT_LISTENERS_DOC)
             .define(AUDIT_TOPIC_CONFIG, Type.STRING, "ciphertrail.audit", new ConfigDef.NonEmptyString(),
@@ -166,6 +172,10 @@ public final class SecureTransportConfig extends AbstractConfig {
 
     public boolean denyAnonymous() {
         return getBoolean(DENY_ANONYMOUS_CONFIG);
+    }
+
+    public boolean denyExpiredCertificates() {
+        return getBoolean(DENY_EXPIRED_CERTIFICATES_CONFIG);
     }
 
     public List<String> exemptListeners() {

@@ -1,15 +1,15 @@
 package io.ciphertrail.core.kms.remote;
 
+import io.ciphertrail.core.identity.IdentityConfig;
+import io.ciphertrail.core.io.HttpsUrls;
 import io.ciphertrail.core.kms.Kms;
 import io.ciphertrail.core.kms.KmsAdmin;
 import io.ciphertrail.core.kms.KmsProvider;
 import io.ciphertrail.core.tls.ReloadingSslContext;
 import io.ciphertrail.core.tls.ReloadingSslEngineFactory;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -28,8 +28,8 @@ import org.apache.kafka.common.config.SslConfigs;
 /**
  * {@code ciphertrail.kms.type=remote}: KEKs stay in the Ciphertrail key service, which decides by its key
  * policy what this client's identity may do. The client authenticates with the certificate of its Kafka
- * connections ({@code ssl.keystore.*}, {@code ssl.truststore.*}, reloaded when the files change), so there
- * is no KMS password or token to hand out, rotate or leak.
+ * connections ({@code ssl.keystore.*} reloaded when the files change, or the workload identity of
+ * {@code ciphertrail.identity.*}), so there is no KMS password or token to hand out, rotate or leak.
  */
 public final class RemoteKmsProvider implements KmsProvider {
     public static final String URLS_CONFIG = "ciphertrail.kms.remote.urls";
@@ -80,9 +80,10 @@ public final class RemoteKmsProvider implements KmsProvider {
         AbstractConfig config = new AbstractConfig(CONFIG, configs, false);
         List<URI> urls = urls(config.getList(URLS_CONFIG));
         Object keyStore = configs.get(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG);
-        if (keyStore == null || keyStore.toString().isBlank()) {
+        if ((keyStore == null || keyStore.toString().isBlank()) && !IdentityConfig.isConfigured(configs)) {
             throw new ConfigException(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, null, "the key service knows a client by its"
-                    + " certificate (mutual TLS), and " + URLS_CONFIG + " is set; set ssl.keystore.location to the client's key store");
+                    + " certificate (mutual TLS), and " + URLS_CONFIG + " is set; set ssl.keystore.location to the client's key store,"
+                    + " or " + IdentityConfig.NAME_CONFIG + " to its workload identity");
         }
         ReloadingSslEngineFactory tls = ReloadingSslEngineFactory.fromSettings(configs, false);
         HttpClient http = HttpClient.newBuilder()
@@ -101,22 +102,7 @@ public final class RemoteKmsProvider implements KmsProvider {
         if (values.isEmpty()) {
             throw new ConfigException(URLS_CONFIG, "", "list the key service's HTTPS URLs, e.g. https://keys-1:8443");
         }
-        List<URI> urls = new ArrayList<>();
-        for (String value : values) {
-            try {
-                URI uri = new URI(value.endsWith("/") ? value.substring(0, value.length() - 1) : value);
-                if (!"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
-                    throw new ConfigException(URLS_CONFIG, value, "must be an https:// URL with a host: keys travel only over TLS");
-                }
-                if (uri.getRawPath() != null && !uri.getRawPath().isEmpty()) {
-                    throw new ConfigException(URLS_CONFIG, value, "give the base URL only (https://host:port), without a path");
-                }
-                urls.add(uri);
-            } catch (URISyntaxException e) {
-                throw new ConfigException(URLS_CONFIG, value, "not a URL: " + e.getReason());
-            }
-        }
-        return urls;
+        return HttpsUrls.parse(URLS_CONFIG, values, "keys");
     }
 
     private static ExecutorService executor() {

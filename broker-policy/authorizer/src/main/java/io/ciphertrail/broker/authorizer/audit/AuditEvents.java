@@ -90,6 +90,9 @@ public final class AuditEvents {
                     + ": move the client to a TLS listener";
             case ANONYMOUS_REQUEST_DENIED -> "TLS connection without a client certificate (User:ANONYMOUS) on listener " + listener
                     + " is denied; the client must present a certificate issued by the cluster's CA";
+            case EXPIRED_CERTIFICATE_DENIED -> "the client certificate this TLS connection (listener " + listener + ") was opened with"
+                    + " has expired; the client must reconnect with a valid one (Ciphertrail clients renew theirs from the trust service"
+                    + " and reconnect by themselves)";
             case ACL_DENIED -> key.securityProtocol() == SecurityProtocol.PLAINTEXT || key.securityProtocol() == SecurityProtocol.SASL_PLAINTEXT
                     ? "denied by ACLs (the request came over " + protocol + ", which only PERMISSIVE mode or an exemption lets reach the ACLs)"
                     : "denied by ACLs: no ACL allows " + key.principal() + " to " + key.operation() + " this resource, or one denies it";

@@ -15,6 +15,7 @@ public final class AuditMetrics {
     private final LongAdder insecureDenied = new LongAdder();
     private final LongAdder insecureAllowed = new LongAdder();
     private final LongAdder anonymousDenied = new LongAdder();
+    private final LongAdder expiredDenied = new LongAdder();
     private final LongAdder requestsDropped = new LongAdder();
     private final LongAdder requestsCollapsed = new LongAdder();
     private final LongAdder eventsDropped = new LongAdder();
@@ -32,6 +33,10 @@ public final class AuditMetrics {
 
     public void anonymousDenied(int requests) {
         anonymousDenied.add(requests);
+    }
+
+    public void expiredDenied(int requests) {
+        expiredDenied.add(requests);
     }
 
     void requestDropped() {
@@ -64,6 +69,10 @@ public final class AuditMetrics {
 
     public long insecureAllowed() {
         return insecureAllowed.sum();
+    }
+
+    public long expiredDenied() {
+        return expiredDenied.sum();
     }
 
     public long anonymousDenied() {
@@ -103,6 +112,8 @@ public final class AuditMetrics {
                 this::insecureAllowed);
         add(metrics, "anonymous-requests-denied-total",
                 "Authorizations denied because a TLS client presented no certificate (User:ANONYMOUS)", this::anonymousDenied);
+        add(metrics, "expired-certificate-requests-denied-total",
+                "Authorizations denied because the connection's client certificate has expired since it was opened", this::expiredDenied);
         add(metrics, "audit-requests-dropped-total",
                 "Audited requests not counted in any event because the aggregation table was full", this::requestsDropped);
         add(metrics, "audit-requests-collapsed-total",
