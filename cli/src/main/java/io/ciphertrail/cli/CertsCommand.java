@@ -183,7 +183,7 @@ final class CertsCommand {
                 "that reload their stores (Ciphertrail's do) present the new certificate on their next connection.",
                 "'up' keeps certificates across restarts; this is how they are renewed."})
     static final class Renew extends WithCa implements Callable<Integer> {
-        @Parameters(paramLabel = "IDENTITY", arity = "0..*", description = "Identities to renew, e.g. demo-producer.")
+        @Parameters(paramLabel = "IDENTITY", arity = "0..*", description = "Identities to renew, e.g. ciphertrail-admin.")
         List<String> identities = new ArrayList<>();
 
         @Override
@@ -197,6 +197,10 @@ final class CertsCommand {
                 throw new IllegalStateException("No platform identities in " + layout.root() + "; start it once with 'ciphertrail up" + layout.argument() + "'");
             }
             for (String identity : identities) {
+                if (LocalPlatform.SHORT_LIVED_IDENTITIES.contains(identity) && !known.contains(identity)) {
+                    throw Errors.usage(spec, identity + " takes short-lived certificates from the trust service, renewed at half"
+                            + " life without a restart: there is no file to renew ('ciphertrail certs bar' stops its renewals)");
+                }
                 if (!known.contains(identity)) {
                     throw Errors.usage(spec, "No identity '" + identity + "' in " + layout.root() + "; the identities are " + String.join(", ", known));
                 }

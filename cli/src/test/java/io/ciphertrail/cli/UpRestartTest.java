@@ -21,14 +21,15 @@ class UpRestartTest {
     void identitiesAndTheirPasswordsSurviveARestartAndRenewalKeepsThePassword() throws Exception {
         Home home = new Home(dir.resolve("home"));
         Path copied = dir.resolve("admin-copy.properties");
-        Path producerStore;
-        byte[] producerKeyStore;
-        String producerSettings;
+        // The administrator keeps a key store file; the demo's workloads take short-lived certificates instead.
+        Path adminStore;
+        byte[] adminKeyStore;
+        String adminSettings;
         try (LocalPlatform platform = LocalPlatform.start(home, 1, 0, 0, 0, 0)) {
             Files.copy(home.clientProperties(LocalPlatform.ADMIN), copied);
-            producerSettings = Files.readString(home.clientProperties(LocalPlatform.PRODUCER));
-            producerStore = home.kafka().resolve("clients").resolve(LocalPlatform.PRODUCER).resolve("keystore.p12");
-            producerKeyStore = Files.readAllBytes(producerStore);
+            adminSettings = Files.readString(home.clientProperties(LocalPlatform.ADMIN));
+            adminStore = home.kafka().resolve("clients").resolve(LocalPlatform.ADMIN).resolve("keystore.p12");
+            adminKeyStore = Files.readAllBytes(adminStore);
             assertThat(platform.policies()).startsWith("published the 1 policies of " + home.policies());
             Path other = dir.resolve("other-policies.yaml");
             Files.writeString(other, "policies:\n  - {name: invoices-only, from: invoices.ingress, to: invoices, rules: {envelope: ENFORCE}}\n");
@@ -44,24 +45,30 @@ class UpRestartTest {
             assertThat(show.execute("policy", "show", "--home", home.root().toString())).isZero();
             assertThat(shown.toString()).contains("name: invoices-only").doesNotContain("ingress-convention");
             // The settings name the same stores under the same password; only the broker's address may differ.
-            assertThat(Files.readAllBytes(producerStore)).isEqualTo(producerKeyStore);
-            assertThat(withoutBootstrap(Files.readString(home.clientProperties(LocalPlatform.PRODUCER)))).isEqualTo(withoutBootstrap(producerSettings));
+            assertThat(Files.readAllBytes(adminStore)).isEqualTo(adminKeyStore);
+            assertThat(withoutBootstrap(Files.readString(home.clientProperties(LocalPlatform.ADMIN)))).isEqualTo(withoutBootstrap(adminSettings));
             Path copy = dir.resolve("admin-copy-now.properties");
             Files.writeString(copy, withBootstrap(Files.readString(copied), again.kafka().bootstrapServers()));
             assertThat(run("policy", "show", "--config", copy.toString())).as("a copied client file still works").isZero();
 
-            String beforeRenewal = Files.readString(home.clientProperties(LocalPlatform.PRODUCER));
-            String[] renew = {"certs", "renew", LocalPlatform.PRODUCER, "--home", home.root().toString()};
+            String beforeRenewal = Files.readString(home.clientProperties(LocalPlatform.ADMIN));
+            String[] renew = {"certs", "renew", LocalPlatform.ADMIN, "--home", home.root().toString()};
             StringWriter out = new StringWriter();
             CommandLine command = Ciphertrail.commandLine();
             command.setOut(new PrintWriter(out, true));
             assertThat(command.execute(renew)).isZero();
-            assertThat(out.toString()).contains("Renewed " + LocalPlatform.PRODUCER + ": valid until");
-            assertThat(Files.readAllBytes(producerStore)).isNotEqualTo(producerKeyStore);
-            assertThat(Files.readString(home.clientProperties(LocalPlatform.PRODUCER))).isEqualTo(beforeRenewal);
-            Path password = producerStore.resolveSibling(ClientIdentities.PASSWORD_FILE);
-            assertThat(Files.readString(home.clientProperties(LocalPlatform.PRODUCER))).contains(Files.readString(password).strip());
+            assertThat(out.toString()).contains("Renewed " + LocalPlatform.ADMIN + ": valid until");
+            assertThat(Files.readAllBytes(adminStore)).isNotEqualTo(adminKeyStore);
+            assertThat(Files.readString(home.clientProperties(LocalPlatform.ADMIN))).isEqualTo(beforeRenewal);
+            Path password = adminStore.resolveSibling(ClientIdentities.PASSWORD_FILE);
+            assertThat(Files.readString(home.clientProperties(LocalPlatform.ADMIN))).contains(Files.readString(password).strip());
             assertThat(run("certs", "renew", "nobody", "--home", home.root().toString())).isEqualTo(2);
+            // A short-lived identity renews itself at the trust service: there is no file to renew.
+            StringWriter refused = new StringWriter();
+            CommandLine shortLived = Ciphertrail.commandLine();
+            shortLived.setErr(new PrintWriter(refused, true));
+            assertThat(shortLived.execute("certs", "renew", LocalPlatform.PRODUCER, "--home", home.root().toString())).isEqualTo(2);
+            assertThat(refused.toString()).contains(LocalPlatform.PRODUCER + " takes short-lived certificates from the trust service");
 
             // What 'up' watches: ready once the gate runs; down when it stops.
             PlatformWatch.awaitReady(again, new PrintWriter(new StringWriter(), true), Duration.ofMinutes(2));
