@@ -90,6 +90,10 @@ final class ProduceCommand implements Callable<Integer> {
             LocalPlatform.openRoute(settings.kafka(LocalPlatform.ADMIN), topic, bound);
         } else if (settings.config == null) {
             Topics.ensure(settings.kafka(LocalPlatform.ADMIN), topic);
+        } else if (!Topics.names(producerSettings).contains(topic)) {
+            // Another cluster's brokers create no topics either: say so now rather than after the metadata timeout.
+            throw new IllegalStateException("Topic '" + topic + "' does not exist (or is not visible to this identity);"
+                    + " check the name, or have it created (the brokers do not create topics on first write)");
         }
         Progress progress = new Progress(err, "acknowledged");
         InputLines lines = new InputLines(System.in);

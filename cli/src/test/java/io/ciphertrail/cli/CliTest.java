@@ -139,6 +139,11 @@ class CliTest {
                 "ciphertrail.kms.remote.urls=" + trust, ""));
         Run produce = runWithInput("short-lived hello\n", "produce", "--topic", LocalPlatform.DEMO_INGRESS, "--config", config.toString());
         assertThat(produce.exit()).as(produce.err()).isZero();
+        // Another cluster's settings: a topic that does not exist is named at once, not after the metadata timeout.
+        Run nowhere = runWithInput("lost\n", "produce", "--topic", "nowhere.ingress", "--config",
+                home.resolve("clients").resolve(LocalPlatform.ADMIN + ".properties").toString());
+        assertThat(nowhere.exit()).isEqualTo(1);
+        assertThat(nowhere.err()).contains("ciphertrail produce: Topic 'nowhere.ingress' does not exist");
 
         // Barring: listed while it lasts, and a barred identity gets no token.
         assertThat(run("certs", "bar", "--identity", "temp-worker", "--reason", "SEC-42", "--home", home.toString()).out())
