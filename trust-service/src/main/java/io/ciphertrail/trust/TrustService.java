@@ -21,6 +21,7 @@ import io.ciphertrail.trust.keys.KeyService;
 import io.ciphertrail.trust.policy.KeyPolicySource;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -50,7 +51,12 @@ public final class TrustService implements AutoCloseable {
     private final WorkloadCa ca;
     private final ServiceIdentity own;
 
-    private TrustService(TrustServer server, AuditTrail audit, Kms kms, KmsAdmin admin, WorkloadCa ca, ServiceIdentity own) {
+    /** The listeners' engine factories: closed with the service, so its own identity has no user left and stops renewing. */
+    private final List<ReloadingSslEngineFactory> engines;
+
+    private TrustService(TrustServer server, AuditTrail audit, Kms kms, KmsAdmin admin, WorkloadCa ca, ServiceIdentity own,
+                         List<ReloadingSslEngineFactory> engines) {
+        this.engines = engines;
         this.server = server;
         this.audit = audit;
         this.kms = kms;
@@ -96,6 +102,7 @@ public final class TrustService implements AutoCloseable {
         TrustServiceConfig config = new TrustServiceConfig(settings);
         boolean runsCa = caKey != null;
         ReloadingSslEngineFactory tls = ReloadingSslEngineFactory.fromSettings(settings, true);
+        ReloadingSslEngineFactory bootstrapTls = runsCa ? ReloadingSslEngineFactory.serverWithoutClientCertificates(settings) : null;
         Map<String, Object> backend = config.backendSettings();
         KeyPolicySource policy = new KeyPolicySource(Path.of(config.getString(TrustServiceConfig.KEY_POLICY_FILE_CONFIG)),
                 Duration.ofMillis(config.getLong(TrustServiceConfig.KEY_POLICY_CHECK_INTERVAL_MS_CONFIG)));
@@ -136,7 +143,7 @@ public final class TrustService implements AutoCloseable {
                     config.getString(TrustServiceConfig.BOOTSTRAP_HOST_CONFIG), config.getInt(TrustServiceConfig.BOOTSTRAP_PORT_CONFIG),
                     config.getLong(TrustServiceConfig.BOOTSTRAP_RATE_LIMIT_PER_SECOND_CONFIG),
                     config.getLong(TrustServiceConfig.BOOTSTRAP_RATE_LIMIT_BURST_CONFIG)),
-                    tls, runsCa ? ReloadingSslEngineFactory.serverWithoutClientCertificates(settings) : null, keys, ca, principals,
+                    tls, bootstrapTls, keys, ca, principals,
                     metrics, () -> health(policy, barring));
             if (instance.isBlank()) {
                 audit.instance(host + ":" + server.port());
@@ -146,7 +153,7 @@ public final class TrustService implements AutoCloseable {
                             + ":" + server.bootstrapPort() + " (server-authenticated, first certificates only)",
                     server.managementPort() < 0 ? "" : ", health and metrics on http://" + config.getString(TrustServiceConfig.MANAGEMENT_HOST_CONFIG)
                             + ":" + server.managementPort(), kms, policy.file());
-            return new TrustService(server, audit, kms, admin, ca, own);
+            return new TrustService(server, audit, kms, admin, ca, own, bootstrapTls == null ? List.of(tls) : List.of(tls, bootstrapTls));
         } catch (RuntimeException e) {
             if (ca != null) {
                 ca.close();
@@ -158,6 +165,10 @@ public final class TrustService implements AutoCloseable {
                 admin.close();
             }
             kms.close();
+            tls.close();
+            if (bootstrapTls != null) {
+                bootstrapTls.close();
+            }
             throw e;
         }
     }
@@ -225,6 +236,7 @@ public final class TrustService implements AutoCloseable {
             audit.close();
             admin.close();
             kms.close();
+            engines.forEach(ReloadingSslEngineFactory::close);
             if (own != null) {
                 own.close();
             }
