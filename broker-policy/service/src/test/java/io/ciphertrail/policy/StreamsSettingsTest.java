@@ -8,6 +8,8 @@ import java.util.Properties;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The Kafka Streams settings the service runs its transactions with. */
 class StreamsSettingsTest {
@@ -36,21 +38,19 @@ class StreamsSettingsTest {
         assertThat(producer.get(ProducerConfig.LINGER_MS_CONFIG)).as("Kafka Streams' default").hasToString("100");
     }
 
-    @Test
-    void anOperatorsProducerSettingWins() {
-        StreamsConfig streams = new StreamsConfig(settings(Map.of("producer.retry.backoff.max.ms", "200", "producer.batch.size", "65536")));
-        Map<String, Object> producer = streams.getProducerConfigs("gate-producer");
-        assertThat(producer.get(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG)).hasToString("200");
-        assertThat(producer.get(ProducerConfig.BATCH_SIZE_CONFIG)).hasToString("65536");
-    }
-
-    /** A setting without the {@code producer.} prefix applies to the producer too, and wins over the service's default. */
-    @Test
-    void anOperatorsSettingForEveryClientWinsToo() {
-        StreamsConfig streams = new StreamsConfig(settings(Map.of("retry.backoff.ms", "20", "batch.size", "32768")));
-        Map<String, Object> producer = streams.getProducerConfigs("gate-producer");
-        assertThat(producer.get(ProducerConfig.RETRY_BACKOFF_MS_CONFIG)).hasToString("20");
-        assertThat(producer.get(ProducerConfig.BATCH_SIZE_CONFIG)).hasToString("32768");
+    /**
+     * The operator's setting wins over each of the service's producer defaults, given for the producer alone or, without
+     * the {@code producer.} prefix, for every client.
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "producer.retry.backoff.max.ms, 200, retry.backoff.max.ms",
+        "producer.batch.size, 65536, batch.size",
+        "retry.backoff.ms, 20, retry.backoff.ms",
+        "batch.size, 32768, batch.size"})
+    void anOperatorsSettingWins(String setting, String value, String producerKey) {
+        Map<String, Object> producer = new StreamsConfig(settings(Map.of(setting, value))).getProducerConfigs("gate-producer");
+        assertThat(producer.get(producerKey)).hasToString(value);
     }
 
     private static Properties settings(Map<String, Object> overrides) {
