@@ -35,6 +35,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -157,6 +158,7 @@ final class LocalPlatform implements AutoCloseable {
     });
     private final String policies;
     private HomeLock lock;
+    private BrokerCertificateRenewer brokerCertificates;
 
     private LocalPlatform(Home home, SecureKafkaCluster kafka, PolicyService service, TrustService keyService, String policies) {
         this.home = home;
@@ -177,9 +179,14 @@ final class LocalPlatform implements AutoCloseable {
      * nodes of a cluster halt with this process): a second start of a running home changes nothing.
      */
     static LocalPlatform start(Home home, int nodes, int tlsPort, int plaintextPort, int httpPort, int keysPort) {
+        return start(home, nodes, tlsPort, plaintextPort, httpPort, keysPort, CERTIFICATE_LIFETIME);
+    }
+
+    /** As above, with the lifetime of the single broker's certificates from the workload CA. */
+    static LocalPlatform start(Home home, int nodes, int tlsPort, int plaintextPort, int httpPort, int keysPort, Duration brokerCertificateLifetime) {
         HomeLock lock = HomeLock.acquire(home);
         try {
-            LocalPlatform platform = startLocked(home, nodes, tlsPort, plaintextPort, httpPort, keysPort);
+            LocalPlatform platform = startLocked(home, nodes, tlsPort, plaintextPort, httpPort, keysPort, brokerCertificateLifetime);
             platform.lock = lock;
             lock.describe("pid " + ProcessHandle.current().pid() + ", brokers " + platform.kafka().listeners().entrySet().stream()
                     .map(l -> l.getKey() + "://" + l.getValue()).collect(java.util.stream.Collectors.joining(" ")) + ", key service "
@@ -191,7 +198,8 @@ final class LocalPlatform implements AutoCloseable {
         }
     }
 
-    private static LocalPlatform startLocked(Home home, int nodes, int tlsPort, int plaintextPort, int httpPort, int keysPort) {
+    private static LocalPlatform startLocked(Home home, int nodes, int tlsPort, int plaintextPort, int httpPort, int keysPort,
+                                             Duration brokerCertificateLifetime) {
         home.prepare();
         CertificateAuthority ca = CertificateAuthority.loadOrCreate(home.ca(), "Ciphertrail Local CA");
         prepareKms(home);
@@ -231,6 +239,11 @@ final class LocalPlatform implements AutoCloseable {
             Map<String, Object> keyAdmin = platform.clientSettings(ADMIN);
             ensureKek(keyAdmin, DEMO_EGRESS);
             ensureKek(keyAdmin, PAYMENTS);
+            if (kafka instanceof EmbeddedSecureKafka broker) {
+                // From now on the broker presents short-lived certificates from the workload CA, renewed without a restart.
+                platform.brokerCertificates = BrokerCertificateRenewer.start(broker, keyService,
+                        home.ca().resolve(CertificateAuthority.CERTIFICATE_FILE), home.kafka(), "User:" + ADMIN, brokerCertificateLifetime);
+            }
             return platform;
         } catch (IOException e) {
             stop(keyService, service, kafka);
@@ -517,9 +530,17 @@ final class LocalPlatform implements AutoCloseable {
         return keyService;
     }
 
+    /** The single broker's certificate renewals; empty for a cluster, whose nodes keep their home CA certificates. */
+    Optional<BrokerCertificateRenewer> brokerCertificates() {
+        return Optional.ofNullable(brokerCertificates);
+    }
+
     @Override
     public void close() {
         tokens.shutdownNow();
+        if (brokerCertificates != null) {
+            brokerCertificates.close();
+        }
         try {
             stop(keyService, service, kafka);
         } finally {
