@@ -255,7 +255,8 @@ final class CertsCommand {
             out.println("DNS names:  " + (info.dnsNames().isEmpty() ? "-" : String.join(", ", info.dnsNames())));
             out.println("IPs:        " + (info.ipAddresses().isEmpty() ? "-" : String.join(", ", info.ipAddresses())));
             out.println("Valid:      " + info.notBefore() + " to " + info.notAfter());
-            out.println("Status:     " + info.validityAt(now) + " (" + info.daysLeft(now) + " days left)");
+            out.println("Status:     " + info.validityAt(now)
+                    + (info.validityAt(now) == CertificateInfo.Validity.VALID ? " (" + info.timeLeft(now) + " left)" : ""));
             Path caFile = caDirectory().resolve(CertificateAuthority.CERTIFICATE_FILE);
             if (Files.exists(caFile)) {
                 try {

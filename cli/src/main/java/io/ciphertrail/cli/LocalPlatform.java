@@ -34,6 +34,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -159,6 +160,7 @@ final class LocalPlatform implements AutoCloseable {
     });
     private final String policies;
     private HomeLock lock;
+    private BrokerCertificateRenewer brokerCertificates;
 
     private final PlatformIdentities identities;
 
@@ -184,7 +186,12 @@ final class LocalPlatform implements AutoCloseable {
         return start(home, nodes, tlsPort, plaintextPort, httpPort, keysPort, PlatformIdentities.STANDARD);
     }
 
-    /** As {@link #start(Home, int, int, int, int, int)}, with the platform services' certificates living as {@code identities} says. */
+    /** As above, with the lifetime of the single broker's certificates from the workload CA. */
+    static LocalPlatform start(Home home, int nodes, int tlsPort, int plaintextPort, int httpPort, int keysPort, Duration brokerCertificateLifetime) {
+        return start(home, nodes, tlsPort, plaintextPort, httpPort, keysPort, PlatformIdentities.STANDARD.withBroker(brokerCertificateLifetime));
+    }
+
+    /** As {@link #start(Home, int, int, int, int, int)}, with the platform's certificates living as {@code identities} says. */
     static LocalPlatform start(Home home, int nodes, int tlsPort, int plaintextPort, int httpPort, int keysPort, PlatformIdentities identities) {
         HomeLock lock = HomeLock.acquire(home);
         try {
@@ -249,6 +256,11 @@ final class LocalPlatform implements AutoCloseable {
             Map<String, Object> keyAdmin = platform.clientSettings(ADMIN);
             ensureKek(keyAdmin, DEMO_EGRESS);
             ensureKek(keyAdmin, PAYMENTS);
+            if (kafka instanceof EmbeddedSecureKafka broker) {
+                // From now on the broker presents short-lived certificates from the workload CA, renewed without a restart.
+                platform.brokerCertificates = BrokerCertificateRenewer.start(broker, keyService,
+                        home.ca().resolve(CertificateAuthority.CERTIFICATE_FILE), home.kafka(), "User:" + ADMIN, identities.broker());
+            }
             return platform;
         } catch (IOException e) {
             stop(platform, keyService, service, kafka);
@@ -566,8 +578,16 @@ final class LocalPlatform implements AutoCloseable {
         return identities;
     }
 
+    /** The single broker's certificate renewals; empty for a cluster, whose nodes keep their home CA certificates. */
+    Optional<BrokerCertificateRenewer> brokerCertificates() {
+        return Optional.ofNullable(brokerCertificates);
+    }
+
     @Override
     public void close() {
+        if (brokerCertificates != null) {
+            brokerCertificates.close();
+        }
         try {
             stop(this, keyService, service, kafka);
         } finally {

@@ -17,10 +17,19 @@ import java.util.stream.Stream;
  * that the CLI's commands use, keeps a key store file (see docs/operations.md, "The administrator's credential").
  *
  * @param services lifetime of the platform services' certificates (the trust service's own and the policy service's)
+ * @param broker   lifetime of the single broker's certificates from the workload CA
  */
-record PlatformIdentities(Duration services) {
+record PlatformIdentities(Duration services, Duration broker) {
     /** What {@code up} runs: 24 h certificates, as the workload CA issues by default, renewed at half life. */
-    static final PlatformIdentities STANDARD = new PlatformIdentities(LocalPlatform.CERTIFICATE_LIFETIME);
+    static final PlatformIdentities STANDARD = new PlatformIdentities(LocalPlatform.CERTIFICATE_LIFETIME, LocalPlatform.CERTIFICATE_LIFETIME);
+
+    PlatformIdentities withServices(Duration lifetime) {
+        return new PlatformIdentities(lifetime, broker);
+    }
+
+    PlatformIdentities withBroker(Duration lifetime) {
+        return new PlatformIdentities(services, lifetime);
+    }
 
     /** One line per identity, for {@code up}'s summary. */
     List<String> describe(Home home) {
@@ -35,7 +44,9 @@ record PlatformIdentities(Duration services) {
                 LocalPlatform.ADMIN + ": key store file " + home.kafka().resolve("clients").resolve(LocalPlatform.ADMIN)
                         + " (the operator's credential, like a kubeconfig), " + AdminCredential.LIFETIME.toDays() + " days, replaced"
                         + " by 'up' once past half its life or by 'ciphertrail certs renew " + LocalPlatform.ADMIN + "'",
-                EmbeddedSecureKafka.BROKER_IDENTITY + ": key store file written at each start, renewed by a restart");
+                EmbeddedSecureKafka.BROKER_IDENTITY + ": " + lifetime(broker) + " server certificate from the workload CA (a one-time"
+                        + " server token), renewed at half life and reloaded by its listeners without a restart; its key is in the"
+                        + " broker's owner-only store files under " + home.kafka() + " (a --nodes 3 cluster's nodes keep home-CA certificates)");
     }
 
     /**

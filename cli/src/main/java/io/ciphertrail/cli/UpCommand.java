@@ -1,11 +1,13 @@
 package io.ciphertrail.cli;
 
 import io.ciphertrail.core.pki.CertificateAuthority;
+import io.ciphertrail.core.pki.CertificateInfo;
 import io.ciphertrail.embedded.BrokerSettings;
 import io.ciphertrail.embedded.MultiNodeSecureKafka;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -177,6 +179,11 @@ final class UpCommand implements Callable<Integer> {
                     + BrokerSettings.minInSyncReplicas(cluster.nodes().size()) + " in sync; logs in " + home.cluster() + "/node-*/node.log");
         }
         out.println("bootstrap.servers=" + platform.kafka().bootstrapServers());
+        platform.brokerCertificates().ifPresent(renewer -> {
+            CertificateInfo broker = CertificateInfo.of(renewer.current().certificate());
+            out.println("Broker certificate:    serial " + broker.serialHex() + " from the workload CA, valid until " + broker.notAfter()
+                    + " (" + broker.timeLeft(Instant.now()) + "); renewed at about half life without a restart, each renewal logged");
+        });
         out.println("Client property files: " + home.clients() + "/{" + String.join(",", LocalPlatform.CLIENT_IDENTITIES) + "}.properties");
         out.println("CA certificate:        " + home.ca().resolve(CertificateAuthority.CERTIFICATE_FILE));
         out.println("Identities:");

@@ -9,6 +9,7 @@ import io.ciphertrail.core.pki.CertificateSigningRequest;
 import io.ciphertrail.core.pki.KeyAlgorithm;
 import io.ciphertrail.core.pki.Pem;
 import io.ciphertrail.core.tls.TlsConfig;
+import io.ciphertrail.embedded.EmbeddedSecureKafka;
 import io.ciphertrail.policy.delivery.WriteFailures;
 import io.ciphertrail.policy.quarantine.QuarantineHeaders;
 import io.ciphertrail.policy.quarantine.QuarantineReason;
@@ -26,16 +27,21 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
@@ -46,6 +52,7 @@ import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -71,15 +78,81 @@ class CliTest {
         return runWithBytes(input.getBytes(StandardCharsets.UTF_8), args);
     }
 
+    /** Short, so the broker renews its certificate every 10 s or so while every test here runs. */
+    static final Duration BROKER_CERTIFICATE_LIFETIME = Duration.ofSeconds(20);
+
     @BeforeAll
     static void startPlatform() {
         home = dir.resolve("home");
-        platform = LocalPlatform.start(new Home(home), 0, 0, 0);
+        platform = LocalPlatform.start(new Home(home), 1, 0, 0, 0, 0, BROKER_CERTIFICATE_LIFETIME);
     }
 
     @AfterAll
     static void stopPlatform() {
         platform.close();
+    }
+
+    @Test
+    void theBrokerRenewsItsShortLivedCertificateWhileAProducerAndAConsumerRun() throws Exception {
+        BrokerCertificateRenewer renewer = platform.brokerCertificates().orElseThrow();
+        EmbeddedSecureKafka kafka = (EmbeddedSecureKafka) platform.kafka();
+        assertThat(renewer.lifetime()).isEqualTo(BROKER_CERTIFICATE_LIFETIME);
+        String topic = "broker-renewal";
+        kafka.createTopics(1, topic);
+        Map<String, Object> settings = kafka.clientProperties(LocalPlatform.ADMIN);
+        long renewalsBefore = renewer.renewals();
+        Set<String> presented = new LinkedHashSet<>();
+        List<String> sent = new ArrayList<>();
+        List<String> received = new ArrayList<>();
+        List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Map<String, Object> consumerSettings = new java.util.HashMap<>(settings);
+        consumerSettings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(settings, new StringSerializer(), new StringSerializer());
+             KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerSettings, new StringDeserializer(), new StringDeserializer())) {
+            consumer.assign(List.of(new TopicPartition(topic, 0)));
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            int n = 0;
+            while (renewer.renewals() < renewalsBefore + 2 && System.nanoTime() < deadline) {
+                String value = "record-" + n++;
+                producer.send(new ProducerRecord<>(topic, value), (metadata, error) -> {
+                    if (error != null) {
+                        failures.add(value + ": " + error);
+                    }
+                });
+                sent.add(value);
+                consumer.poll(Duration.ofMillis(200)).forEach(record -> received.add(record.value()));
+                // What a new connection gets now; a new producer on a new connection must accept it.
+                presented.add(kafka.presentedCertificate().getSerialNumber().toString(16));
+                if (n % 20 == 0) {
+                    try (KafkaProducer<String, String> fresh = new KafkaProducer<>(settings, new StringSerializer(), new StringSerializer())) {
+                        String probe = "record-" + n++;
+                        fresh.send(new ProducerRecord<>(topic, probe)).get(30, TimeUnit.SECONDS);
+                        sent.add(probe);
+                    }
+                }
+            }
+            producer.flush();
+            assertThat(renewer.renewals()).as("renewals of a 20 s certificate within 90 s").isGreaterThanOrEqualTo(renewalsBefore + 2);
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(record -> received.add(record.value()));
+                return received.size() >= sent.size();
+            });
+        }
+        assertThat(failures).as("sends that failed").isEmpty();
+        assertThat(received).as("every record, once").containsExactlyInAnyOrderElementsOf(sent);
+        presented.add(kafka.presentedCertificate().getSerialNumber().toString(16));
+        assertThat(presented).as("serials new connections got").hasSizeGreaterThanOrEqualTo(2)
+                .contains(renewer.current().serialHex());
+        assertThat(captureDescription()).contains("Broker certificate:    serial ").contains("from the workload CA, valid until ")
+                .contains("renewed at about half life without a restart");
+    }
+
+    private static String captureDescription() {
+        StringWriter text = new StringWriter();
+        try (PrintWriter out = new PrintWriter(text)) {
+            UpCommand.describe(platform, out);
+        }
+        return text.toString();
     }
 
     @Test

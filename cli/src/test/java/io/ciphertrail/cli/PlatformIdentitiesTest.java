@@ -44,7 +44,7 @@ class PlatformIdentitiesTest {
     @Test
     void thePlatformServicesRunOnTwentySecondCertificatesThroughRenewalsWhileRecordsPassTheGate() throws Exception {
         Home home = new Home(dir.resolve("home"));
-        try (LocalPlatform platform = LocalPlatform.start(home, 1, 0, 0, 0, 0, new PlatformIdentities(LIFETIME))) {
+        try (LocalPlatform platform = LocalPlatform.start(home, 1, 0, 0, 0, 0, PlatformIdentities.STANDARD.withServices(LIFETIME))) {
             PlatformWatch.awaitReady(platform, new PrintWriter(new StringWriter(), true), Duration.ofMinutes(2));
             Map<String, Object> serviceSettings = platform.serviceSettings();
             assertThat(serviceSettings).containsEntry("ciphertrail.identity.name", LocalPlatform.SERVICE)

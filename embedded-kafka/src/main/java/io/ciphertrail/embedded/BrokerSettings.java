@@ -39,6 +39,8 @@ public final class BrokerSettings {
     private final Map<Integer, Integer> controllerPorts = new TreeMap<>();
     private Map<ListenerName, Integer> ports = Map.of();
     private TlsFiles tls;
+    private String engineFactory;
+    private long reloadCheckIntervalMs;
     private final Set<String> superUsers = new LinkedHashSet<>();
     private String authorizer;
     private Path dataDirectory;
@@ -171,6 +173,17 @@ public final class BrokerSettings {
         return this;
     }
 
+    /**
+     * Every TLS listener and the node's own clients make their engines with {@code engineFactory} (a Kafka
+     * {@code ssl.engine.factory.class} that reloads changed store files when a connection opens, checking at most every
+     * {@code checkIntervalMs}), so a renewed certificate is picked up without a restart and without dynamic configuration.
+     */
+    BrokerSettings reloadingTls(String engineFactory, long checkIntervalMs) {
+        this.engineFactory = engineFactory;
+        this.reloadCheckIntervalMs = checkIntervalMs;
+        return this;
+    }
+
     BrokerSettings superUsers(Iterable<String> principals) {
         principals.forEach(superUsers::add);
         return this;
@@ -216,6 +229,10 @@ public final class BrokerSettings {
                 .collect(Collectors.joining(",")));
         // Mutual TLS everywhere, including the node's own connections to its peers and controllers.
         tls.kafkaSslProperties().forEach((key, value) -> props.put(key, value.toString()));
+        if (engineFactory != null) {
+            props.put("ssl.engine.factory.class", engineFactory);
+            props.put("ciphertrail.tls.reload.check.interval.ms", String.valueOf(reloadCheckIntervalMs));
+        }
         props.put("super.users", String.join(";", superUsers));
         if (authorizer != null) {
             props.putAll(authorizer(authorizer));

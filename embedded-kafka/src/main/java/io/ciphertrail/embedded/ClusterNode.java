@@ -8,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,10 +18,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -214,26 +209,8 @@ public final class ClusterNode {
     }
 
     private X509Certificate presentedCertificate(ListenerName listener) {
-        TlsFiles admin = cluster.clientTlsFiles(SecureKafkaCluster.ADMIN_IDENTITY);
-        Map<String, Object> ssl = admin.kafkaSslProperties();
-        char[] password = ssl.get(SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG).toString().toCharArray();
-        try {
-            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            keys.init(KeyStores.load(admin.keyStore(), password), password);
-            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(KeyStores.load(admin.trustStore(), password));
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
-            try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(BrokerSettings.host(listener), ports.get(listener))) {
-                socket.setSoTimeout(10_000);
-                socket.startHandshake();
-                return (X509Certificate) socket.getSession().getPeerCertificates()[0];
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("No TLS handshake with node " + id + " on " + address(listener) + ": " + e.getMessage(), e);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("Cannot set up TLS to node " + id + ": " + e.getMessage(), e);
-        }
+        return TlsProbe.presentedCertificate(cluster.clientTlsFiles(SecureKafkaCluster.ADMIN_IDENTITY), BrokerSettings.host(listener),
+                ports.get(listener));
     }
 
     /** Starts the process without waiting for it to serve (a cluster starts its nodes side by side). */

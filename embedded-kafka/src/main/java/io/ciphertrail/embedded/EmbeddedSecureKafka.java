@@ -2,7 +2,10 @@ package io.ciphertrail.embedded;
 
 import io.ciphertrail.core.pki.CertificateAuthority;
 import io.ciphertrail.core.pki.CertificateSpec;
+import io.ciphertrail.core.pki.IssuedCertificate;
+import io.ciphertrail.core.pki.KeyStores;
 import io.ciphertrail.core.pki.TlsFiles;
+import io.ciphertrail.core.tls.ReloadingSslEngineFactory;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -14,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.Uuid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +45,9 @@ public final class EmbeddedSecureKafka implements SecureKafkaCluster {
     private static final String INTERNAL_HOST = BrokerSettings.INTERNAL_HOST;
     private static final int NODE_ID = 1;
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+    /** How often, at most, a listener checks its store files for a renewed certificate when a connection opens. */
+    private static final long RELOAD_CHECK_INTERVAL_MS = 500;
+    private static final Duration RELOAD_TIMEOUT = Duration.ofSeconds(30);
 
     private final Builder settings;
     private final Path directory;
@@ -48,6 +55,7 @@ public final class EmbeddedSecureKafka implements SecureKafkaCluster {
     private final CertificateAuthority ca;
     private final Map<ListenerName, Integer> ports;
     private final ClientIdentities clients;
+    private TlsFiles brokerTls;
     private NodeServer server;
 
     private EmbeddedSecureKafka(Builder settings) {
@@ -80,9 +88,7 @@ public final class EmbeddedSecureKafka implements SecureKafkaCluster {
     }
 
     private Map<String, String> brokerConfig() {
-        TlsFiles brokerTls = TlsFiles.write(directory.resolve("broker"),
-                ca.issue(CertificateSpec.broker(BROKER_IDENTITY).dnsNames(settings.brokerDnsNames).ipAddresses(INTERNAL_HOST)),
-                List.of(ca.certificate()));
+        brokerTls = TlsFiles.write(directory.resolve("broker"), ca.issue(brokerCertificateSpec()), List.of(ca.certificate()));
         Set<String> superUsers = new LinkedHashSet<>();
         superUsers.add("User:" + BROKER_IDENTITY);
         superUsers.add("User:" + ADMIN_IDENTITY);
@@ -94,6 +100,7 @@ public final class EmbeddedSecureKafka implements SecureKafkaCluster {
                 .superUsers(superUsers)
                 .authorizerClass(settings.authorizer)
                 .dataDirectory(directory.resolve("data"))
+                .reloadingTls(ReloadingSslEngineFactory.class.getName(), RELOAD_CHECK_INTERVAL_MS)
                 .overrides(settings.brokerProperties)
                 .toMap();
     }
@@ -126,6 +133,39 @@ public final class EmbeddedSecureKafka implements SecureKafkaCluster {
     /** The CA of this cluster, to issue further certificates (for example a replacement during a reload test). */
     public CertificateAuthority certificateAuthority() {
         return ca;
+    }
+
+    /** What the broker's certificate is issued for: its identity, the names clients use, and the loopback address. */
+    public CertificateSpec brokerCertificateSpec() {
+        return CertificateSpec.broker(BROKER_IDENTITY).dnsNames(settings.brokerDnsNames).ipAddresses(INTERNAL_HOST);
+    }
+
+    /** The certificate the broker's client listener presents to a new connection now. */
+    public X509Certificate presentedCertificate() {
+        return TlsProbe.presentedCertificate(clients.tlsFiles(ADMIN_IDENTITY), CLIENT_HOST, ports.get(ListenerName.SSL));
+    }
+
+    /**
+     * Replaces the broker's key and certificate, and the CA certificates it trusts (old and new during a CA rotation),
+     * without a restart, and returns once the client listener presents the new certificate to new connections. The
+     * stores are written in place (atomically); every listener's {@link ReloadingSslEngineFactory} loads them when it
+     * next opens a connection. Open connections go on. Nothing goes through dynamic broker configuration: a per-broker
+     * ALTER makes Kafka reload the TLS stores of every listener and inter-node client one after the other on the thread
+     * that also applies metadata, so ACLs, topics and leaders committed meanwhile reach the broker seconds late (tens of
+     * seconds on a busy host), and renewals in quick succession keep it behind.
+     */
+    public synchronized void renewCertificate(IssuedCertificate identity, List<X509Certificate> trusted) {
+        char[] password = storePassword();
+        KeyStores.writeTrustStore(brokerTls.trustStore(), trusted, password);
+        KeyStores.writeKeyStore(brokerTls.keyStore(), identity, password);
+        TlsProbe.awaitPresented(clients.tlsFiles(ADMIN_IDENTITY), CLIENT_HOST, ports.get(ListenerName.SSL), identity.certificate(),
+                RELOAD_TIMEOUT, "The broker's client listener");
+        LOG.info("Broker certificate renewed without a restart: serial {} valid until {}, trusting {} CA certificate(s)",
+                identity.certificate().getSerialNumber().toString(16), identity.certificate().getNotAfter().toInstant(), trusted.size());
+    }
+
+    private char[] storePassword() {
+        return brokerTls.kafkaSslProperties().get(SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG).toString().toCharArray();
     }
 
     @Override

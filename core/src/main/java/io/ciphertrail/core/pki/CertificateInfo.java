@@ -74,6 +74,37 @@ public record CertificateInfo(String subject, String commonName, String issuer, 
         return Math.floorDiv(Duration.between(now, notAfter).toSeconds(), Duration.ofDays(1).toSeconds());
     }
 
+    /** How long the certificate was issued for. */
+    public Duration lifetime() {
+        return Duration.between(notBefore, notAfter);
+    }
+
+    /**
+     * Whether its expiry deserves a warning: fewer than {@code warningDays} days left, or, for a certificate issued for
+     * less than three times that (a short-lived one, renewed at half life), less than a third of its lifetime. A fresh
+     * 24-hour certificate is no cause for alarm; one that was not renewed in time is.
+     */
+    public boolean expiresSoon(Instant now, int warningDays) {
+        Duration threshold = Duration.ofDays(warningDays);
+        Duration third = lifetime().dividedBy(3);
+        return Duration.between(now, notAfter).compareTo(third.compareTo(threshold) < 0 ? third : threshold) < 0;
+    }
+
+    /** The time left in units that suit it ({@code 12 days}, {@code 5 h 20 min}, {@code 3 min 5 s}), or {@code expired}. */
+    public String timeLeft(Instant now) {
+        Duration left = Duration.between(now, notAfter);
+        if (left.isNegative() || left.isZero()) {
+            return "expired";
+        }
+        if (left.toDays() >= 2) {
+            return left.toDays() + " days";
+        }
+        if (left.toHours() >= 1) {
+            return left.toHours() + " h " + left.toMinutesPart() + " min";
+        }
+        return left.toMinutes() >= 1 ? left.toMinutes() + " min " + left.toSecondsPart() + " s" : left.toSeconds() + " s";
+    }
+
     static String commonName(String rfc2253Name) {
         try {
             for (Rdn rdn : new LdapName(rfc2253Name).getRdns()) {

@@ -68,11 +68,12 @@ public final class ClientCertificate {
             return Double.NaN;
         }
         CertificateInfo info = CertificateInfo.of(current.get());
-        long days = info.daysLeft(Instant.now(clock));
-        if (days < warningDays && !info.serialHex().equals(warned) && !IdentityConfig.isConfigured(configs)) {
+        Instant now = Instant.now(clock);
+        long days = info.daysLeft(now);
+        if (info.expiresSoon(now, warningDays) && !info.serialHex().equals(warned) && !IdentityConfig.isConfigured(configs)) {
             warned = info.serialHex();
-            LOG.warn("TLS client certificate {} (serial {}) expires in {} days, at {}; renew it before then"
-                    + " (a renewed file is picked up without a restart)", info.subject(), info.serialHex(), days, info.notAfter());
+            LOG.warn("TLS client certificate {} (serial {}) expires in {}, at {}; renew it before then"
+                    + " (a renewed file is picked up without a restart)", info.subject(), info.serialHex(), info.timeLeft(now), info.notAfter());
         }
         return days;
     }

@@ -272,12 +272,12 @@ public final class ReloadingSslEngineFactory implements SslEngineFactory {
         delegate.configure(settings);
         leafCertificate(delegate.keystore()).ifPresent(certificate -> {
             CertificateInfo info = CertificateInfo.of(certificate);
-            long daysLeft = info.daysLeft(Instant.now());
-            LOG.info("TLS certificate loaded: subject={} serial={} notAfter={} daysLeft={}",
-                    info.subject(), info.serialHex(), info.notAfter(), daysLeft);
-            if (daysLeft < expiryWarningDays) {
-                LOG.warn("TLS certificate {} expires in {} days (at {}); renew it: the file is reloaded without a restart",
-                        info.subject(), daysLeft, info.notAfter());
+            Instant now = Instant.now();
+            LOG.info("TLS certificate loaded: subject={} serial={} notAfter={} left={}",
+                    info.subject(), info.serialHex(), info.notAfter(), info.timeLeft(now));
+            if (info.expiresSoon(now, expiryWarningDays)) {
+                LOG.warn("TLS certificate {} expires in {} (at {}); renew it: the file is reloaded without a restart",
+                        info.subject(), info.timeLeft(now), info.notAfter());
             }
         });
         return new Loaded(delegate, fingerprint, generation);

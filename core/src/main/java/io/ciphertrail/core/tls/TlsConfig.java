@@ -38,7 +38,9 @@ public final class TlsConfig {
                                 + " connection is opened. Changed files are loaded and used for new connections without a restart.")
                 .define(EXPIRY_WARNING_DAYS_CONFIG, Type.INT, EXPIRY_WARNING_DAYS_DEFAULT, Range.atLeast(0),
                         Importance.MEDIUM,
-                        "A warning is logged when the client certificate has fewer days left than this.");
+                        "A warning is logged when the certificate has fewer days left than this, or, for a certificate issued"
+                                + " for less than three times as long (a short-lived one, renewed at half life), less than a third"
+                                + " of its lifetime.");
     }
 
     public static ConfigDef configDef() {

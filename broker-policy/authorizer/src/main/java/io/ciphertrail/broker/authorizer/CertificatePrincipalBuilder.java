@@ -4,6 +4,7 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Map;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import org.apache.kafka.common.Configurable;
 import org.apache.kafka.common.config.internals.BrokerSecurityConfigs;
 import org.apache.kafka.common.errors.SerializationException;
@@ -28,6 +29,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class CertificatePrincipalBuilder implements KafkaPrincipalBuilder, KafkaPrincipalSerde, Configurable {
     private static final Logger CONNECTIONS = LoggerFactory.getLogger("io.ciphertrail.broker.connections");
+    /** Where a connection's TLS session keeps its principal. */
+    private static final String SESSION_PRINCIPAL = CertificatePrincipal.class.getName();
 
     private DefaultKafkaPrincipalBuilder delegate = new DefaultKafkaPrincipalBuilder(null, SslPrincipalMapper.fromRules("DEFAULT"));
 
@@ -40,22 +43,40 @@ public final class CertificatePrincipalBuilder implements KafkaPrincipalBuilder,
         delegate = new DefaultKafkaPrincipalBuilder(shortNamer, SslPrincipalMapper.fromRules(rules == null ? "DEFAULT" : rules.toString()));
     }
 
+    /**
+     * Kafka asks for the principal on every request of a connection; the TLS session (one per connection) keeps the one
+     * built for its first request, so the certificate is read and the connection logged once.
+     */
     @Override
     public KafkaPrincipal build(AuthenticationContext context) {
-        KafkaPrincipal principal = delegate.build(context);
-        if (context instanceof SslAuthenticationContext ssl && !principal.equals(KafkaPrincipal.ANONYMOUS)) {
-            try {
-                Certificate[] chain = ssl.session().getPeerCertificates();
-                if (chain.length > 0 && chain[0] instanceof X509Certificate certificate) {
-                    CertificatePrincipal withCertificate = new CertificatePrincipal(principal.getPrincipalType(), principal.getName(),
-                            certificate.getSerialNumber().toString(16), certificate.getNotAfter().getTime());
-                    CONNECTIONS.debug("{} connected from {} on {} with certificate serial {} valid until {}", principal,
-                            ssl.clientAddress().getHostAddress(), ssl.listenerName(), withCertificate.serialHex(), withCertificate.notAfter());
-                    return withCertificate;
-                }
-            } catch (SSLPeerUnverifiedException e) {
-                return principal;
+        if (context instanceof SslAuthenticationContext ssl) {
+            SSLSession session = ssl.session();
+            if (session.getValue(SESSION_PRINCIPAL) instanceof KafkaPrincipal known) {
+                return known;
             }
+            KafkaPrincipal principal = buildForConnection(ssl);
+            session.putValue(SESSION_PRINCIPAL, principal);
+            return principal;
+        }
+        return delegate.build(context);
+    }
+
+    private KafkaPrincipal buildForConnection(SslAuthenticationContext ssl) {
+        KafkaPrincipal principal = delegate.build(ssl);
+        if (principal.equals(KafkaPrincipal.ANONYMOUS)) {
+            return principal;
+        }
+        try {
+            Certificate[] chain = ssl.session().getPeerCertificates();
+            if (chain.length > 0 && chain[0] instanceof X509Certificate certificate) {
+                CertificatePrincipal withCertificate = new CertificatePrincipal(principal.getPrincipalType(), principal.getName(),
+                        certificate.getSerialNumber().toString(16), certificate.getNotAfter().getTime());
+                CONNECTIONS.debug("{} connected from {} on {} with certificate serial {} valid until {}", principal,
+                        ssl.clientAddress().getHostAddress(), ssl.listenerName(), withCertificate.serialHex(), withCertificate.notAfter());
+                return withCertificate;
+            }
+        } catch (SSLPeerUnverifiedException e) {
+            return principal;
         }
         return principal;
     }
