@@ -197,7 +197,7 @@ public final class PolicyService implements AutoCloseable {
         }
         // The gate subscribes by pattern; a new ingress topic is found at the next metadata refresh, so refresh often.
         streams.putIfAbsent(CommonClientConfigs.METADATA_MAX_AGE_CONFIG, 10_000);
-        exactlyOnceLatency(streams);
+        exactlyOnceDefaults(streams);
         String handler = QuarantiningExceptionHandler.class.getName();
         streams.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, handler);
         streams.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, handler);
@@ -216,19 +216,37 @@ public final class PolicyService implements AutoCloseable {
     }
 
     /**
-     * Producer and consumer defaults for the gate's transactions (each can be overridden with its {@code producer.} or
-     * {@code consumer.} key). Under exactly-once the first write of a transaction to a partition registers it with the
-     * transaction coordinator, and while the previous transaction's commit markers are still being written the broker
-     * answers CONCURRENT_TRANSACTIONS. The producer retries that batch with its exponential back-off, from
-     * {@code retry.backoff.ms} (100 ms) up to {@code retry.backoff.max.ms} (1 s): with commits every 10 ms nearly every
-     * transaction meets the previous one's markers, and a record waits 100 ms to 1 s more, which is what made the p99
-     * of a 10 ms commit interval worse than the default's. The markers take milliseconds, so the gate's producer retries
-     * after 5 ms, at most 50 ms apart. Linger and batch size stay at Kafka Streams' defaults: each commit flushes the
-     * producer, so linger never holds a record past its transaction (docs/policy-service.md, "Latency and scale").
+     * Producer defaults for the gate's transactions; an operator's setting wins, given plain ({@code batch.size}) or for the
+     * producer alone ({@code producer.batch.size}).
+     * <ul>
+     *   <li>Batches of 256 KiB instead of 16 KiB. Each commit flushes the producer and waits for every batch, and the
+     *       stream thread processes nothing meanwhile. A 100 ms transaction at 10,000 records/s holds about 1 MB of egress
+     *       copies: in 16 KiB batches, five in flight per connection, that is some 14 produce round trips one after the other
+     *       per commit, which held the thread in {@code flush()} for a third of its time and kept the gate below its ingress
+     *       rate. In 256 KiB batches it is one round trip (benchmarks/README.md, "The gate at full speed").</li>
+     *   <li>A retry back-off of 5 ms, at most 50 ms. Under exactly-once the first write of a transaction to a partition
+     *       registers it with the transaction coordinator, and while the previous transaction's commit markers are still
+     *       being written the broker answers CONCURRENT_TRANSACTIONS. With Kafka's back-off (100 ms doubling to 1 s) a record
+     *       waited 100 ms to 1 s more each time, which made the p99 of a 10 ms commit interval worse than the default's. The
+     *       markers take milliseconds.</li>
+     * </ul>
+     * Linger stays at Kafka Streams' 100 ms: each commit flushes the producer, so linger never holds a record past its
+     * transaction (docs/policy-service.md, "Latency and scale").
      */
-    private static void exactlyOnceLatency(Map<String, Object> streams) {
-        streams.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), 5);
-        streams.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG), 50);
+    private static void exactlyOnceDefaults(Map<String, Object> streams) {
+        producerDefault(streams, ProducerConfig.BATCH_SIZE_CONFIG, GATE_BATCH_SIZE);
+        producerDefault(streams, ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 5);
+        producerDefault(streams, ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 50);
+    }
+
+    /** The producer's batch size unless the operator sets one. */
+    static final int GATE_BATCH_SIZE = 256 * 1024;
+
+    /** Sets {@code producer.<key>} unless the operator set {@code <key>} or {@code producer.<key>}. */
+    private static void producerDefault(Map<String, Object> streams, String key, Object value) {
+        if (!streams.containsKey(key)) {
+            streams.putIfAbsent(StreamsConfig.producerPrefix(key), value);
+        }
     }
 
     public KafkaStreams.State state() {
