@@ -33,7 +33,8 @@ final class RecordDecoder<K, V> {
      */
     Plain decrypt(ConsumerRecord<byte[], byte[]> raw) {
         String topic = raw.topic();
-        Headers headers = new RecordHeaders(raw.headers().toArray());
+        // one copy of the header list (the array form would copy it twice)
+        Headers headers = new RecordHeaders(raw.headers());
         byte[] value = decryptor.decrypt(topic, headers, raw.key(), raw.value());
         byte[] key = decryptor.decryptRecordKey(topic, headers, raw.key());
         return new Plain(key, value, headers);

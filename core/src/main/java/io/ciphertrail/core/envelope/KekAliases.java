@@ -23,6 +23,8 @@ public final class KekAliases {
     private final String template;
     private final List<Mapping> mappings;
     private final Map<String, TopicBinding> resolved = new ConcurrentHashMap<>();
+    /** The last answer: a reader mostly reads one topic after the other, and this spares it the map for every record. */
+    private volatile TopicBinding last;
 
     /**
      * @param template  contains {@link EnvelopeConfig#TOPIC_PLACEHOLDER}
@@ -41,6 +43,10 @@ public final class KekAliases {
 
     /** What {@code topic}'s records are bound to: the topic and {@link #valueAlias}, with their fingerprints. */
     public TopicBinding binding(String topic) {
+        TopicBinding recent = last;
+        if (recent != null && recent.topic().equals(topic)) {
+            return recent;
+        }
         TopicBinding binding = resolved.get(topic);
         if (binding == null) {
             String alias = mappings.stream().filter(m -> m.topics().matcher(topic).matches()).map(Mapping::alias).findFirst()
@@ -48,6 +54,7 @@ public final class KekAliases {
             binding = new TopicBinding(topic, alias);
             resolved.put(topic, binding);
         }
+        last = binding;
         return binding;
     }
 

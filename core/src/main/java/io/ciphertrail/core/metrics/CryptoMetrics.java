@@ -19,7 +19,6 @@ import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.metrics.stats.Avg;
 import org.apache.kafka.common.metrics.stats.CumulativeCount;
 import org.apache.kafka.common.metrics.stats.Max;
-import org.apache.kafka.common.metrics.stats.Rate;
 import org.apache.kafka.common.utils.Time;
 
 /**
@@ -34,9 +33,9 @@ public final class CryptoMetrics implements CryptoListener, AutoCloseable {
     private final Metrics metrics;
     private final String group;
     private final Map<String, String> tags;
-    private final Sensor encrypted;
-    private final Sensor decrypted;
-    private final Sensor rotations;
+    private final RecordCounter encrypted;
+    private final RecordCounter decrypted;
+    private final RecordCounter rotations;
 
     /**
      * @param role     {@code producer}, {@code consumer}, ... (the metric group is {@code ciphertrail-<role>-metrics})
@@ -66,21 +65,21 @@ public final class CryptoMetrics implements CryptoListener, AutoCloseable {
         }
     }
 
-    private Sensor counted(String name, String what) {
-        Sensor sensor = metrics.sensor(group + "." + name);
-        sensor.add(metrics.metricName(name + "-total", group, "Total " + what, tags), new CumulativeCount());
-        sensor.add(metrics.metricName(name + "-rate", group, "Per-second rate of " + what, tags), new Rate());
-        return sensor;
+    private RecordCounter counted(String name, String what) {
+        RecordCounter counter = new RecordCounter(Time.SYSTEM.milliseconds());
+        metrics.addMetric(metrics.metricName(name + "-total", group, "Total " + what, tags), counter.total());
+        metrics.addMetric(metrics.metricName(name + "-rate", group, "Per-second rate of " + what, tags), counter.rate());
+        return counter;
     }
 
     @Override
     public void recordEncrypted(String topic, int plaintextBytes, int envelopeBytes) {
-        encrypted.record();
+        encrypted.increment();
     }
 
     @Override
     public void recordDecrypted(String topic, int envelopeBytes) {
-        decrypted.record();
+        decrypted.increment();
     }
 
     @Override
@@ -97,7 +96,7 @@ public final class CryptoMetrics implements CryptoListener, AutoCloseable {
 
     @Override
     public void dataKeyRotated(String topic, KekRef kek) {
-        rotations.record();
+        rotations.increment();
     }
 
     @Override
