@@ -197,7 +197,11 @@ final class CertsCommand {
                 throw new IllegalStateException("No platform identities in " + layout.root() + "; start it once with 'ciphertrail up" + layout.argument() + "'");
             }
             for (String identity : identities) {
-                if (LocalPlatform.SHORT_LIVED_IDENTITIES.contains(identity) && !known.contains(identity)) {
+                if (LocalPlatform.KEY_SERVICE.equals(identity) && !known.contains(identity)) {
+                    throw Errors.usage(spec, identity + " takes short-lived certificates from the CA it hosts, renewed at half"
+                            + " life without a restart: there is no file to renew");
+                }
+                if (LocalPlatform.BOOTSTRAPPED_IDENTITIES.contains(identity) && !known.contains(identity)) {
                     throw Errors.usage(spec, identity + " takes short-lived certificates from the trust service, renewed at half"
                             + " life without a restart: there is no file to renew ('ciphertrail certs bar' stops its renewals)");
                 }
@@ -209,7 +213,8 @@ final class CertsCommand {
             for (Path clients : folders) {
                 for (String identity : ClientIdentities.identities(clients)) {
                     if (identities.isEmpty() || identities.contains(identity)) {
-                        TlsFiles files = ClientIdentities.renew(ca, clients, identity);
+                        TlsFiles files = LocalPlatform.ADMIN.equals(identity)
+                                ? ClientIdentities.renew(ca, clients, identity, AdminCredential.LIFETIME) : ClientIdentities.renew(ca, clients, identity);
                         X509Certificate certificate = KeyStores.readKeyStore(files.keyStore(),
                                 files.kafkaSslProperties().get(SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG).toString().toCharArray()).certificate();
                         out().println("Renewed " + identity + ": valid until " + certificate.getNotAfter().toInstant() + " (" + files.keyStore() + ")");

@@ -70,7 +70,7 @@ record Home(Path root) {
         return clients().resolve(identity + ".properties");
     }
 
-    /** The key service's own TLS identity. */
+    /** Where the key service's key store was before it took short-lived certificates from the CA it hosts (removed at start). */
     Path keyService() {
         return root.resolve("key-service");
     }

@@ -10,7 +10,6 @@ import io.ciphertrail.core.kms.KmsConfig;
 import io.ciphertrail.core.kms.local.LocalKmsProvider;
 import io.ciphertrail.core.kms.remote.RemoteKmsProvider;
 import io.ciphertrail.core.pki.CertificateAuthority;
-import io.ciphertrail.core.pki.CertificateSpec;
 import io.ciphertrail.core.pki.TlsFiles;
 import io.ciphertrail.core.tls.TlsConfig;
 import io.ciphertrail.embedded.BrokerSettings;
@@ -82,6 +81,8 @@ final class LocalPlatform implements AutoCloseable {
      * store: it is who makes the tokens.
      */
     static final List<String> SHORT_LIVED_IDENTITIES = List.of(PRODUCER, CONSUMER, READER);
+    /** Identities that start with a one-time token the platform keeps in place: the demo's workloads and the policy service. */
+    static final List<String> BOOTSTRAPPED_IDENTITIES = List.of(PRODUCER, CONSUMER, READER, SERVICE);
     /** The route the demo and the quick start use, opened on every start. */
     static final String DEMO_INGRESS = "orders.ingress";
     static final String DEMO_EGRESS = "orders";
@@ -148,7 +149,8 @@ final class LocalPlatform implements AutoCloseable {
 
     private final Home home;
     private final SecureKafkaCluster kafka;
-    private final PolicyService service;
+    private PolicyService service;
+    private Map<String, Object> serviceSettings;
     private final TrustService keyService;
     /** Puts new bootstrap tokens in place, off the request thread that used the previous one. */
     private final ScheduledExecutorService tokens = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -160,12 +162,14 @@ final class LocalPlatform implements AutoCloseable {
     private HomeLock lock;
     private BrokerCertificateRenewer brokerCertificates;
 
-    private LocalPlatform(Home home, SecureKafkaCluster kafka, PolicyService service, TrustService keyService, String policies) {
+    private final PlatformIdentities identities;
+
+    private LocalPlatform(Home home, SecureKafkaCluster kafka, TrustService keyService, String policies, PlatformIdentities identities) {
         this.home = home;
         this.policies = policies;
         this.kafka = kafka;
-        this.service = service;
         this.keyService = keyService;
+        this.identities = identities;
     }
 
     /** Starts the platform on one Kafka node and the default key service port, preferring the given ports and falling back to free ones. */
@@ -179,14 +183,19 @@ final class LocalPlatform implements AutoCloseable {
      * nodes of a cluster halt with this process): a second start of a running home changes nothing.
      */
     static LocalPlatform start(Home home, int nodes, int tlsPort, int plaintextPort, int httpPort, int keysPort) {
-        return start(home, nodes, tlsPort, plaintextPort, httpPort, keysPort, CERTIFICATE_LIFETIME);
+        return start(home, nodes, tlsPort, plaintextPort, httpPort, keysPort, PlatformIdentities.STANDARD);
     }
 
     /** As above, with the lifetime of the single broker's certificates from the workload CA. */
     static LocalPlatform start(Home home, int nodes, int tlsPort, int plaintextPort, int httpPort, int keysPort, Duration brokerCertificateLifetime) {
+        return start(home, nodes, tlsPort, plaintextPort, httpPort, keysPort, PlatformIdentities.STANDARD.withBroker(brokerCertificateLifetime));
+    }
+
+    /** As {@link #start(Home, int, int, int, int, int)}, with the platform's certificates living as {@code identities} says. */
+    static LocalPlatform start(Home home, int nodes, int tlsPort, int plaintextPort, int httpPort, int keysPort, PlatformIdentities identities) {
         HomeLock lock = HomeLock.acquire(home);
         try {
-            LocalPlatform platform = startLocked(home, nodes, tlsPort, plaintextPort, httpPort, keysPort, brokerCertificateLifetime);
+            LocalPlatform platform = startLocked(home, nodes, tlsPort, plaintextPort, httpPort, keysPort, identities);
             platform.lock = lock;
             lock.describe("pid " + ProcessHandle.current().pid() + ", brokers " + platform.kafka().listeners().entrySet().stream()
                     .map(l -> l.getKey() + "://" + l.getValue()).collect(java.util.stream.Collectors.joining(" ")) + ", key service "
@@ -199,15 +208,18 @@ final class LocalPlatform implements AutoCloseable {
     }
 
     private static LocalPlatform startLocked(Home home, int nodes, int tlsPort, int plaintextPort, int httpPort, int keysPort,
-                                             Duration brokerCertificateLifetime) {
+                                             PlatformIdentities identities) {
         home.prepare();
+        PlatformIdentities.removeRetiredKeyFiles(home);
         CertificateAuthority ca = CertificateAuthority.loadOrCreate(home.ca(), "Ciphertrail Local CA");
         prepareKms(home);
         SecureKafkaCluster kafka = startKafka(home, ca, nodes, tlsPort, plaintextPort);
         PolicyService service = null;
         TrustService keyService = null;
+        LocalPlatform platform = null;
         try {
             Map<String, Object> admin = kafka.clientProperties(ADMIN);
+            AdminCredential.keepBounded(ca, admin);
             grantBaseAcls(admin);
             reservePlatformTopics(admin);
             openRoute(admin, DEMO_INGRESS, DEMO_EGRESS);
@@ -218,21 +230,26 @@ final class LocalPlatform implements AutoCloseable {
             if (!Files.exists(home.keyPolicy())) {
                 Files.writeString(home.keyPolicy(), DEFAULT_KEY_POLICY);
             }
-            // The policy service first: it creates the audit topic the key service publishes to. It gets no KMS
-            // settings at all: it checks envelopes without ever holding a key.
-            Map<String, Object> serviceSettings = new HashMap<>(kafka.clientProperties(SERVICE));
+            // The trust service first: the policy service takes its certificate from it. The audit topic exists before
+            // either publishes to it.
+            Topics.ensure(admin, PolicyServiceConfig.DEFAULT_AUDIT_TOPIC);
+            keyService = TrustService.start(keyServiceSettings(home, kafka, isFree(keysPort) ? keysPort : 0, identities));
+            PolicyPublication policies = PolicyPublication.decide(admin, home.policies(), home.argument());
+            platform = new LocalPlatform(home, kafka, keyService, policies.summary(), identities);
+            platform.keepTokensInPlace();
+            // The policy service gets no KMS settings at all: it checks envelopes without ever holding a key. Its
+            // certificate comes from the trust service, with the one-time token the platform keeps in place.
+            Map<String, Object> serviceSettings = platform.shortLivedSettings(SERVICE, identities.services());
             serviceSettings.put("application.id", "ciphertrail-policy-service");
             serviceSettings.put("state.dir", home.serviceState().toString());
-            PolicyPublication policies = PolicyPublication.decide(admin, home.policies(), home.argument());
             if (policies.publishFile()) {
                 serviceSettings.put(PolicyServiceConfig.POLICIES_FILE_CONFIG, home.policies().toString());
             }
             serviceSettings.put(PolicyServiceConfig.HTTP_PORT_CONFIG, isFree(httpPort) ? httpPort : 0);
             serviceSettings.put(PolicyServiceConfig.ALERT_WINDOW_MS_CONFIG, 60_000L);
             service = PolicyService.start(serviceSettings);
-            keyService = TrustService.start(keyServiceSettings(home, ca, kafka, isFree(keysPort) ? keysPort : 0));
-            LocalPlatform platform = new LocalPlatform(home, kafka, service, keyService, policies.summary());
-            platform.keepTokensInPlace();
+            platform.service = service;
+            platform.serviceSettings = Map.copyOf(serviceSettings);
             for (String identity : CLIENT_IDENTITIES) {
                 ClientSettings.write(home.clientProperties(identity), identity, platform.clientSettings(identity));
             }
@@ -242,14 +259,14 @@ final class LocalPlatform implements AutoCloseable {
             if (kafka instanceof EmbeddedSecureKafka broker) {
                 // From now on the broker presents short-lived certificates from the workload CA, renewed without a restart.
                 platform.brokerCertificates = BrokerCertificateRenewer.start(broker, keyService,
-                        home.ca().resolve(CertificateAuthority.CERTIFICATE_FILE), home.kafka(), "User:" + ADMIN, brokerCertificateLifetime);
+                        home.ca().resolve(CertificateAuthority.CERTIFICATE_FILE), home.kafka(), "User:" + ADMIN, identities.broker());
             }
             return platform;
         } catch (IOException e) {
-            stop(keyService, service, kafka);
+            stop(platform, keyService, service, kafka);
             throw new UncheckedIOException("Cannot write " + home.policies() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            stop(keyService, service, kafka);
+            stop(platform, keyService, service, kafka);
             throw e;
         }
     }
@@ -295,27 +312,43 @@ final class LocalPlatform implements AutoCloseable {
         }
     }
 
+    private static void stop(LocalPlatform platform, TrustService keyService, PolicyService service, SecureKafkaCluster kafka) {
+        if (platform != null) {
+            platform.tokens.shutdownNow();
+        }
+        stop(keyService, service, kafka);
+    }
+
+    /** The policy service first: it renews its certificate at the key service. */
     private static void stop(TrustService keyService, PolicyService service, SecureKafkaCluster kafka) {
         try {
-            if (keyService != null) {
-                keyService.close();
-            }
             if (service != null) {
                 service.close();
             }
         } finally {
-            kafka.close();
+            try {
+                if (keyService != null) {
+                    keyService.close();
+                }
+            } finally {
+                kafka.close();
+            }
         }
     }
 
     /**
-     * The key service: its own server certificate from the home CA (for localhost), the home's key store as
-     * its backend, the home's key policy, and the broker for its audit trail (as User:key-service).
+     * The key service: no key store; the CA it hosts (the home CA) issues its own short-lived server certificate (for
+     * localhost) in process and renews it at half life. The home's key store is its backend, the home's key policy its
+     * policy, and the broker takes its audit trail and the CA's ledger (as User:key-service).
      */
-    private static Map<String, Object> keyServiceSettings(Home home, CertificateAuthority ca, SecureKafkaCluster kafka, int port) {
-        TlsFiles tls = TlsFiles.write(home.keyService(), ca.issue(CertificateSpec.broker(KEY_SERVICE)
-                .dnsNames(EmbeddedSecureKafka.CLIENT_HOST).ipAddresses("127.0.0.1")), List.of(ca.certificate()));
-        Map<String, Object> settings = new HashMap<>(tls.kafkaSslProperties());
+    private static Map<String, Object> keyServiceSettings(Home home, SecureKafkaCluster kafka, int port, PlatformIdentities identities) {
+        Map<String, Object> settings = new HashMap<>();
+        settings.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PEM");
+        settings.put(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, home.ca().resolve(CertificateAuthority.CERTIFICATE_FILE).toString());
+        settings.put(TrustServiceConfig.IDENTITY_NAME_CONFIG, KEY_SERVICE);
+        settings.put(TrustServiceConfig.IDENTITY_DNS_NAMES_CONFIG, EmbeddedSecureKafka.CLIENT_HOST);
+        settings.put(TrustServiceConfig.IDENTITY_IP_ADDRESSES_CONFIG, "127.0.0.1");
+        settings.put(TrustServiceConfig.IDENTITY_LIFETIME_MS_CONFIG, identities.services().toMillis());
         settings.put("bootstrap.servers", kafka.bootstrapServers());
         settings.put("security.protocol", "SSL");
         settings.putAll(kmsSettings(home));
@@ -355,13 +388,13 @@ final class LocalPlatform implements AutoCloseable {
     private void keepTokensInPlace() {
         WorkloadCa ca = keyService.ca().orElseThrow();
         awaitLedger(ca);
-        SHORT_LIVED_IDENTITIES.forEach(this::writeToken);
+        BOOTSTRAPPED_IDENTITIES.forEach(this::writeToken);
         ca.onTokenUsed(identity -> {
-            if (SHORT_LIVED_IDENTITIES.contains(identity)) {
+            if (BOOTSTRAPPED_IDENTITIES.contains(identity)) {
                 tokens.execute(() -> writeToken(identity));
             }
         });
-        tokens.scheduleWithFixedDelay(() -> SHORT_LIVED_IDENTITIES.forEach(this::writeToken), TOKEN_TTL.toHours() / 2,
+        tokens.scheduleWithFixedDelay(() -> BOOTSTRAPPED_IDENTITIES.forEach(this::writeToken), TOKEN_TTL.toHours() / 2,
                 TOKEN_TTL.toHours() / 2, TimeUnit.HOURS);
     }
 
@@ -401,6 +434,14 @@ final class LocalPlatform implements AutoCloseable {
      * password: the key pair is made in memory and renewed at half life.
      */
     private Map<String, Object> shortLivedClientSettings(String identity, Duration lifetime) {
+        Map<String, Object> settings = shortLivedSettings(identity, lifetime);
+        settings.put(KmsConfig.TYPE_CONFIG, "remote");
+        settings.put(RemoteKmsProvider.URLS_CONFIG, keyServiceUrl());
+        return settings;
+    }
+
+    /** Kafka settings of an identity whose certificate comes from the trust service (a workload's or the policy service's). */
+    private Map<String, Object> shortLivedSettings(String identity, Duration lifetime) {
         Map<String, Object> settings = new HashMap<>();
         settings.put("bootstrap.servers", kafka.bootstrapServers());
         settings.put("security.protocol", "SSL");
@@ -411,8 +452,6 @@ final class LocalPlatform implements AutoCloseable {
         settings.put(IdentityConfig.BOOTSTRAP_URLS_CONFIG, "https://" + EmbeddedSecureKafka.CLIENT_HOST + ":" + keyService.bootstrapPort());
         settings.put(IdentityConfig.BOOTSTRAP_TOKEN_FILE_CONFIG, tokenFile(identity).toString());
         settings.put(IdentityConfig.LIFETIME_MS_CONFIG, lifetime.toMillis());
-        settings.put(KmsConfig.TYPE_CONFIG, "remote");
-        settings.put(RemoteKmsProvider.URLS_CONFIG, keyServiceUrl());
         return settings;
     }
 
@@ -526,8 +565,17 @@ final class LocalPlatform implements AutoCloseable {
         return service;
     }
 
+    /** The policy service's settings: what a restarted policy service starts with (its token file, no key store). */
+    Map<String, Object> serviceSettings() {
+        return new HashMap<>(serviceSettings);
+    }
+
     TrustService keyService() {
         return keyService;
+    }
+
+    PlatformIdentities identities() {
+        return identities;
     }
 
     /** The single broker's certificate renewals; empty for a cluster, whose nodes keep their home CA certificates. */
@@ -537,12 +585,11 @@ final class LocalPlatform implements AutoCloseable {
 
     @Override
     public void close() {
-        tokens.shutdownNow();
         if (brokerCertificates != null) {
             brokerCertificates.close();
         }
         try {
-            stop(keyService, service, kafka);
+            stop(this, keyService, service, kafka);
         } finally {
             if (lock != null) {
                 lock.close();

@@ -33,9 +33,10 @@ import picocli.CommandLine.Spec;
             "the orders and payments KEKs at start, others with 'ciphertrail keys create'), the CA and client",
             "certificates with least-privilege ACLs, and the policy service. With --nodes 3, Kafka is a cluster of",
             "three such nodes, each in a process of its own, every topic on three replicas with two in sync.",
-            "Everything lives under the owner-only home directory and survives restarts, client certificates and their",
-            "passwords included (renew them with 'ciphertrail certs renew'). One platform runs per home: a second start",
-            "of a running home is refused.",
+            "The key service, the policy service and the demo's workloads hold short-lived certificates in memory only,",
+            "renewed at half life; the administrator's key store file lives 7 days (renewed by 'up' once past half of it,",
+            "or with 'ciphertrail certs renew'). Everything lives under the owner-only home directory and survives",
+            "restarts. One platform runs per home: a second start of a running home is refused.",
             "",
             "It says it is up once every part is ready (the broker(s), the key service, the policy gate RUNNING), and keeps",
             "watching: when one goes down, it says so, stops the rest and exits 1. Ctrl-C stops cleanly."})
@@ -185,9 +186,8 @@ final class UpCommand implements Callable<Integer> {
         });
         out.println("Client property files: " + home.clients() + "/{" + String.join(",", LocalPlatform.CLIENT_IDENTITIES) + "}.properties");
         out.println("CA certificate:        " + home.ca().resolve(CertificateAuthority.CERTIFICATE_FILE));
-        out.println("Short-lived identities: " + String.join(", ", LocalPlatform.SHORT_LIVED_IDENTITIES) + " take "
-                + LocalPlatform.CERTIFICATE_LIFETIME.toHours() + " h certificates from the trust service (no key file; one-time tokens in "
-                + home.clients() + "/<identity>.token, replaced when used)");
+        out.println("Identities:");
+        platform.identities().describe(home).forEach(line -> out.println("  " + line));
         out.println("Key service:           " + platform.keyServiceUrl() + " (mutual TLS; health and metrics on http://127.0.0.1:"
                 + platform.keyService().managementPort() + ")");
         out.println("Key policy:            " + home.keyPolicy() + " (who may use which key; edits apply without a restart)");

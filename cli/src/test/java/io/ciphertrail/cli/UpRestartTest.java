@@ -2,11 +2,13 @@ package io.ciphertrail.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ciphertrail.core.pki.KeyStores;
 import io.ciphertrail.embedded.ClientIdentities;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +32,11 @@ class UpRestartTest {
             adminSettings = Files.readString(home.clientProperties(LocalPlatform.ADMIN));
             adminStore = home.kafka().resolve("clients").resolve(LocalPlatform.ADMIN).resolve("keystore.p12");
             adminKeyStore = Files.readAllBytes(adminStore);
+            // The operator's credential stays a file, bounded to a week (replaced by 'up' once past half of it).
+            X509Certificate adminCertificate = KeyStores.readKeyStore(adminStore,
+                    Files.readString(adminStore.resolveSibling(ClientIdentities.PASSWORD_FILE)).strip().toCharArray()).certificate();
+            assertThat(Duration.between(adminCertificate.getNotBefore().toInstant(), adminCertificate.getNotAfter().toInstant()))
+                    .isLessThanOrEqualTo(AdminCredential.LIFETIME);
             assertThat(platform.policies()).startsWith("published the 1 policies of " + home.policies());
             Path other = dir.resolve("other-policies.yaml");
             Files.writeString(other, "policies:\n  - {name: invoices-only, from: invoices.ingress, to: invoices, rules: {envelope: ENFORCE}}\n");

@@ -2,6 +2,8 @@ package io.ciphertrail.embedded;
 
 import io.ciphertrail.core.io.SecureFiles;
 import io.ciphertrail.core.pki.CertificateAuthority;
+import io.ciphertrail.core.pki.CertificateProfile;
+import io.ciphertrail.core.pki.CertificateSpec;
 import io.ciphertrail.core.pki.KeyStores;
 import io.ciphertrail.core.pki.TlsFiles;
 import java.io.IOException;
@@ -60,9 +62,14 @@ public final class ClientIdentities {
      * settings that name its stores stay right). Clients that reload their stores present it on their next connection.
      */
     public static TlsFiles renew(CertificateAuthority ca, Path clientsDirectory, String identity) {
+        return renew(ca, clientsDirectory, identity, CertificateProfile.WORKLOAD.defaultValidity());
+    }
+
+    /** As {@link #renew(CertificateAuthority, Path, String)}, valid for {@code validity}. */
+    public static TlsFiles renew(CertificateAuthority ca, Path clientsDirectory, String identity, Duration validity) {
         Path folder = clientsDirectory.resolve(safeDirectoryName(identity));
         String password = Files.isReadable(folder.resolve(PASSWORD_FILE)) ? read(folder.resolve(PASSWORD_FILE)) : TlsFiles.newPassword();
-        return issue(ca, folder, identity, password);
+        return issue(ca, folder, identity, password, validity);
     }
 
     /** The identity folders in {@code clientsDirectory}, by identity (folder) name. */
@@ -109,7 +116,11 @@ public final class ClientIdentities {
     }
 
     private static TlsFiles issue(CertificateAuthority ca, Path folder, String identity, String password) {
-        TlsFiles files = TlsFiles.write(folder, ca.issueWorkload(identity), List.of(ca.certificate()), password);
+        return issue(ca, folder, identity, password, CertificateProfile.WORKLOAD.defaultValidity());
+    }
+
+    private static TlsFiles issue(CertificateAuthority ca, Path folder, String identity, String password, Duration validity) {
+        TlsFiles files = TlsFiles.write(folder, ca.issue(CertificateSpec.workload(identity).validity(validity)), List.of(ca.certificate()), password);
         SecureFiles.writeOwnerOnly(folder.resolve(PASSWORD_FILE), password.getBytes(StandardCharsets.US_ASCII));
         return files;
     }

@@ -9,7 +9,11 @@ import io.ciphertrail.core.tls.TlsConfig;
 import io.ciphertrail.trust.audit.AuditTrail;
 import io.ciphertrail.trust.audit.IdentityAudit;
 import io.ciphertrail.trust.audit.KeyUseAudit;
+import io.ciphertrail.trust.ca.CaKeys;
+import io.ciphertrail.trust.ca.ServiceIdentity;
 import io.ciphertrail.trust.ca.WorkloadCa;
+import io.ciphertrail.core.identity.WorkloadIdentity;
+import io.ciphertrail.core.pki.CertificateAuthority;
 import io.ciphertrail.trust.http.PrincipalMapper;
 import io.ciphertrail.trust.http.TrustMetrics;
 import io.ciphertrail.trust.http.TrustServer;
@@ -17,6 +21,7 @@ import io.ciphertrail.trust.keys.KeyService;
 import io.ciphertrail.trust.policy.KeyPolicySource;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -44,35 +49,61 @@ public final class TrustService implements AutoCloseable {
     private final Kms kms;
     private final KmsAdmin admin;
     private final WorkloadCa ca;
+    private final ServiceIdentity own;
 
-    private TrustService(TrustServer server, AuditTrail audit, Kms kms, KmsAdmin admin, WorkloadCa ca) {
+    /** The listeners' engine factories: closed with the service, so its own identity has no user left and stops renewing. */
+    private final List<ReloadingSslEngineFactory> engines;
+
+    private TrustService(TrustServer server, AuditTrail audit, Kms kms, KmsAdmin admin, WorkloadCa ca, ServiceIdentity own,
+                         List<ReloadingSslEngineFactory> engines) {
+        this.engines = engines;
         this.server = server;
         this.audit = audit;
         this.kms = kms;
         this.admin = admin;
         this.ca = ca;
+        this.own = own;
     }
 
     /** Checks the settings, opens the backend, the key policy and the CA, and starts listening. */
     public static TrustService start(Map<String, ?> settings) {
         TrustServiceConfig config = new TrustServiceConfig(settings);
         Object keyStore = settings.get(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG);
-        if (keyStore == null || keyStore.toString().isBlank()) {
+        boolean runsCa = config.caKeySource() != TrustServiceConfig.CaKeySource.NONE;
+        boolean ownIdentity = keyStore == null || keyStore.toString().isBlank();
+        if (ownIdentity && !runsCa) {
             throw new ConfigException(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, null,
-                    "the trust service needs its own TLS identity: a key store with a server certificate for the names clients use");
+                    "the trust service needs its own TLS identity: a key store with a server certificate for the names clients use,"
+                            + " or the CA (" + TrustServiceConfig.CA_KEY_SOURCE_CONFIG + "), which then issues it a short-lived one");
         }
-        ReloadingSslEngineFactory tls = ReloadingSslEngineFactory.fromSettings(settings, true);
         Map<String, Object> backend = config.backendSettings();
         if ("remote".equals(String.valueOf(backend.get(KmsConfig.TYPE_CONFIG)).trim())) {
             throw new ConfigException(KmsConfig.TYPE_CONFIG, "remote", "the key service fronts the KMS that holds the KEKs:"
                     + " set it to local or pkcs11");
         }
-        boolean runsCa = config.caKeySource() != TrustServiceConfig.CaKeySource.NONE;
         if (runsCa && !config.publishesAudit()) {
             throw new ConfigException(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, null, "the workload CA keeps bootstrap tokens and"
                     + " barred identities in a ledger topic shared by every instance (" + TrustServiceConfig.CA_LEDGER_TOPIC_CONFIG
                     + "): set bootstrap.servers, or " + TrustServiceConfig.CA_KEY_SOURCE_CONFIG + "=NONE for a key service only");
         }
+        CertificateAuthority caKey = runsCa ? CaKeys.open(config, config.caKeySource()) : null;
+        ServiceIdentity own = ownIdentity ? ServiceIdentity.start(config, caKey, settings) : null;
+        try {
+            return start(own == null ? settings : own.settings(), caKey, own);
+        } catch (RuntimeException e) {
+            if (own != null) {
+                own.close();
+            }
+            throw e;
+        }
+    }
+
+    private static TrustService start(Map<String, ?> settings, CertificateAuthority caKey, ServiceIdentity own) {
+        TrustServiceConfig config = new TrustServiceConfig(settings);
+        boolean runsCa = caKey != null;
+        ReloadingSslEngineFactory tls = ReloadingSslEngineFactory.fromSettings(settings, true);
+        ReloadingSslEngineFactory bootstrapTls = runsCa ? ReloadingSslEngineFactory.serverWithoutClientCertificates(settings) : null;
+        Map<String, Object> backend = config.backendSettings();
         KeyPolicySource policy = new KeyPolicySource(Path.of(config.getString(TrustServiceConfig.KEY_POLICY_FILE_CONFIG)),
                 Duration.ofMillis(config.getLong(TrustServiceConfig.KEY_POLICY_CHECK_INTERVAL_MS_CONFIG)));
         Optional<Map<String, Object>> kafka = config.publishesAudit()
@@ -94,7 +125,10 @@ public final class TrustService implements AutoCloseable {
             KeyUseAudit keyUses = new KeyUseAudit(audit);
             IdentityAudit identities = new IdentityAudit(audit);
             if (runsCa) {
-                ca = WorkloadCa.start(config, kafka.orElseThrow(), identities, name, principals::principal);
+                ca = WorkloadCa.start(config, caKey, kafka.orElseThrow(), identities, name, principals::principal);
+            }
+            if (own != null) {
+                own.auditTo(identities);
             }
             TrustMetrics metrics = metrics(policy, audit, ca);
             WorkloadCa barring = ca;
@@ -109,7 +143,7 @@ public final class TrustService implements AutoCloseable {
                     config.getString(TrustServiceConfig.BOOTSTRAP_HOST_CONFIG), config.getInt(TrustServiceConfig.BOOTSTRAP_PORT_CONFIG),
                     config.getLong(TrustServiceConfig.BOOTSTRAP_RATE_LIMIT_PER_SECOND_CONFIG),
                     config.getLong(TrustServiceConfig.BOOTSTRAP_RATE_LIMIT_BURST_CONFIG)),
-                    tls, runsCa ? ReloadingSslEngineFactory.serverWithoutClientCertificates(settings) : null, keys, ca, principals,
+                    tls, bootstrapTls, keys, ca, principals,
                     metrics, () -> health(policy, barring));
             if (instance.isBlank()) {
                 audit.instance(host + ":" + server.port());
@@ -119,7 +153,7 @@ public final class TrustService implements AutoCloseable {
                             + ":" + server.bootstrapPort() + " (server-authenticated, first certificates only)",
                     server.managementPort() < 0 ? "" : ", health and metrics on http://" + config.getString(TrustServiceConfig.MANAGEMENT_HOST_CONFIG)
                             + ":" + server.managementPort(), kms, policy.file());
-            return new TrustService(server, audit, kms, admin, ca);
+            return new TrustService(server, audit, kms, admin, ca, own, bootstrapTls == null ? List.of(tls) : List.of(tls, bootstrapTls));
         } catch (RuntimeException e) {
             if (ca != null) {
                 ca.close();
@@ -131,6 +165,10 @@ public final class TrustService implements AutoCloseable {
                 admin.close();
             }
             kms.close();
+            tls.close();
+            if (bootstrapTls != null) {
+                bootstrapTls.close();
+            }
             throw e;
         }
     }
@@ -198,7 +236,16 @@ public final class TrustService implements AutoCloseable {
             audit.close();
             admin.close();
             kms.close();
+            engines.forEach(ReloadingSslEngineFactory::close);
+            if (own != null) {
+                own.close();
+            }
         }
+    }
+
+    /** The service's own identity, when the CA it hosts issues it (no key store configured). */
+    public Optional<WorkloadIdentity> ownIdentity() {
+        return Optional.ofNullable(own).map(ServiceIdentity::identity);
     }
 
     public static void main(String[] args) throws InterruptedException {

@@ -58,6 +58,11 @@ public final class TrustServiceConfig extends AbstractConfig {
     public static final String CA_LEDGER_TOPIC_CONFIG = CA + "ledger.topic";
     public static final String CA_LEDGER_TIMEOUT_MS_CONFIG = CA + "ledger.timeout.ms";
     public static final String DEFAULT_LEDGER_TOPIC = "ciphertrail.identities";
+    private static final String OWN = PREFIX + "identity.";
+    public static final String IDENTITY_NAME_CONFIG = OWN + "name";
+    public static final String IDENTITY_DNS_NAMES_CONFIG = OWN + "dns.names";
+    public static final String IDENTITY_IP_ADDRESSES_CONFIG = OWN + "ip.addresses";
+    public static final String IDENTITY_LIFETIME_MS_CONFIG = OWN + "lifetime.ms";
 
     /** Where the CA's signing key lives. */
     public enum CaKeySource { NONE, FILE, PKCS11 }
@@ -147,7 +152,18 @@ public final class TrustServiceConfig extends AbstractConfig {
                             + " a token's first claim in this topic wins, so a token is used once however many instances run. Records"
                             + " of tokens and bars are signed with the CA key. Keep its WRITE to the trust service (a platform topic).")
             .define(CA_LEDGER_TIMEOUT_MS_CONFIG, Type.LONG, 10_000L, Range.atLeast(100), Importance.LOW,
-                    "Longest wait for the ledger topic when a token is used or an identity barred; then CA_UNAVAILABLE.");
+                    "Longest wait for the ledger topic when a token is used or an identity barred; then CA_UNAVAILABLE.")
+            .define(IDENTITY_NAME_CONFIG, Type.STRING, "key-service", Importance.HIGH,
+                    "The service's own identity when it runs the CA and no key store is set (ssl.keystore.* unset): the CA issues"
+                            + " it a short-lived server certificate in process (CN=<name>, so its Kafka principal is User:<name>) and"
+                            + " renews it at half life; the HTTPS listeners and the Kafka clients (audit, ledger) present it, new"
+                            + " connections the renewed one, without a restart and without a key file.")
+            .define(IDENTITY_DNS_NAMES_CONFIG, Type.LIST, "localhost", Importance.HIGH,
+                    "DNS names clients reach the service by, put on its own certificate (with " + IDENTITY_NAME_CONFIG + ").")
+            .define(IDENTITY_IP_ADDRESSES_CONFIG, Type.LIST, "127.0.0.1", Importance.MEDIUM,
+                    "IP addresses clients reach the service by, put on its own certificate (with " + IDENTITY_NAME_CONFIG + ").")
+            .define(IDENTITY_LIFETIME_MS_CONFIG, Type.LONG, 0L, Range.atLeast(0), Importance.MEDIUM,
+                    "Lifetime of the service's own certificate; 0 takes " + CA_LIFETIME_MS_CONFIG + " (24 h). Renewed at half life.");
 
     public TrustServiceConfig(Map<?, ?> originals) {
         super(CONFIG, originals, false);

@@ -10,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.config.SslConfigs;
+import org.apache.kafka.common.config.types.Password;
 
 /**
  * The workload identities of this process, one per name and trust service: every client that names an identity
@@ -32,7 +33,9 @@ public final class WorkloadIdentities {
             Object trustCertificates = settings.get(SslConfigs.SSL_TRUSTSTORE_CERTIFICATES_CONFIG);
             return new Key(config.identity(), config.getList(IdentityConfig.URLS_CONFIG), config.getList(IdentityConfig.BOOTSTRAP_URLS_CONFIG),
                     config.getString(IdentityConfig.BOOTSTRAP_TOKEN_FILE_CONFIG), config.getString(IdentityConfig.BOOTSTRAP_TOKEN_ENV_CONFIG),
-                    String.valueOf(trustStore != null ? trustStore : trustCertificates == null ? null : Objects.hashCode(trustCertificates.toString())));
+                    String.valueOf(trustStore != null ? trustStore : trustCertificates == null ? null : Objects.hashCode(
+                            // Kafka hands the engine factory a Password, the caller may have given the text itself.
+                            trustCertificates instanceof Password password ? password.value() : trustCertificates.toString())));
         }
     }
 
@@ -55,9 +58,39 @@ public final class WorkloadIdentities {
         Key key = Key.of(settings);
         Entry entry;
         synchronized (IDENTITIES) {
-            entry = IDENTITIES.computeIfAbsent(key, k -> new Entry(new WorkloadIdentity(settings, RENEWALS, Clock.systemUTC())));
+            entry = IDENTITIES.computeIfAbsent(key, k -> new Entry(new WorkloadIdentity(settings, null, RENEWALS, Clock.systemUTC())));
             entry.references++;
         }
+        return started(entry);
+    }
+
+    /**
+     * The identity the settings name, its certificates issued by a CA in this process ({@code issuer}: the trust
+     * service's own identity) rather than fetched from the trust service's URLs, which the settings leave out. Clients
+     * of this process whose settings name the same identity, trust store and no URLs (the service's Kafka clients and
+     * TLS listeners) share it through {@link #acquire}. An earlier identity of that name that no client uses any more
+     * is replaced, so a restarted service never presents what a previous CA issued.
+     *
+     * @throws IdentityException when the issuer could not issue the first certificate
+     */
+    public static WorkloadIdentity acquireInProcess(Map<String, ?> settings, CertificateIssuer issuer) {
+        Key key = Key.of(settings);
+        if (!key.urls().isEmpty() || !key.bootstrapUrls().isEmpty()) {
+            throw new IllegalArgumentException("an identity issued in this process names no trust service URLs");
+        }
+        Entry entry;
+        synchronized (IDENTITIES) {
+            entry = IDENTITIES.get(key);
+            if (entry == null || entry.references == 0) {
+                entry = new Entry(new WorkloadIdentity(settings, Objects.requireNonNull(issuer), RENEWALS, Clock.systemUTC()));
+                IDENTITIES.put(key, entry);
+            }
+            entry.references++;
+        }
+        return started(entry);
+    }
+
+    private static WorkloadIdentity started(Entry entry) {
         try {
             entry.identity.start();
             return entry.identity;

@@ -53,6 +53,8 @@ public final class WorkloadIdentity {
     private final List<X509Certificate> anchors;
     private final ScheduledExecutorService scheduler;
     private final Clock clock;
+    /** The CA of this process, or null: the trust service over HTTPS. */
+    private final CertificateIssuer issuer;
     private final List<Consumer<IdentityMaterial>> listeners = new CopyOnWriteArrayList<>();
     private final AtomicLong renewals = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
@@ -64,14 +66,17 @@ public final class WorkloadIdentity {
     private long expiredReported = -1;
     private String refusedToken;
 
-    WorkloadIdentity(Map<String, ?> settings, ScheduledExecutorService scheduler, Clock clock) {
+    WorkloadIdentity(Map<String, ?> settings, CertificateIssuer issuer, ScheduledExecutorService scheduler, Clock clock) {
         this.config = new IdentityConfig(settings);
         this.name = config.identity();
         this.tlsSettings = tlsSettings(settings);
         this.anchors = Anchors.of(settings);
         this.scheduler = scheduler;
         this.clock = clock;
-        config.urls();
+        this.issuer = issuer;
+        if (issuer == null) {
+            config.urls();
+        }
     }
 
     public String name() {
@@ -194,7 +199,9 @@ public final class WorkloadIdentity {
                 ? Math.max(1, config.getLong(IdentityConfig.LIFETIME_MS_CONFIG) / 1000) : null;
         IdentityMaterial material = current;
         CertificateResponse response;
-        if (material != null && material.validAt(clock.instant())) {
+        if (issuer != null) {
+            response = issuer.issue(new CertificateRequest(csr, lifetime, null));
+        } else if (material != null && material.validAt(clock.instant())) {
             response = client(material.sslSettings(tlsSettings, trustedForCalls()), config.urls())
                     .post(IdentityApi.RENEW, new CertificateRequest(csr, lifetime, null), CertificateResponse.class);
         } else {
@@ -344,6 +351,9 @@ public final class WorkloadIdentity {
     }
 
     private String urls() {
+        if (issuer != null) {
+            return "(the CA of this process)";
+        }
         return config.urls().stream().map(URI::toString).collect(Collectors.joining(", "));
     }
 

@@ -82,12 +82,11 @@ public final class WorkloadCa implements AutoCloseable {
     private final AtomicLong refused = new AtomicLong();
 
     /**
-     * Opens the signing CA and the trust bundle the settings name and starts reading the ledger topic; the CA issues
-     * once the ledger has been read.
+     * Opens the trust bundle the settings name and starts reading the ledger topic; the CA ({@code ca}, opened with
+     * {@link CaKeys}) issues once the ledger has been read.
      */
-    public static WorkloadCa start(TrustServiceConfig config, Map<String, Object> kafka, IdentityAudit audit, String instance,
-                                   Function<X500Principal, String> principals) {
-        CertificateAuthority ca = CaKeys.open(config, config.caKeySource());
+    public static WorkloadCa start(TrustServiceConfig config, CertificateAuthority ca, Map<String, Object> kafka, IdentityAudit audit,
+                                   String instance, Function<X500Principal, String> principals) {
         TrustBundle bundle;
         try {
             bundle = new TrustBundle(ca.certificate(), config.getString(TrustServiceConfig.CA_BUNDLE_FILE_CONFIG),

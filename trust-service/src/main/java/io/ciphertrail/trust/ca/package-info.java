@@ -4,6 +4,7 @@
  * bootstrap token and every later one against the caller's current certificate, for the same identity and names only.
  * Tokens (hashed), their use and barred identities live in a signed, compacted {@link io.ciphertrail.trust.ca.IdentityLedger}
  * topic shared by every instance; the trust bundle (old and new CA during a rotation) goes out with every certificate.
- * The signing key lives in a file or a PKCS#11 token.
+ * The signing key lives in a file or a PKCS#11 token. {@link io.ciphertrail.trust.ca.ServiceIdentity} is the service's own
+ * short-lived certificate, issued by this CA in process when no key store is configured.
  */
 package io.ciphertrail.trust.ca;
