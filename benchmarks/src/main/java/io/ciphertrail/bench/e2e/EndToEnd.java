@@ -21,6 +21,7 @@ import java.util.Map;
  *          [--latency-warmup-seconds 3] [--latency-seconds 10] [--initial-warmup-seconds 5] [--rate N] [--gate-rate N]
  *          [--scenarios tls,tls+envelope,...] [--no-peer] [--quiet-percent 15] [--quiet-wait-seconds 20] [--retries 1]
  *          [--budget-seconds N] [--latency-only (with --rate: a targeted latency comparison, no throughput runs)]
+ *          [--service-setting KEY=VALUE (repeatable: added to every policy service's settings, for an A/B by hand)]
  * </pre>
  */
 public final class EndToEnd {
@@ -51,7 +52,7 @@ public final class EndToEnd {
         Csv.append(timelineCsv, List.of("round", "scenario", "second", "publish_p99_ms", "e2e_p99_ms"));
         Map<Scenario, List<String>> plan = plan();
         Platform platform = new Platform(new Platform.Settings(options.work, System.getProperty("java.class.path"),
-                options.peer, options.logback), this::progress);
+                options.peer, options.logback, options.serviceSettings), this::progress);
         Thread hook = new Thread(platform::close, "stop-benchmark-processes");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
@@ -341,6 +342,7 @@ public final class EndToEnd {
         boolean latencyOnly;
         Duration budget;
         List<Scenario> scenarios = new ArrayList<>(List.of(Scenario.values()));
+        Map<String, String> serviceSettings = new LinkedHashMap<>();
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -368,6 +370,14 @@ public final class EndToEnd {
                     case "--quiet-wait-seconds" -> o.quietWait = Duration.ofSeconds(Long.parseLong(args[++i]));
                     case "--retries" -> o.retries = Integer.parseInt(args[++i]);
                     case "--budget-seconds" -> o.budget = Duration.ofSeconds(Long.parseLong(args[++i]));
+                    case "--service-setting" -> {
+                        String setting = args[++i];
+                        int eq = setting.indexOf('=');
+                        if (eq < 1) {
+                            throw new IllegalArgumentException("--service-setting needs KEY=VALUE, got " + setting);
+                        }
+                        o.serviceSettings.put(setting.substring(0, eq), setting.substring(eq + 1));
+                    }
                     default -> throw new IllegalArgumentException("Unknown option " + arg);
                 }
             }

@@ -294,6 +294,7 @@ final class Platform implements AutoCloseable {
         if (gate == Scenario.GATE_FULL_TRAIL) {
             props.put("ciphertrail.trail.full", "true");
         }
+        props.putAll(settings.serviceSettings());
         Path policies = dir.resolve("policies.yaml");
         writePublic(policies, """
                 policies:
@@ -576,7 +577,7 @@ final class Platform implements AutoCloseable {
         }
     }
 
-    /** Where and how the platform runs. */
-    record Settings(Path work, String classPath, Path peerDir, Path logbackConfig) {
+    /** Where and how the platform runs; {@code serviceSettings} are added to every policy service's settings. */
+    record Settings(Path work, String classPath, Path peerDir, Path logbackConfig, Map<String, String> serviceSettings) {
     }
 }

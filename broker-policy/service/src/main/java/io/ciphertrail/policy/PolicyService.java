@@ -229,18 +229,25 @@ public final class PolicyService implements AutoCloseable {
      *       being written the broker answers CONCURRENT_TRANSACTIONS. With Kafka's back-off (100 ms doubling to 1 s) a record
      *       waited 100 ms to 1 s more each time, which made the p99 of a 10 ms commit interval worse than the default's. The
      *       markers take milliseconds.</li>
+     *   <li>A linger of 20 ms instead of Kafka Streams' 100 ms. With 100 ms a batch that does not fill waits for the
+     *       commit's flush, so the flush carried the interval's trail records (and, below full speed, its egress copies) in
+     *       one round trip while the thread processed nothing. With 20 ms the records go out during the interval and the
+     *       flush waits only for the last 20 ms; at full speed a 256 KiB batch fills within 20 ms, so batches stay full.
+     *       Shorter lingers sent the first batch of a transaction while the previous one's markers were still being
+     *       written, and met CONCURRENT_TRANSACTIONS more often (benchmarks/README.md, "The gate at full speed").</li>
      * </ul>
-     * Linger stays at Kafka Streams' 100 ms: each commit flushes the producer, so linger never holds a record past its
-     * transaction (docs/policy-service.md, "Latency and scale").
      */
     private static void exactlyOnceDefaults(Map<String, Object> streams) {
         producerDefault(streams, ProducerConfig.BATCH_SIZE_CONFIG, GATE_BATCH_SIZE);
+        producerDefault(streams, ProducerConfig.LINGER_MS_CONFIG, GATE_LINGER_MS);
         producerDefault(streams, ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 5);
         producerDefault(streams, ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 50);
     }
 
     /** The producer's batch size unless the operator sets one. */
     static final int GATE_BATCH_SIZE = 256 * 1024;
+    /** How long the producer waits to fill a batch unless the operator sets it. */
+    static final int GATE_LINGER_MS = 20;
 
     /** Sets {@code producer.<key>} unless the operator set {@code <key>} or {@code producer.<key>}. */
     private static void producerDefault(Map<String, Object> streams, String key, Object value) {

@@ -674,6 +674,9 @@ class PolicyServiceTest {
                 .contains("ciphertrail_streams_records_lag_max ")
                 .containsPattern("ciphertrail_streams_commit_latency_max_seconds\\{thread=\"StreamThread-1\"} ")
                 .containsPattern("ciphertrail_streams_commits_total\\{thread=\"StreamThread-1\"} [1-9]")
+                .containsPattern("ciphertrail_streams_commit_phase_seconds_total\\{phase=\"flush\",thread=\"StreamThread-1\"} (?!0\\.0\\s)\\d")
+                .containsPattern("ciphertrail_streams_commit_phase_seconds_total\\{phase=\"offsets\",thread=\"StreamThread-1\"} ")
+                .containsPattern("ciphertrail_streams_commit_phase_seconds_total\\{phase=\"end\",thread=\"StreamThread-1\"} ")
                 .containsPattern("ciphertrail_streams_transactions_total\\{outcome=\"committed\"} [1-9]")
                 .contains("ciphertrail_streams_transactions_total{outcome=\"aborted\"} ")
                 .contains("ciphertrail_streams_producer_retries_total{thread=\"StreamThread-1\"} ")
@@ -697,7 +700,7 @@ class PolicyServiceTest {
         while (names.find()) {
             labels.add(names.group(1));
         }
-        assertThat(labels).isNotEmpty().isSubsetOf("policy", "rule", "reason", "kind", "topic", "partition", "thread", "outcome");
+        assertThat(labels).isNotEmpty().isSubsetOf("policy", "rule", "reason", "kind", "topic", "partition", "thread", "outcome", "phase");
         String password = kafka.clientProperties("policy-service").get("ssl.keystore.password").toString();
         assertThat(text).doesNotContain(marker).doesNotContain(password).doesNotContain("kms-pw");
     }

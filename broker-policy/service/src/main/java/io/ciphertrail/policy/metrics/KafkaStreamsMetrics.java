@@ -4,6 +4,7 @@ import io.ciphertrail.policy.delivery.WriteFailures;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
@@ -16,12 +17,15 @@ import org.apache.kafka.streams.KafkaStreams;
 /**
  * The Kafka Streams and client metrics an operator of the gate watches, read from {@link KafkaStreams#metrics()} at
  * each scrape and exposed beside the gate's own: lag per ingress partition, commit latency and count per stream
- * thread, transactions committed and aborted, the producer's retries and errors, and whether writing is held up
- * (RETRYING on /health). A chosen few, named for Prometheus, rather than all of Kafka's hundreds: labels are topic,
+ * thread, the time its commits spend flushing, sending offsets and ending transactions, transactions committed and
+ * aborted, the producer's retries and errors, and whether writing is held up (RETRYING on /health). A chosen few, named for Prometheus, rather than all of Kafka's hundreds: labels are topic,
  * partition and thread names only.
  */
 public final class KafkaStreamsMetrics {
     private static final String THREAD_MARK = "StreamThread-";
+    /** The producer's cumulative time per commit phase, in the order a commit runs them. */
+    private static final List<Map.Entry<String, String>> COMMIT_PHASES = List.of(Map.entry("flush", "flush-time-ns-total"),
+            Map.entry("offsets", "txn-send-offsets-time-ns-total"), Map.entry("end", "txn-commit-time-ns-total"));
 
     private KafkaStreamsMetrics() {
     }
@@ -63,6 +67,12 @@ public final class KafkaStreamsMetrics {
         CounterWithCallback.builder().name("ciphertrail_streams_commits").help("Commits per stream thread").labelNames("thread")
                 .callback(cb -> collect(metrics, "stream-thread-metrics", "commit-total", false, Double::sum,
                         (labels, value) -> cb.call(value, labels))).register(registry);
+        CounterWithCallback.builder().name("ciphertrail_streams_commit_phase_seconds")
+                .help("Time the stream threads' producers spent in each phase of a commit, one after the other: flush (wait for every"
+                        + " batch of the transaction), offsets (send the consumed offsets), end (write the end of the transaction)")
+                .labelNames("thread", "phase")
+                .callback(cb -> COMMIT_PHASES.forEach(phase -> collect(metrics, "producer-metrics", phase.getValue(), false, Double::sum,
+                        (labels, nanos) -> cb.call(nanos / 1e9, labels[0], phase.getKey())))).register(registry);
         CounterWithCallback.builder().name("ciphertrail_streams_records_processed").help("Records processed per stream thread")
                 .labelNames("thread")
                 .callback(cb -> collect(metrics, "stream-thread-metrics", "process-total", false, Double::sum,
