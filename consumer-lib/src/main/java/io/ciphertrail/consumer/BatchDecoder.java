@@ -2,27 +2,34 @@ package io.ciphertrail.consumer;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Decrypts and verifies the records of one poll on up to {@code ciphertrail.consumer.decrypt.threads}
- * threads (the polling thread takes one share, helper threads the others), then hands each record back,
- * in the order given, for the caller to decode one after the other: the application's deserializers run
- * on the polling thread only, and only for the records the caller asks for, exactly as before, so the
- * caller applies its failure policy exactly as if it had decrypted one record after the other. Decrypting
- * the records behind a failure too changes nothing the application sees (it has no effect but metrics):
- * the caller returns nothing past a failure and those records are decrypted again on the next poll.
+ * threads (the polling thread and helper threads), then hands each record back, in the order given, for
+ * the caller to decode one after the other: the application's deserializers run on the polling thread
+ * only, and only for the records the caller asks for, exactly as before, so the caller applies its failure
+ * policy exactly as if it had decrypted one record after the other. Decrypting the records behind a failure
+ * too changes nothing the application sees (it has no effect but metrics): the caller returns nothing past
+ * a failure and those records are decrypted again on the next poll.
+ *
+ * <p>The threads take the records in chunks of {@link #CHUNK} from a counter of the poll: a helper that
+ * starts late, or runs slower because another process holds its core, takes fewer chunks, instead of the
+ * polling thread waiting for a fixed half. The polling thread waits at most for the chunks still in a
+ * helper's hands.
  *
  * <p>Meant for any consumer of this library (a {@code SecureConsumer}, a share-group consumer). The helper
  * threads are daemons owned by this object; {@link #close()} stops them.
  */
 final class BatchDecoder<K, V> implements AutoCloseable {
-    /** Below this many records per share, the polling thread decrypts alone: handing work over costs more. */
+    /** Below this many records per thread, the polling thread decrypts alone: handing work over costs more. */
     static final int MIN_RECORDS_PER_SHARE = 64;
+    /** Records a thread takes at once: few enough to balance the threads, enough that taking them costs nothing. */
+    static final int CHUNK = 16;
     private static final AtomicInteger POOLS = new AtomicInteger();
 
     /** One record, decrypted (or failed) ahead; {@link #decode()} deserializes it or throws why it failed. */
@@ -57,6 +64,68 @@ final class BatchDecoder<K, V> implements AutoCloseable {
         }
     }
 
+    /** The records of one poll, with the chunks taken and finished so far, shared by the threads that decrypt them. */
+    private static final class Batch<K, V> implements Runnable {
+        private final List<Decrypted<K, V>> records;
+        private final int chunks;
+        private final AtomicInteger taken = new AtomicInteger();
+        private final AtomicInteger finished = new AtomicInteger();
+        private final Thread poller = Thread.currentThread();
+        private volatile Throwable error;
+
+        Batch(List<Decrypted<K, V>> records) {
+            this.records = records;
+            this.chunks = (records.size() + CHUNK - 1) / CHUNK;
+        }
+
+        /**
+         * Decrypts chunks until none is left; the helper that finishes the last one wakes the polling thread. A chunk
+         * ended by an error (a record's own failure is kept with the record) counts as finished too, so the polling
+         * thread never waits for it forever, and throws that error instead.
+         */
+        @Override
+        public void run() {
+            int chunk;
+            while ((chunk = taken.getAndIncrement()) < chunks) {
+                try {
+                    int end = Math.min(records.size(), (chunk + 1) * CHUNK);
+                    for (int i = chunk * CHUNK; i < end; i++) {
+                        records.get(i).decrypt();
+                    }
+                } catch (Throwable e) {
+                    error = e;
+                    throw e;
+                } finally {
+                    if (finished.incrementAndGet() == chunks && Thread.currentThread() != poller) {
+                        LockSupport.unpark(poller);
+                    }
+                }
+            }
+        }
+
+        /**
+         * Returns once every chunk is decrypted (reading {@code finished} orders the helpers' writes before what follows),
+         * not interrupted, as a poll's decryption never was; an interrupt is kept for the caller.
+         */
+        void await() {
+            boolean interrupted = false;
+            while (finished.get() < chunks) {
+                LockSupport.park(this);
+                interrupted |= Thread.interrupted();
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            Throwable failed = error;
+            if (failed instanceof Error e) {
+                throw e;
+            }
+            if (failed != null) {
+                throw (RuntimeException) failed;
+            }
+        }
+    }
+
     private final RecordDecoder<K, V> decoder;
     private final int threads;
     private final ExecutorService helpers;
@@ -76,21 +145,20 @@ final class BatchDecoder<K, V> implements AutoCloseable {
     /** Every record of {@code raw}, decrypted, in its order. */
     List<Decrypted<K, V>> decrypt(List<ConsumerRecord<byte[], byte[]>> raw) {
         List<Decrypted<K, V>> records = new ArrayList<>(raw.size());
-        raw.forEach(record -> records.add(new Decrypted<>(decoder, record)));
+        for (ConsumerRecord<byte[], byte[]> record : raw) {
+            records.add(new Decrypted<>(decoder, record));
+        }
         int shares = helpers == null ? 1 : Math.min(threads, raw.size() / MIN_RECORDS_PER_SHARE);
         if (shares <= 1) {
             records.forEach(Decrypted::decrypt);
             return records;
         }
-        int size = (records.size() + shares - 1) / shares;
-        List<CompletableFuture<Void>> others = new ArrayList<>(shares - 1);
-        for (int share = 1; share < shares; share++) {
-            List<Decrypted<K, V>> part = records.subList(share * size, Math.min(records.size(), (share + 1) * size));
-            others.add(CompletableFuture.runAsync(() -> part.forEach(Decrypted::decrypt), helpers));
+        Batch<K, V> batch = new Batch<>(records);
+        for (int helper = 1; helper < shares; helper++) {
+            helpers.execute(batch);
         }
-        records.subList(0, Math.min(size, records.size())).forEach(Decrypted::decrypt);
-        // join() orders the helpers' writes before the reads that follow (happens-before through the future)
-        others.forEach(CompletableFuture::join);
+        batch.run();
+        batch.await();
         return records;
     }
 

@@ -112,7 +112,7 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
         RecordDecryptionException failure = null;
         for (TopicPartition partition : raw.partitions()) {
             List<ConsumerRecord<byte[], byte[]>> partitionRecords = raw.records(partition);
-            List<ConsumerRecord<K, V>> records = new ArrayList<>();
+            List<ConsumerRecord<K, V>> records = new ArrayList<>(partitionRecords.size());
             int consumed = 0;
             for (ConsumerRecord<byte[], byte[]> record : partitionRecords) {
                 BatchDecoder.Decrypted<K, V> next = decrypted.next();

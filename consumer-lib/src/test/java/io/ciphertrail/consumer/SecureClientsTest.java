@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.ciphertrail.core.envelope.EnvelopeException;
+import io.ciphertrail.core.trace.TraceContext;
 import io.ciphertrail.embedded.EmbeddedSecureKafka;
 import io.ciphertrail.embedded.WithSecureKafka;
 import io.ciphertrail.producer.SecureProducer;
@@ -26,6 +27,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -165,12 +168,17 @@ class SecureClientsTest {
     }
 
     @Test
-    void decryptionOnSeveralThreadsKeepsOrderAndStopsExactlyAtTheFailedRecord() throws Exception {
+    void decryptionOnSeveralThreadsKeepsOrderTracesAndStopsExactlyAtTheFailedRecord() throws Exception {
         long badOffset;
+        List<byte[]> traces = new ArrayList<>();
         try (SecureProducer<String, String> producer = producer();
              KafkaProducer<byte[], byte[]> plain = new KafkaProducer<>(clients.configs("legacy-service"), new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < 300; i++) {
-                producer.send(new ProducerRecord<>(topic, "before-" + i));
+                byte[] trace = TraceContext.newTrace().toString().getBytes(StandardCharsets.US_ASCII);
+                traces.add(trace);
+                RecordHeaders headers = new RecordHeaders();
+                headers.add(TraceContext.HEADER, trace.clone());
+                producer.send(new ProducerRecord<>(topic, null, null, null, "before-" + i, headers));
             }
             producer.flush();
             badOffset = plain.send(new ProducerRecord<>(topic, "not encrypted".getBytes(StandardCharsets.UTF_8))).get().offset();
@@ -187,9 +195,27 @@ class SecureClientsTest {
         try (SecureConsumer<String, String> consumer = new SecureConsumer<>(clients.consumerConfigs("billing-service", "threads-" + topic,
                 SecureConsumerConfig.DECRYPT_THREADS_CONFIG, 3), new StringDeserializer(), recording)) {
             consumer.subscribe(List.of(topic));
-            List<String> values = new ArrayList<>();
-            RecordDecryptionException failure = pollUntilFailure(consumer, values);
-            assertThat(values).containsExactlyElementsOf(java.util.stream.IntStream.range(0, 300).mapToObj(i -> "before-" + i).toList());
+            List<ConsumerRecord<String, String>> records = new ArrayList<>();
+            RecordDecryptionException failure = null;
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (failure == null && System.nanoTime() < deadline) {
+                try {
+                    consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                } catch (RecordDecryptionException e) {
+                    failure = e;
+                }
+            }
+            assertThat(records).extracting(ConsumerRecord::value)
+                    .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 300).mapToObj(i -> "before-" + i).toList());
+            // each record has its producer's traceparent back, byte for byte, once, equal to Kafka's header of that value
+            for (int i = 0; i < 300; i++) {
+                Header[] restored = records.get(i).headers().toArray();
+                assertThat(restored).as("headers of record %d", i).hasSize(1);
+                assertThat(restored[0].key()).isEqualTo(TraceContext.HEADER);
+                assertThat(restored[0].value()).as("traceparent of record %d", i).isEqualTo(traces.get(i));
+                RecordHeader kafkas = new RecordHeader(TraceContext.HEADER, traces.get(i));
+                assertThat(restored[0]).isEqualTo(kafkas).hasSameHashCodeAs(kafkas);
+            }
             assertThat(failure).isNotNull();
             assertThat(failure.offset()).isEqualTo(badOffset);
             assertThat(failure.reason()).isEqualTo("NOT_ENCRYPTED");

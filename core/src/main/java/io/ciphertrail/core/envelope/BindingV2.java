@@ -5,6 +5,7 @@ import io.ciphertrail.core.kms.KekRef;
 import io.ciphertrail.core.trace.TraceContext;
 import java.util.Arrays;
 import java.util.Optional;
+import org.apache.kafka.common.header.Header;
 
 /**
  * The binding of envelopes and delete proofs of version 2: fingerprints of the topic and of the KEK alias (the full
@@ -149,8 +150,8 @@ final class BindingV2 extends RecordBinding {
     }
 
     @Override
-    byte[] restoredTraceHeader() {
-        return traceOffset < 0 ? null : TraceContext.headerValue(data, traceOffset);
+    Header restoredTraceHeader() {
+        return traceOffset < 0 ? null : new RestoredTraceHeader(data, traceOffset);
     }
 
     @Override
