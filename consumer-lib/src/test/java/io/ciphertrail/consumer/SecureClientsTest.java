@@ -215,6 +215,9 @@ class SecureClientsTest {
                 assertThat(restored[0].value()).as("traceparent of record %d", i).isEqualTo(traces.get(i));
                 RecordHeader kafkas = new RecordHeader(TraceContext.HEADER, traces.get(i));
                 assertThat(restored[0]).isEqualTo(kafkas).hasSameHashCodeAs(kafkas);
+                // and from Kafka's side: its RecordHeader.equals compares classes, so an application comparing with
+                // a header it built (or two records' Headers) needs Kafka's own type, not one that merely looks alike
+                assertThat(kafkas).isEqualTo(restored[0]);
             }
             assertThat(failure).isNotNull();
             assertThat(failure.offset()).isEqualTo(badOffset);

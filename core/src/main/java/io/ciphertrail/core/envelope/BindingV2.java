@@ -6,6 +6,7 @@ import io.ciphertrail.core.trace.TraceContext;
 import java.util.Arrays;
 import java.util.Optional;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
 
 /**
  * The binding of envelopes and delete proofs of version 2: fingerprints of the topic and of the KEK alias (the full
@@ -151,7 +152,7 @@ final class BindingV2 extends RecordBinding {
 
     @Override
     Header restoredTraceHeader() {
-        return traceOffset < 0 ? null : new RestoredTraceHeader(data, traceOffset);
+        return traceOffset < 0 ? null : new RecordHeader(TraceContext.HEADER, TraceContext.headerValue(data, traceOffset));
     }
 
     @Override
