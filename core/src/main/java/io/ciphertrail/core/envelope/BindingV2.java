@@ -5,8 +5,6 @@ import io.ciphertrail.core.kms.KekRef;
 import io.ciphertrail.core.trace.TraceContext;
 import java.util.Arrays;
 import java.util.Optional;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeader;
 
 /**
  * The binding of envelopes and delete proofs of version 2: fingerprints of the topic and of the KEK alias (the full
@@ -151,8 +149,8 @@ final class BindingV2 extends RecordBinding {
     }
 
     @Override
-    Header restoredTraceHeader() {
-        return traceOffset < 0 ? null : new RecordHeader(TraceContext.HEADER, TraceContext.headerValue(data, traceOffset));
+    byte[] restoredTraceHeader() {
+        return traceOffset < 0 ? null : TraceContext.headerValue(data, traceOffset);
     }
 
     @Override

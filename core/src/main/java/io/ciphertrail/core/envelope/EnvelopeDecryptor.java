@@ -277,7 +277,7 @@ public final class EnvelopeDecryptor implements AutoCloseable {
     /** Gives a verified record without a {@code traceparent} header the trace it was written with. */
     private static void restoreTrace(Headers headers, RecordBinding bound) {
         if (headers != null && bound.traced() && headers.lastHeader(TraceContext.HEADER) == null) {
-            headers.add(bound.restoredTraceHeader());
+            headers.add(TraceContext.HEADER, bound.restoredTraceHeader());
         }
     }
 

@@ -2,8 +2,6 @@ package io.ciphertrail.core.envelope;
 
 import io.ciphertrail.core.kms.Edek;
 import io.ciphertrail.core.trace.TraceContext;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import java.util.Optional;
 
 /**
@@ -49,10 +47,9 @@ public abstract sealed class RecordBinding permits BindingV1, BindingV2 {
      */
     public abstract Optional<TraceContext> restoredTrace();
 
-    /** The {@code traceparent} header of {@link #restoredTrace()}, or null when no trace is bound. */
-    Header restoredTraceHeader() {
-        return restoredTrace().<Header>map(t -> new RecordHeader(TraceContext.HEADER,
-                t.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII))).orElse(null);
+    /** The {@code traceparent} header value of {@link #restoredTrace()}, or null when no trace is bound. */
+    byte[] restoredTraceHeader() {
+        return restoredTrace().map(t -> t.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII)).orElse(null);
     }
 
     /** True when a trace is bound. */

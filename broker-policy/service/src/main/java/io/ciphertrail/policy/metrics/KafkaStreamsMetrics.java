@@ -18,8 +18,9 @@ import org.apache.kafka.streams.KafkaStreams;
  * The Kafka Streams and client metrics an operator of the gate watches, read from {@link KafkaStreams#metrics()} at
  * each scrape and exposed beside the gate's own: lag per ingress partition, commit latency and count per stream
  * thread, the time its commits spend flushing, sending offsets and ending transactions, transactions committed and
- * aborted, the producer's retries and errors, and whether writing is held up (RETRYING on /health). A chosen few, named for Prometheus, rather than all of Kafka's hundreds: labels are topic,
- * partition and thread names only.
+ * aborted, the producer's retries and errors, and whether writing is held up (RETRYING on /health). A chosen few,
+ * named for Prometheus, rather than all of Kafka's hundreds: labels are topic, partition, thread and commit phase
+ * names only.
  */
 public final class KafkaStreamsMetrics {
     private static final String THREAD_MARK = "StreamThread-";
