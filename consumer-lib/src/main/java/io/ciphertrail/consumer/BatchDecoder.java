@@ -64,23 +64,36 @@ final class BatchDecoder<K, V> implements AutoCloseable {
         }
     }
 
-    /** The records of one poll, with the chunks taken and finished so far, shared by the threads that decrypt them. */
-    private static final class Batch<K, V> implements Runnable {
+    /**
+     * The records of one poll being decrypted: the chunks taken and finished so far, shared by the threads that decrypt
+     * them. Helpers may start on it at once; the polling thread joins in when it needs the records ({@link #join()}).
+     */
+    static final class Batch<K, V> implements Runnable {
         private final List<Decrypted<K, V>> records;
+        private final int chunkSize;
         private final int chunks;
+        private final boolean shared;
         private final AtomicInteger taken = new AtomicInteger();
         private final AtomicInteger finished = new AtomicInteger();
-        private final Thread poller = Thread.currentThread();
+        /** The thread waiting in {@link #join()}, for the helper that finishes the last chunk to wake. */
+        private volatile Thread waiter;
         private volatile Throwable error;
 
-        Batch(List<Decrypted<K, V>> records) {
+        private Batch(List<Decrypted<K, V>> records, int chunkSize, boolean shared) {
             this.records = records;
-            this.chunks = (records.size() + CHUNK - 1) / CHUNK;
+            this.chunkSize = chunkSize;
+            this.chunks = (records.size() + chunkSize - 1) / chunkSize;
+            this.shared = shared;
+        }
+
+        /** Whether helper threads decrypt this batch besides the thread that joins it. */
+        boolean shared() {
+            return shared;
         }
 
         /**
-         * Decrypts chunks until none is left; the helper that finishes the last one wakes the polling thread. A chunk
-         * ended by an error (a record's own failure is kept with the record) counts as finished too, so the polling
+         * Decrypts chunks until none is left; the helper that finishes the last one wakes the waiting thread. A chunk
+         * ended by an error (a record's own failure is kept with the record) counts as finished too, so the waiting
          * thread never waits for it forever, and throws that error instead.
          */
         @Override
@@ -88,31 +101,44 @@ final class BatchDecoder<K, V> implements AutoCloseable {
             int chunk;
             while ((chunk = taken.getAndIncrement()) < chunks) {
                 try {
-                    int end = Math.min(records.size(), (chunk + 1) * CHUNK);
-                    for (int i = chunk * CHUNK; i < end; i++) {
+                    int end = Math.min(records.size(), (chunk + 1) * chunkSize);
+                    for (int i = chunk * chunkSize; i < end; i++) {
                         records.get(i).decrypt();
                     }
                 } catch (Throwable e) {
                     error = e;
                     throw e;
                 } finally {
-                    if (finished.incrementAndGet() == chunks && Thread.currentThread() != poller) {
-                        LockSupport.unpark(poller);
+                    if (finished.incrementAndGet() == chunks) {
+                        Thread waiting = waiter;
+                        if (waiting != null && waiting != Thread.currentThread()) {
+                            LockSupport.unpark(waiting);
+                        }
                     }
                 }
             }
         }
 
+        /** Leaves the chunks no thread has taken yet undecrypted: for a batch that will never be joined. */
+        void cancel() {
+            taken.set(chunks);
+        }
+
         /**
-         * Returns once every chunk is decrypted (reading {@code finished} orders the helpers' writes before what follows),
-         * not interrupted, as a poll's decryption never was; an interrupt is kept for the caller.
+         * Decrypts on the calling thread whatever no helper has taken yet, waits for the chunks still in a helper's
+         * hands, and returns every record in its order. Not interrupted, as a poll's decryption never was; an interrupt
+         * is kept for the caller. The waiter is published before {@code finished} is read, and the helpers increment
+         * {@code finished} before they read the waiter, so a helper finishing meanwhile either sees it or is seen.
          */
-        void await() {
+        List<Decrypted<K, V>> join() {
+            waiter = Thread.currentThread();
+            run();
             boolean interrupted = false;
             while (finished.get() < chunks) {
                 LockSupport.park(this);
                 interrupted |= Thread.interrupted();
             }
+            waiter = null;
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
@@ -123,6 +149,7 @@ final class BatchDecoder<K, V> implements AutoCloseable {
             if (failed != null) {
                 throw (RuntimeException) failed;
             }
+            return records;
         }
     }
 
@@ -144,22 +171,28 @@ final class BatchDecoder<K, V> implements AutoCloseable {
 
     /** Every record of {@code raw}, decrypted, in its order. */
     List<Decrypted<K, V>> decrypt(List<ConsumerRecord<byte[], byte[]>> raw) {
+        return start(raw).join();
+    }
+
+    /**
+     * Starts decrypting {@code raw}: when there are records enough to share, helper threads begin at once while the
+     * caller goes on (fetching the next poll, say) until it {@linkplain Batch#join() joins}; otherwise every record
+     * is decrypted by the thread that joins.
+     */
+    Batch<K, V> start(List<ConsumerRecord<byte[], byte[]>> raw) {
         List<Decrypted<K, V>> records = new ArrayList<>(raw.size());
         for (ConsumerRecord<byte[], byte[]> record : raw) {
             records.add(new Decrypted<>(decoder, record));
         }
         int shares = helpers == null ? 1 : Math.min(threads, raw.size() / MIN_RECORDS_PER_SHARE);
         if (shares <= 1) {
-            records.forEach(Decrypted::decrypt);
-            return records;
+            return new Batch<>(records, Math.max(1, records.size()), false);
         }
-        Batch<K, V> batch = new Batch<>(records);
+        Batch<K, V> batch = new Batch<>(records, CHUNK, true);
         for (int helper = 1; helper < shares; helper++) {
             helpers.execute(batch);
         }
-        batch.run();
-        batch.await();
-        return records;
+        return batch;
     }
 
     @Override
