@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -64,6 +65,18 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
     private final KafkaConsumer<byte[], byte[]> delegate;
     private final BatchDecoder<K, V> decoder;
     private final DeadLetterWriter deadLetters;
+    private final boolean decryptAhead;
+    /** The records of the poll under way, until it returns them (a rebalance inside it may take some back). */
+    private PolledBatch<K, V> current;
+    /** Records polled ahead by the last poll, decrypted meanwhile, for the next poll to return. */
+    private PolledBatch<K, V> ahead;
+    /**
+     * Per partition, the position as of the records returned (the next offsets of the last poll that returned it, or
+     * where the application sought): what a commit without offsets commits while records are held ahead.
+     */
+    private final Map<TopicPartition, OffsetAndMetadata> returned = new HashMap<>();
+    /** What Kafka threw while this consumer polled ahead, for the next poll to throw. */
+    private RuntimeException deferred;
 
     public SecureConsumer(Map<String, Object> configs, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
         this.security = new ConsumerSecurity<>(configs, "consumer", keyDeserializer, valueDeserializer,
@@ -76,6 +89,18 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
         }
         this.decoder = security.decoder();
         this.deadLetters = security.deadLetters();
+        this.decryptAhead = security.config().decryptAhead() && security.config().decryptThreads() > 1
+                && !autoCommits(security.configs());
+    }
+
+    /**
+     * Whether Kafka commits positions by itself: it would commit records held ahead, not yet returned, so a consumer
+     * that auto-commits does not decrypt ahead.
+     */
+    private static boolean autoCommits(Map<String, Object> configs) {
+        Object group = configs.get(ConsumerConfig.GROUP_ID_CONFIG);
+        Object autoCommit = configs.get(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG);
+        return group != null && (autoCommit == null || Boolean.parseBoolean(autoCommit.toString().trim()));
     }
 
     public SecureConsumer(Properties properties, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
@@ -98,37 +123,96 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
      * partition rewound to what it had not returned. So the application sees each record once, in order,
      * and a bad record stops its partition instead of being passed over. Decryption may run on several
      * threads ({@code ciphertrail.consumer.decrypt.threads}); the outcome is the same as on one.
+     *
+     * <p>With {@code ciphertrail.consumer.decrypt.ahead}, a poll whose records are many enough to share out polls Kafka
+     * once more, without waiting, while the helper threads decrypt, and keeps what came for the next poll, decrypting
+     * it meanwhile: fetching, which Kafka's consumer does on the polling thread, then overlaps decryption instead of
+     * alternating with it. Records held ahead count as not yet consumed: {@link #position}, the commits without
+     * offsets, {@link #currentLag}, seeks, pauses and rebalances answer as of the records returned.
      */
     @Override
     public ConsumerRecords<K, V> poll(Duration timeout) {
-        ConsumerRecords<byte[], byte[]> raw = delegate.poll(timeout);
+        if (deferred != null) {
+            RuntimeException failure = deferred;
+            deferred = null;
+            throw failure;
+        }
+        PolledBatch<K, V> batch = ahead;
+        ahead = null;
+        boolean heldAhead = batch != null;
+        if (!heldAhead) {
+            batch = new PolledBatch<>(delegate.poll(timeout), decoder);
+        }
+        current = batch;
+        try {
+            // every poll that returns records held ahead polls Kafka too: its rebalances, callbacks and poll interval
+            // stay as they would be without holding anything
+            if (decryptAhead && (heldAhead || batch.decryption().shared())) {
+                pollAhead();
+            }
+            ConsumerRecords<K, V> records = returnable(batch);
+            returned.putAll(records.nextOffsets());
+            return records;
+        } finally {
+            current = null;
+        }
+    }
+
+    /**
+     * Polls Kafka without waiting while the helpers decrypt the poll under way, and keeps what comes for the next poll. A
+     * rebalance inside takes back what it revokes ({@link #guarded}). What Kafka throws here is thrown by the next poll,
+     * after this one returned the records it already had, as Kafka's consumer does with records it fetched before.
+     */
+    private void pollAhead() {
+        ConsumerRecords<byte[], byte[]> next;
+        try {
+            next = delegate.poll(Duration.ZERO);
+        } catch (RuntimeException e) {
+            deferred = e;
+            return;
+        }
+        if (!next.isEmpty()) {
+            ahead = new PolledBatch<>(next, decoder);
+        }
+    }
+
+    /** The decrypted records of {@code batch} the application may have, under the failure policy. */
+    private ConsumerRecords<K, V> returnable(PolledBatch<K, V> batch) {
+        List<BatchDecoder.Decrypted<K, V>> all;
+        try {
+            all = batch.decryption().join();
+        } catch (RuntimeException | Error e) {
+            withdrawAhead();
+            withdraw(batch, batch.held(), true);
+            throw e;
+        }
+        Set<TopicPartition> assigned = delegate.assignment();
+        ConsumerRecords<byte[], byte[]> raw = batch.raw();
+        java.util.Iterator<BatchDecoder.Decrypted<K, V>> decrypted = all.iterator();
         Map<TopicPartition, List<ConsumerRecord<K, V>>> decoded = new LinkedHashMap<>();
         Map<TopicPartition, OffsetAndMetadata> nextOffsets = new HashMap<>(raw.nextOffsets());
-        List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>(raw.count());
-        for (TopicPartition partition : raw.partitions()) {
-            all.addAll(raw.records(partition));
-        }
-        java.util.Iterator<BatchDecoder.Decrypted<K, V>> decrypted = decoder.decrypt(all).iterator();
         RecordDecryptionException failure = null;
         for (TopicPartition partition : raw.partitions()) {
             List<ConsumerRecord<byte[], byte[]>> partitionRecords = raw.records(partition);
             List<ConsumerRecord<K, V>> records = new ArrayList<>(partitionRecords.size());
             int consumed = 0;
-            for (ConsumerRecord<byte[], byte[]> record : partitionRecords) {
-                BatchDecoder.Decrypted<K, V> next = decrypted.next();
-                consumed++;
+            boolean withdrawn = batch.withdrawn(partition);
+            for (; !withdrawn && consumed < partitionRecords.size(); consumed++) {
+                ConsumerRecord<byte[], byte[]> record = partitionRecords.get(consumed);
                 try {
-                    records.add(next.decode());
+                    records.add(decrypted.next().decode());
                 } catch (RuntimeException e) {
                     RecordDecryptionException located = RecordDecryptionException.of(record, e, RETRY_NOTE);
-                    if (deadLetters != null && !located.retriable() && writeDeadLetter(record, located, raw)) {
+                    if (deadLetters != null && !located.retriable() && writeDeadLetter(record, located, batch)) {
                         continue;
                     }
+                    withdrawAhead();
                     delegate.seek(partition, record.offset());
                     nextOffsets.put(partition, new OffsetAndMetadata(record.offset(), record.leaderEpoch(), ""));
                     if (records.isEmpty() && failure == null) {
                         failure = located;
                     }
+                    consumed++;
                     break;
                 }
             }
@@ -143,6 +227,8 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
             rewind(decoded);
             throw failure;
         }
+        // nothing of a partition sought, paused or taken away meanwhile: Kafka's position of it is elsewhere
+        nextOffsets.keySet().removeIf(partition -> batch.withdrawn(partition) || !assigned.contains(partition));
         return new ConsumerRecords<>(decoded, nextOffsets);
     }
 
@@ -152,7 +238,7 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
      * topic, never a record lost.
      */
     private boolean writeDeadLetter(ConsumerRecord<byte[], byte[]> record, RecordDecryptionException failure,
-                                    ConsumerRecords<byte[], byte[]> batch) {
+                                    PolledBatch<K, V> batch) {
         try {
             deadLetters.write(record, failure);
             LOG.warn("Record {}-{}@{} (trace {}) moved to dead-letter topic '{}': {}", record.topic(), record.partition(),
@@ -160,9 +246,8 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
                     failure.reason());
             return true;
         } catch (KafkaException e) {
-            for (TopicPartition partition : batch.partitions()) {
-                delegate.seek(partition, batch.records(partition).get(0).offset());
-            }
+            withdrawAhead();
+            withdraw(batch, batch.held(), true);
             throw e;
         }
     }
@@ -171,6 +256,123 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
     private void rewind(Map<TopicPartition, List<ConsumerRecord<K, V>>> decoded) {
         decoded.forEach((partition, records) -> delegate.seek(partition, records.get(0).offset()));
     }
+
+    /** Gives back every record held ahead: Kafka's positions return to the first of them, and their decryption stops. */
+    private void withdrawAhead() {
+        if (ahead != null) {
+            withdraw(ahead, ahead.held(), true);
+            ahead.decryption().cancel();
+            ahead = null;
+        }
+    }
+
+    /**
+     * Stops holding records of {@code partitions} for the application, in the poll under way and ahead. Kafka's position
+     * of each partition still assigned goes back to the first record held, as if they had never been polled, so the
+     * state is whole whatever the caller does next (a seek that Kafka refuses, a commit in a revocation callback).
+     */
+    private void withdraw(Collection<TopicPartition> partitions) {
+        // the later batch first, so that the earlier position is the one Kafka keeps
+        withdraw(ahead, partitions, true);
+        withdraw(current, partitions, true);
+    }
+
+    /** As {@link #withdraw(Collection)} for one batch; without {@code seekBack} the partitions are no longer this consumer's. */
+    private void withdraw(PolledBatch<K, V> batch, Collection<TopicPartition> partitions, boolean seekBack) {
+        if (batch == null || partitions.isEmpty()) {
+            return;
+        }
+        Set<TopicPartition> assigned = seekBack ? delegate.assignment() : Set.of();
+        for (TopicPartition partition : partitions) {
+            if (batch.holds(partition)) {
+                OffsetAndMetadata first = batch.position(partition);
+                if (assigned.contains(partition)) {
+                    // the offset alone: with a leader epoch Kafka would validate the position first, and leave the
+                    // partition out of commits until it has
+                    delegate.seek(partition, first.offset());
+                    returned.put(partition, first);
+                }
+                batch.withdraw(partition);
+            }
+        }
+    }
+
+    /** The first record held for the application in {@code partition} (offset and leader epoch), or {@code null}. */
+    private OffsetAndMetadata held(TopicPartition partition) {
+        if (current != null && current.holds(partition)) {
+            return current.position(partition);
+        }
+        return ahead != null && ahead.holds(partition) ? ahead.position(partition) : null;
+    }
+
+    /** Records polled from Kafka and held for the next poll: for tests. */
+    int recordsHeldAhead() {
+        return ahead == null ? 0 : ahead.held().stream().mapToInt(partition -> ahead.raw().records(partition).size()).sum();
+    }
+
+    private boolean holdsAny() {
+        return (ahead != null && !ahead.held().isEmpty()) || (current != null && !current.held().isEmpty());
+    }
+
+    /**
+     * What a commit without offsets commits while records are held ahead: per assigned partition, the first record held,
+     * else the position as of the records returned. A partition this consumer has returned nothing of since it was
+     * assigned or reset (and not sought to an offset) is left out, its committed offset unchanged.
+     */
+    private Map<TopicPartition, OffsetAndMetadata> consumed() {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition partition : delegate.assignment()) {
+            OffsetAndMetadata position = held(partition);
+            if (position == null) {
+                position = returned.get(partition);
+            }
+            if (position != null) {
+                offsets.put(partition, position);
+            }
+        }
+        return offsets;
+    }
+
+    /** Lets a rebalance take back the records held for the partitions it revokes before the application's listener runs. */
+    private ConsumerRebalanceListener guarded(ConsumerRebalanceListener listener) {
+        if (listener == null) {
+            throw new IllegalArgumentException("RebalanceListener cannot be null");
+        }
+        return new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                withdraw(partitions);
+                try {
+                    listener.onPartitionsRevoked(partitions); // may commit: positions are as of the records returned
+                } finally {
+                    returned.keySet().removeAll(partitions);
+                }
+            }
+
+            @Override
+            public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                withdraw(ahead, partitions, false);
+                withdraw(current, partitions, false);
+                returned.keySet().removeAll(partitions);
+                listener.onPartitionsLost(partitions);
+            }
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                listener.onPartitionsAssigned(partitions);
+            }
+        };
+    }
+
+    private static final ConsumerRebalanceListener NO_LISTENER = new ConsumerRebalanceListener() {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        }
+    };
 
     @Override
     public Set<TopicPartition> assignment() {
@@ -184,52 +386,84 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
 
     @Override
     public void subscribe(Collection<String> topics) {
-        delegate.subscribe(topics);
+        ConsumerRebalanceListener listener = guarded(NO_LISTENER);
+        withdrawAhead(); // Kafka drops what it fetched of topics no longer subscribed
+        delegate.subscribe(topics, listener);
     }
 
     @Override
     public void subscribe(Collection<String> topics, ConsumerRebalanceListener callback) {
-        delegate.subscribe(topics, callback);
+        ConsumerRebalanceListener listener = guarded(callback);
+        withdrawAhead(); // Kafka drops what it fetched of topics no longer subscribed
+        delegate.subscribe(topics, listener);
     }
 
     @Override
     public void assign(Collection<TopicPartition> partitions) {
+        withdrawAhead();
         delegate.assign(partitions);
+        if (partitions != null) {
+            returned.keySet().retainAll(partitions);
+        }
     }
 
     @Override
     public void subscribe(Pattern pattern, ConsumerRebalanceListener callback) {
-        delegate.subscribe(pattern, callback);
+        ConsumerRebalanceListener listener = guarded(callback);
+        withdrawAhead(); // Kafka drops what it fetched of topics no longer subscribed
+        delegate.subscribe(pattern, listener);
     }
 
     @Override
     public void subscribe(Pattern pattern) {
-        delegate.subscribe(pattern);
+        ConsumerRebalanceListener listener = guarded(NO_LISTENER);
+        withdrawAhead(); // Kafka drops what it fetched of topics no longer subscribed
+        delegate.subscribe(pattern, listener);
     }
 
     @Override
     public void subscribe(SubscriptionPattern pattern, ConsumerRebalanceListener callback) {
-        delegate.subscribe(pattern, callback);
+        ConsumerRebalanceListener listener = guarded(callback);
+        withdrawAhead(); // Kafka drops what it fetched of topics no longer subscribed
+        delegate.subscribe(pattern, listener);
     }
 
     @Override
     public void subscribe(SubscriptionPattern pattern) {
-        delegate.subscribe(pattern);
+        ConsumerRebalanceListener listener = guarded(NO_LISTENER);
+        withdrawAhead(); // Kafka drops what it fetched of topics no longer subscribed
+        delegate.subscribe(pattern, listener);
     }
 
     @Override
     public void unsubscribe() {
-        delegate.unsubscribe();
+        try {
+            delegate.unsubscribe();
+        } finally {
+            if (ahead != null) {
+                ahead.decryption().cancel();
+            }
+            ahead = null;
+            returned.clear();
+        }
     }
 
     @Override
     public void commitSync() {
-        delegate.commitSync();
+        if (holdsAny()) {
+            delegate.commitSync(consumed());
+        } else {
+            delegate.commitSync();
+        }
     }
 
     @Override
     public void commitSync(Duration timeout) {
-        delegate.commitSync(timeout);
+        if (holdsAny()) {
+            delegate.commitSync(consumed(), timeout);
+        } else {
+            delegate.commitSync(timeout);
+        }
     }
 
     @Override
@@ -244,12 +478,16 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
 
     @Override
     public void commitAsync() {
-        delegate.commitAsync();
+        commitAsync(null);
     }
 
     @Override
     public void commitAsync(OffsetCommitCallback callback) {
-        delegate.commitAsync(callback);
+        if (holdsAny()) {
+            delegate.commitAsync(consumed(), callback);
+        } else {
+            delegate.commitAsync(callback);
+        }
     }
 
     @Override
@@ -269,32 +507,48 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
 
     @Override
     public void seek(TopicPartition partition, long offset) {
+        withdraw(List.of(partition));
         delegate.seek(partition, offset);
+        returned.put(partition, new OffsetAndMetadata(offset));
     }
 
     @Override
     public void seek(TopicPartition partition, OffsetAndMetadata offsetAndMetadata) {
+        withdraw(List.of(partition));
         delegate.seek(partition, offsetAndMetadata);
+        returned.put(partition, offsetAndMetadata);
     }
 
     @Override
     public void seekToBeginning(Collection<TopicPartition> partitions) {
+        if (partitions != null) {
+            Collection<TopicPartition> reset = partitions.isEmpty() ? delegate.assignment() : partitions;
+            withdraw(reset);
+            returned.keySet().removeAll(reset);
+        }
         delegate.seekToBeginning(partitions);
     }
 
     @Override
     public void seekToEnd(Collection<TopicPartition> partitions) {
+        if (partitions != null) {
+            Collection<TopicPartition> reset = partitions.isEmpty() ? delegate.assignment() : partitions;
+            withdraw(reset);
+            returned.keySet().removeAll(reset);
+        }
         delegate.seekToEnd(partitions);
     }
 
     @Override
     public long position(TopicPartition partition) {
-        return delegate.position(partition);
+        OffsetAndMetadata held = held(partition);
+        return held != null ? held.offset() : delegate.position(partition);
     }
 
     @Override
     public long position(TopicPartition partition, Duration timeout) {
-        return delegate.position(partition, timeout);
+        OffsetAndMetadata held = held(partition);
+        return held != null ? held.offset() : delegate.position(partition, timeout);
     }
 
     @Override
@@ -345,6 +599,7 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
 
     @Override
     public void pause(Collection<TopicPartition> partitions) {
+        withdraw(partitions);
         delegate.pause(partitions);
     }
 
@@ -385,7 +640,14 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
 
     @Override
     public OptionalLong currentLag(TopicPartition topicPartition) {
-        return delegate.currentLag(topicPartition);
+        OptionalLong lag = delegate.currentLag(topicPartition);
+        OffsetAndMetadata first = held(topicPartition);
+        if (first == null || lag.isEmpty()) {
+            return lag;
+        }
+        // Kafka's position is past the last batch holding records of the partition
+        PolledBatch<K, V> last = ahead != null && ahead.holds(topicPartition) ? ahead : current;
+        return OptionalLong.of(lag.getAsLong() + last.next(topicPartition) - first.offset());
     }
 
     @Override
@@ -415,6 +677,8 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
 
     @Override
     public void close(CloseOptions option) {
+        // before Kafka's close runs the revocation callback, in which an application may commit its position
+        withdrawAhead();
         try {
             delegate.close(option);
         } finally {

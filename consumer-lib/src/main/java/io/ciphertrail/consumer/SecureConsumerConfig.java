@@ -23,6 +23,7 @@ public final class SecureConsumerConfig extends AbstractConfig {
     public static final String SHARE_FAILURE_POLICY_CONFIG = "ciphertrail.consumer.share.failure.policy";
     public static final String SHARE_DELIVERY_COUNT_LIMIT_CONFIG = "ciphertrail.consumer.share.delivery.count.limit";
     public static final String DECRYPT_THREADS_CONFIG = "ciphertrail.consumer.decrypt.threads";
+    public static final String DECRYPT_AHEAD_CONFIG = "ciphertrail.consumer.decrypt.ahead";
     public static final String KEY_DESERIALIZER_INNER_CONFIG = "ciphertrail.key.deserializer.inner";
     public static final String VALUE_DESERIALIZER_INNER_CONFIG = "ciphertrail.value.deserializer.inner";
 
@@ -80,6 +81,15 @@ public final class SecureConsumerConfig extends AbstractConfig {
                             + " many records is split between them while the application still polls from one thread."
                             + " Records come back in order, the deserializers run on the polling thread, and the failure"
                             + " policy applies exactly as with 1. Set 1 to decrypt on the polling thread alone.")
+            .define(DECRYPT_AHEAD_CONFIG, Type.BOOLEAN, true, Importance.LOW,
+                    "SecureConsumer: when a poll brings records enough to share out (" + DECRYPT_THREADS_CONFIG + " above 1),"
+                            + " poll Kafka once more, without waiting, while they are decrypted, and decrypt what comes while the"
+                            + " application handles this poll, for the next poll to return. Kafka's consumer fetches on the"
+                            + " polling thread, so fetching then overlaps decryption instead of taking turns with it. Records held"
+                            + " ahead count as not consumed: position(), commitSync() and commitAsync() without offsets,"
+                            + " currentLag(), seeks, pauses and rebalances answer as of the records returned. Off while"
+                            + " enable.auto.commit is on with a group.id (Kafka's auto-commit would commit records not yet"
+                            + " returned). false: poll and decrypt in turn.")
             .define(KEY_DESERIALIZER_INNER_CONFIG, Type.CLASS, null, Importance.MEDIUM,
                     "When SecureDeserializer is the key.deserializer: the deserializer for the decrypted key bytes.")
             .define(VALUE_DESERIALIZER_INNER_CONFIG, Type.CLASS, null, Importance.MEDIUM,
@@ -115,6 +125,10 @@ public final class SecureConsumerConfig extends AbstractConfig {
 
     public int decryptThreads() {
         return getInt(DECRYPT_THREADS_CONFIG);
+    }
+
+    public boolean decryptAhead() {
+        return getBoolean(DECRYPT_AHEAD_CONFIG);
     }
 
     public String deadLetterTopic() {
