@@ -20,6 +20,7 @@ import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.InvalidOffsetException;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
@@ -30,6 +31,7 @@ import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.metrics.KafkaMetric;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -135,6 +137,9 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
         if (deferred != null) {
             RuntimeException failure = deferred;
             deferred = null;
+            if (failure instanceof InterruptException) {
+                Thread.currentThread().interrupt();
+            }
             throw failure;
         }
         PolledBatch<K, V> batch = ahead;
@@ -168,8 +173,14 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
         try {
             next = delegate.poll(Duration.ZERO);
         } catch (RuntimeException e) {
+            if (e instanceof InterruptException) {
+                Thread.interrupted(); // set again when it is thrown; until then this poll's own seeks must not fail
+            }
             deferred = e;
             return;
+        } catch (Error e) {
+            withdraw(current, current.held(), true);
+            throw e;
         }
         if (!next.isEmpty()) {
             ahead = new PolledBatch<>(next, decoder);
@@ -257,6 +268,16 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
         decoded.forEach((partition, records) -> delegate.seek(partition, records.get(0).offset()));
     }
 
+    /**
+     * A position Kafka could not use (out of range, no committed offset and no reset policy) is about the position it
+     * had: once the application moves positions, Kafka would not throw it, and throws again itself if it still holds.
+     */
+    private void forgetDeferredOffsetFailure() {
+        if (deferred instanceof InvalidOffsetException) {
+            deferred = null;
+        }
+    }
+
     /** Gives back every record held ahead: Kafka's positions return to the first of them, and their decryption stops. */
     private void withdrawAhead() {
         if (ahead != null) {
@@ -284,16 +305,15 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
         }
         Set<TopicPartition> assigned = seekBack ? delegate.assignment() : Set.of();
         for (TopicPartition partition : partitions) {
-            if (batch.holds(partition)) {
+            if (batch.holds(partition) && assigned.contains(partition)) {
                 OffsetAndMetadata first = batch.position(partition);
-                if (assigned.contains(partition)) {
-                    // the offset alone: with a leader epoch Kafka would validate the position first, and leave the
-                    // partition out of commits until it has
-                    delegate.seek(partition, first.offset());
-                    returned.put(partition, first);
-                }
-                batch.withdraw(partition);
+                // the offset alone: with a leader epoch Kafka would validate the position first, and leave the
+                // partition out of commits until it has
+                delegate.seek(partition, first.offset());
+                returned.put(partition, first);
             }
+            // also a partition with no records here, only a next offset (past transaction markers): it is stale now
+            batch.withdraw(partition);
         }
     }
 
@@ -316,8 +336,8 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
 
     /**
      * What a commit without offsets commits while records are held ahead: per assigned partition, the first record held,
-     * else the position as of the records returned. A partition this consumer has returned nothing of since it was
-     * assigned or reset (and not sought to an offset) is left out, its committed offset unchanged.
+     * else the position as of the records returned, else Kafka's position; a partition without a valid position yet is
+     * left out, as Kafka leaves it out.
      */
     private Map<TopicPartition, OffsetAndMetadata> consumed() {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
@@ -326,9 +346,15 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
             if (position == null) {
                 position = returned.get(partition);
             }
-            if (position != null) {
-                offsets.put(partition, position);
+            if (position == null) {
+                // nothing of it held: Kafka's position is the application's (valid ones are answered without a request)
+                try {
+                    position = new OffsetAndMetadata(delegate.position(partition, Duration.ZERO));
+                } catch (org.apache.kafka.common.errors.TimeoutException | InvalidOffsetException e) {
+                    continue; // no valid position yet: left out, as Kafka leaves it out
+                }
             }
+            offsets.put(partition, position);
         }
         return offsets;
     }
@@ -341,11 +367,14 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
         return new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                withdraw(partitions);
                 try {
-                    listener.onPartitionsRevoked(partitions); // may commit: positions are as of the records returned
+                    withdraw(partitions); // what cannot be sought back stays held, and commits answer from it
                 } finally {
-                    returned.keySet().removeAll(partitions);
+                    try {
+                        listener.onPartitionsRevoked(partitions); // may commit: positions are as of the records returned
+                    } finally {
+                        returned.keySet().removeAll(partitions);
+                    }
                 }
             }
 
@@ -387,6 +416,7 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
     @Override
     public void subscribe(Collection<String> topics) {
         ConsumerRebalanceListener listener = guarded(NO_LISTENER);
+        forgetDeferredOffsetFailure();
         withdrawAhead(); // Kafka drops what it fetched of topics no longer subscribed
         delegate.subscribe(topics, listener);
     }
@@ -394,12 +424,14 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
     @Override
     public void subscribe(Collection<String> topics, ConsumerRebalanceListener callback) {
         ConsumerRebalanceListener listener = guarded(callback);
+        forgetDeferredOffsetFailure();
         withdrawAhead(); // Kafka drops what it fetched of topics no longer subscribed
         delegate.subscribe(topics, listener);
     }
 
     @Override
     public void assign(Collection<TopicPartition> partitions) {
+        forgetDeferredOffsetFailure();
         withdrawAhead();
         delegate.assign(partitions);
         if (partitions != null) {
@@ -410,6 +442,7 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
     @Override
     public void subscribe(Pattern pattern, ConsumerRebalanceListener callback) {
         ConsumerRebalanceListener listener = guarded(callback);
+        forgetDeferredOffsetFailure();
         withdrawAhead(); // Kafka drops what it fetched of topics no longer subscribed
         delegate.subscribe(pattern, listener);
     }
@@ -417,6 +450,7 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
     @Override
     public void subscribe(Pattern pattern) {
         ConsumerRebalanceListener listener = guarded(NO_LISTENER);
+        forgetDeferredOffsetFailure();
         withdrawAhead(); // Kafka drops what it fetched of topics no longer subscribed
         delegate.subscribe(pattern, listener);
     }
@@ -424,6 +458,7 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
     @Override
     public void subscribe(SubscriptionPattern pattern, ConsumerRebalanceListener callback) {
         ConsumerRebalanceListener listener = guarded(callback);
+        forgetDeferredOffsetFailure();
         withdrawAhead(); // Kafka drops what it fetched of topics no longer subscribed
         delegate.subscribe(pattern, listener);
     }
@@ -431,19 +466,18 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
     @Override
     public void subscribe(SubscriptionPattern pattern) {
         ConsumerRebalanceListener listener = guarded(NO_LISTENER);
+        forgetDeferredOffsetFailure();
         withdrawAhead(); // Kafka drops what it fetched of topics no longer subscribed
         delegate.subscribe(pattern, listener);
     }
 
     @Override
     public void unsubscribe() {
+        forgetDeferredOffsetFailure();
+        withdrawAhead();
         try {
             delegate.unsubscribe();
         } finally {
-            if (ahead != null) {
-                ahead.decryption().cancel();
-            }
-            ahead = null;
             returned.clear();
         }
     }
@@ -507,6 +541,7 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
 
     @Override
     public void seek(TopicPartition partition, long offset) {
+        forgetDeferredOffsetFailure();
         withdraw(List.of(partition));
         delegate.seek(partition, offset);
         returned.put(partition, new OffsetAndMetadata(offset));
@@ -514,6 +549,7 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
 
     @Override
     public void seek(TopicPartition partition, OffsetAndMetadata offsetAndMetadata) {
+        forgetDeferredOffsetFailure();
         withdraw(List.of(partition));
         delegate.seek(partition, offsetAndMetadata);
         returned.put(partition, offsetAndMetadata);
@@ -521,22 +557,20 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
 
     @Override
     public void seekToBeginning(Collection<TopicPartition> partitions) {
-        if (partitions != null) {
-            Collection<TopicPartition> reset = partitions.isEmpty() ? delegate.assignment() : partitions;
-            withdraw(reset);
-            returned.keySet().removeAll(reset);
-        }
+        forgetDeferredOffsetFailure();
+        Collection<TopicPartition> reset = partitions == null ? List.of() : partitions.isEmpty() ? delegate.assignment() : partitions;
+        withdraw(reset);
         delegate.seekToBeginning(partitions);
+        returned.keySet().removeAll(reset);
     }
 
     @Override
     public void seekToEnd(Collection<TopicPartition> partitions) {
-        if (partitions != null) {
-            Collection<TopicPartition> reset = partitions.isEmpty() ? delegate.assignment() : partitions;
-            withdraw(reset);
-            returned.keySet().removeAll(reset);
-        }
+        forgetDeferredOffsetFailure();
+        Collection<TopicPartition> reset = partitions == null ? List.of() : partitions.isEmpty() ? delegate.assignment() : partitions;
+        withdraw(reset);
         delegate.seekToEnd(partitions);
+        returned.keySet().removeAll(reset);
     }
 
     @Override
@@ -677,12 +711,25 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
 
     @Override
     public void close(CloseOptions option) {
-        // before Kafka's close runs the revocation callback, in which an application may commit its position
-        withdrawAhead();
+        // before Kafka's close runs the revocation callback, in which an application may commit its position; what
+        // cannot be sought back stays held, so such a commit still answers from it, and the close goes on regardless
+        RuntimeException seekBack = null;
+        try {
+            withdrawAhead();
+        } catch (RuntimeException e) {
+            seekBack = e;
+        }
         try {
             delegate.close(option);
         } finally {
+            if (ahead != null) {
+                ahead.decryption().cancel();
+                ahead = null;
+            }
             security.close();
+        }
+        if (seekBack != null) {
+            throw seekBack;
         }
     }
 

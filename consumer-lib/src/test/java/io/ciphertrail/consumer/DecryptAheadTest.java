@@ -147,6 +147,29 @@ class DecryptAheadTest {
     }
 
     @Test
+    void aCommitWithoutOffsetsAlsoCommitsThePositionOfAPartitionNothingWasReturnedOf() {
+        try (SecureProducer<String, String> producer = new SecureProducer<>(clients.configs("orders-service"),
+                new StringSerializer(), new StringSerializer())) {
+            for (int i = 0; i < PER_PARTITION; i++) {
+                producer.send(new ProducerRecord<>(topic, 0, null, "0-" + i));
+            }
+            producer.flush();
+        }
+        String group = "idle-" + topic;
+        try (SecureConsumer<String, String> consumer = consumer(group)) {
+            consumer.assign(List.of(partition(0), partition(1)));
+            List<ConsumerRecord<String, String>> returned = pollUntilRecords(consumer);
+            assertThat(consumer.recordsHeldAhead()).as("records held ahead").isPositive();
+            consumer.commitSync();
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(Set.of(partition(0), partition(1)));
+            assertThat(committed.get(partition(0)).offset()).isEqualTo(returned.get(returned.size() - 1).offset() + 1);
+            // Kafka commits the position of every assigned partition it has one for, records returned or not
+            assertThat(committed.get(partition(1))).as("committed offset of the empty partition").isNotNull();
+            assertThat(committed.get(partition(1)).offset()).isZero();
+        }
+    }
+
+    @Test
     void pausesSeeksAndAWakeupAnswerAsOfTheRecordsReturned() {
         produce(PER_PARTITION);
         TopicPartition partition = partition(0);
