@@ -32,6 +32,7 @@ import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.metrics.KafkaMetric;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -79,30 +80,87 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
     private final Map<TopicPartition, OffsetAndMetadata> returned = new HashMap<>();
     /** What Kafka threw while this consumer polled ahead, for the next poll to throw. */
     private RuntimeException deferred;
+    /**
+     * Kafka's auto-commit ({@code enable.auto.commit}, every {@code auto.commit.interval.ms}), run by this consumer when
+     * it decrypts ahead, so that it commits as of the records returned; negative when off.
+     */
+    private final long autoCommitIntervalNanos;
+    private long nextAutoCommit;
+    /** The longest wait for a synchronous auto-commit: Kafka's {@code request.timeout.ms}, as Kafka bounds its own. */
+    private final Duration autoCommitTimeout;
+    /** Unsubscribing or closing: Kafka's auto-commit does not run in the revocation callback then. */
+    private boolean leaving;
+    private boolean closed;
 
     public SecureConsumer(Map<String, Object> configs, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
         this.security = new ConsumerSecurity<>(configs, "consumer", keyDeserializer, valueDeserializer,
                 config -> config.failurePolicy() == SecureConsumerConfig.FailurePolicy.DEAD_LETTER);
+        this.decryptAhead = security.config().decryptAhead() && security.config().decryptThreads() > 1;
+        boolean autoCommit = decryptAhead && autoCommits(security.configs());
+        Map<String, Object> kafkaConfigs = security.configs();
+        if (autoCommit) {
+            // Kafka would commit its own positions, past the records held ahead
+            kafkaConfigs = new HashMap<>(kafkaConfigs);
+            kafkaConfigs.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        }
         try {
-            this.delegate = new KafkaConsumer<>(security.configs(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            this.delegate = new KafkaConsumer<>(kafkaConfigs, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         } catch (RuntimeException e) {
             security.close();
             throw e;
         }
         this.decoder = security.decoder();
         this.deadLetters = security.deadLetters();
-        this.decryptAhead = security.config().decryptAhead() && security.config().decryptThreads() > 1
-                && !autoCommits(security.configs());
+        // Kafka's consumer has checked both settings by now
+        this.autoCommitIntervalNanos = !autoCommit ? -1
+                : Duration.ofMillis(millis(configs.get(ConsumerConfig.AUTO_COMMIT_INTERVAL_MS_CONFIG), 5_000)).toNanos();
+        this.nextAutoCommit = System.nanoTime() + Math.max(0, autoCommitIntervalNanos);
+        this.autoCommitTimeout = Duration.ofMillis(millis(configs.get(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG), 30_000));
     }
 
-    /**
-     * Whether Kafka commits positions by itself: it would commit records held ahead, not yet returned, so a consumer
-     * that auto-commits does not decrypt ahead.
-     */
+    private static long millis(Object setting, long otherwise) {
+        return setting == null ? otherwise : Long.parseLong(setting.toString().trim());
+    }
+
+    /** Whether Kafka commits positions by itself: a {@code group.id} without {@code enable.auto.commit=false}. */
     private static boolean autoCommits(Map<String, Object> configs) {
         Object group = configs.get(ConsumerConfig.GROUP_ID_CONFIG);
         Object autoCommit = configs.get(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG);
         return group != null && (autoCommit == null || Boolean.parseBoolean(autoCommit.toString().trim()));
+    }
+
+    /** The auto-commit of a poll, when it is due: asynchronous, as Kafka's, and as of the records returned. */
+    private void maybeAutoCommit() {
+        if (autoCommitIntervalNanos >= 0 && System.nanoTime() - nextAutoCommit >= 0) {
+            nextAutoCommit = System.nanoTime() + autoCommitIntervalNanos;
+            Map<TopicPartition, OffsetAndMetadata> offsets = consumed();
+            if (!offsets.isEmpty()) {
+                delegate.commitAsync(offsets, (committed, e) -> {
+                    if (e != null) {
+                        LOG.warn("Auto-commit of offsets {} failed: {}", committed, e.getMessage());
+                    }
+                });
+            }
+        }
+    }
+
+    /**
+     * The auto-commit before partitions are revoked and at close, synchronous as Kafka's and bounded by
+     * {@code request.timeout.ms}: a failure is logged, a wakeup or interrupt is the application's and is thrown.
+     */
+    private void autoCommitSync(Duration timeout) {
+        if (autoCommitIntervalNanos < 0) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = Map.of();
+        try {
+            offsets = consumed();
+            delegate.commitSync(offsets, timeout.compareTo(autoCommitTimeout) < 0 ? timeout : autoCommitTimeout);
+        } catch (WakeupException | InterruptException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.warn("Synchronous auto-commit of offsets {} failed: {}", offsets, e.getMessage());
+        }
     }
 
     public SecureConsumer(Properties properties, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
@@ -130,7 +188,8 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
      * once more, without waiting, while the helper threads decrypt, and keeps what came for the next poll, decrypting
      * it meanwhile: fetching, which Kafka's consumer does on the polling thread, then overlaps decryption instead of
      * alternating with it. Records held ahead count as not yet consumed: {@link #position}, the commits without
-     * offsets, {@link #currentLag}, seeks, pauses and rebalances answer as of the records returned.
+     * offsets, {@link #currentLag}, seeks, pauses and rebalances answer as of the records returned, and Kafka's
+     * auto-commit, when enabled, is run by this consumer so that it commits as of them too.
      */
     @Override
     public ConsumerRecords<K, V> poll(Duration timeout) {
@@ -142,6 +201,7 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
             }
             throw failure;
         }
+        maybeAutoCommit();
         PolledBatch<K, V> batch = ahead;
         ahead = null;
         boolean heldAhead = batch != null;
@@ -336,20 +396,19 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
 
     /**
      * What a commit without offsets commits while records are held ahead: per assigned partition, the first record held,
-     * else the position as of the records returned, else Kafka's position; a partition without a valid position yet is
-     * left out, as Kafka leaves it out.
+     * else Kafka's position; a partition without a valid position yet is left out, as Kafka leaves it out.
      */
     private Map<TopicPartition, OffsetAndMetadata> consumed() {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (TopicPartition partition : delegate.assignment()) {
             OffsetAndMetadata position = held(partition);
             if (position == null) {
-                position = returned.get(partition);
-            }
-            if (position == null) {
-                // nothing of it held: Kafka's position is the application's (valid ones are answered without a request)
+                // nothing of it held: Kafka's position is the application's (a valid one is answered without a request),
+                // with the leader epoch of the records returned up to it
                 try {
-                    position = new OffsetAndMetadata(delegate.position(partition, Duration.ZERO));
+                    long kafkas = delegate.position(partition, Duration.ZERO);
+                    OffsetAndMetadata last = returned.get(partition);
+                    position = last != null && last.offset() == kafkas ? last : new OffsetAndMetadata(kafkas);
                 } catch (org.apache.kafka.common.errors.TimeoutException | InvalidOffsetException e) {
                     continue; // no valid position yet: left out, as Kafka leaves it out
                 }
@@ -369,6 +428,9 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                 try {
                     withdraw(partitions); // what cannot be sought back stays held, and commits answer from it
+                    if (!leaving) {
+                        autoCommitSync(autoCommitTimeout);
+                    }
                 } finally {
                     try {
                         listener.onPartitionsRevoked(partitions); // may commit: positions are as of the records returned
@@ -432,6 +494,9 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
     @Override
     public void assign(Collection<TopicPartition> partitions) {
         forgetDeferredOffsetFailure();
+        if (partitions != null && !partitions.isEmpty()) {
+            maybeAutoCommit(); // as Kafka does, for the partitions the new assignment leaves out
+        }
         withdrawAhead();
         delegate.assign(partitions);
         if (partitions != null) {
@@ -475,9 +540,11 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
     public void unsubscribe() {
         forgetDeferredOffsetFailure();
         withdrawAhead();
+        leaving = true;
         try {
             delegate.unsubscribe();
         } finally {
+            leaving = false;
             returned.clear();
         }
     }
@@ -552,7 +619,7 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
         forgetDeferredOffsetFailure();
         withdraw(List.of(partition));
         delegate.seek(partition, offsetAndMetadata);
-        returned.put(partition, offsetAndMetadata);
+        returned.put(partition, new OffsetAndMetadata(offsetAndMetadata.offset(), offsetAndMetadata.leaderEpoch(), ""));
     }
 
     @Override
@@ -711,6 +778,11 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
 
     @Override
     public void close(CloseOptions option) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        leaving = true;
         // before Kafka's close runs the revocation callback, in which an application may commit its position; what
         // cannot be sought back stays held, so such a commit still answers from it, and the close goes on regardless
         RuntimeException seekBack = null;
@@ -719,8 +791,18 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
         } catch (RuntimeException e) {
             seekBack = e;
         }
+        Duration timeout = option.timeout().orElse(Duration.ofSeconds(30));
+        long start = System.nanoTime();
         try {
-            delegate.close(option);
+            autoCommitSync(timeout);
+        } catch (WakeupException e) {
+            // a wakeup meant for a poll, which Kafka's close ignores: the commit goes on
+            autoCommitSync(left(timeout, start));
+        } catch (InterruptException e) {
+            // Kafka's close sees the interrupt too, closes and throws it
+        }
+        try {
+            delegate.close(CloseOptions.timeout(left(timeout, start)).withGroupMembershipOperation(option.groupMembershipOperation()));
         } finally {
             if (ahead != null) {
                 ahead.decryption().cancel();
@@ -731,6 +813,11 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
         if (seekBack != null) {
             throw seekBack;
         }
+    }
+
+    private static Duration left(Duration timeout, long start) {
+        Duration left = timeout.minusNanos(System.nanoTime() - start);
+        return left.isNegative() ? Duration.ZERO : left;
     }
 
     @Override

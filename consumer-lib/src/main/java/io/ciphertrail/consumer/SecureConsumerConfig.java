@@ -87,9 +87,10 @@ public final class SecureConsumerConfig extends AbstractConfig {
                             + " application handles this poll, for the next poll to return. Kafka's consumer fetches on the"
                             + " polling thread, so fetching then overlaps decryption instead of taking turns with it. Records held"
                             + " ahead count as not consumed: position(), commitSync() and commitAsync() without offsets,"
-                            + " currentLag(), seeks, pauses and rebalances answer as of the records returned. Off while"
-                            + " enable.auto.commit is on with a group.id (Kafka's auto-commit would commit records not yet"
-                            + " returned). false: poll and decrypt in turn.")
+                            + " currentLag(), seeks, pauses and rebalances answer as of the records returned. With enable.auto.commit"
+                            + " on (and a group.id) the consumer runs Kafka's auto-commit itself, as of the records returned:"
+                            + " at a poll every auto.commit.interval.ms, before partitions are revoked, and at close."
+                            + " false: poll and decrypt in turn.")
             .define(KEY_DESERIALIZER_INNER_CONFIG, Type.CLASS, null, Importance.MEDIUM,
                     "When SecureDeserializer is the key.deserializer: the deserializer for the decrypted key bytes.")
             .define(VALUE_DESERIALIZER_INNER_CONFIG, Type.CLASS, null, Importance.MEDIUM,

@@ -336,14 +336,35 @@ class DecryptAheadTest {
     }
 
     @Test
-    void aConsumerThatKafkaCommitsForDoesNotPollAhead() {
+    void anAutoCommittingConsumerPollsAheadAndCommitsOnlyWhatItReturned() throws Exception {
         produce(PER_PARTITION);
-        try (SecureConsumer<String, String> consumer = new SecureConsumer<>(clients.consumerConfigs("billing-service", "auto-" + topic,
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, BATCH), new StringDeserializer(), new StringDeserializer())) {
-            consumer.assign(List.of(partition(0)));
+        String group = "auto-" + topic;
+        TopicPartition partition = partition(0);
+        long next;
+        // Kafka's defaults: a group.id, enable.auto.commit not set (on)
+        try (SecureConsumer<String, String> consumer = new SecureConsumer<>(clients.consumerConfigs("billing-service", group,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, BATCH, ConsumerConfig.AUTO_COMMIT_INTERVAL_MS_CONFIG, 100),
+                new StringDeserializer(), new StringDeserializer())) {
+            consumer.assign(List.of(partition));
             List<ConsumerRecord<String, String>> returned = pollUntilRecords(consumer);
-            assertThat(returned).hasSizeGreaterThanOrEqualTo(2 * BatchDecoder.MIN_RECORDS_PER_SHARE);
-            assertThat(consumer.recordsHeldAhead()).as("records held ahead with auto-commit on").isZero();
+            assertThat(consumer.recordsHeldAhead()).as("records held ahead").isPositive();
+            long returnedUpTo = returned.get(returned.size() - 1).offset() + 1;
+            Thread.sleep(150);
+            // this poll's auto-commit is due: it commits what the application had, then returns what was held
+            List<ConsumerRecord<String, String>> more = new ArrayList<>(consumer.poll(Duration.ofMillis(200)).records(partition));
+            assertThat(more).isNotEmpty();
+            assertThat(more.get(0).offset()).isEqualTo(returnedUpTo);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(consumer.committed(Set.of(partition)).get(partition)).as("auto-committed offset")
+                            .isNotNull().extracting(OffsetAndMetadata::offset).isEqualTo(returnedUpTo));
+            assertThat(consumer.recordsHeldAhead()).as("records held ahead").isPositive();
+            next = more.get(more.size() - 1).offset() + 1;
+            consumer.wakeup(); // meant for a poll that never comes: the close ignores it, as Kafka's does, and commits
+        }
+        // the close commits as of the records returned, not past what was held
+        try (SecureConsumer<String, String> successor = consumer(group)) {
+            successor.assign(List.of(partition));
+            assertThat(pollUntilRecords(successor).get(0).offset()).as("first record after the close").isEqualTo(next);
         }
     }
 }
