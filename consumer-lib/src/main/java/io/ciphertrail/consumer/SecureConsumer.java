@@ -342,6 +342,13 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
     private void withdrawAhead() {
         if (ahead != null) {
             withdraw(ahead, ahead.held(), true);
+            dropAhead();
+        }
+    }
+
+    /** Forgets what is held ahead, without giving it back to Kafka, and stops its decryption. */
+    private void dropAhead() {
+        if (ahead != null) {
             ahead.decryption().cancel();
             ahead = null;
         }
@@ -418,6 +425,17 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
         return offsets;
     }
 
+    /**
+     * What every subscribe does before Kafka's: checks the listener, and gives back what is held ahead, since Kafka drops
+     * what it fetched of topics no longer subscribed. Returns the listener to give Kafka.
+     */
+    private ConsumerRebalanceListener resubscribing(ConsumerRebalanceListener listener) {
+        ConsumerRebalanceListener guarded = guarded(listener);
+        forgetDeferredOffsetFailure();
+        withdrawAhead();
+        return guarded;
+    }
+
     /** Lets a rebalance take back the records held for the partitions it revokes before the application's listener runs. */
     private ConsumerRebalanceListener guarded(ConsumerRebalanceListener listener) {
         if (listener == null) {
@@ -477,18 +495,12 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
 
     @Override
     public void subscribe(Collection<String> topics) {
-        ConsumerRebalanceListener listener = guarded(NO_LISTENER);
-        forgetDeferredOffsetFailure();
-        withdrawAhead(); // Kafka drops what it fetched of topics no longer subscribed
-        delegate.subscribe(topics, listener);
+        delegate.subscribe(topics, resubscribing(NO_LISTENER));
     }
 
     @Override
     public void subscribe(Collection<String> topics, ConsumerRebalanceListener callback) {
-        ConsumerRebalanceListener listener = guarded(callback);
-        forgetDeferredOffsetFailure();
-        withdrawAhead(); // Kafka drops what it fetched of topics no longer subscribed
-        delegate.subscribe(topics, listener);
+        delegate.subscribe(topics, resubscribing(callback));
     }
 
     @Override
@@ -506,34 +518,22 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
 
     @Override
     public void subscribe(Pattern pattern, ConsumerRebalanceListener callback) {
-        ConsumerRebalanceListener listener = guarded(callback);
-        forgetDeferredOffsetFailure();
-        withdrawAhead(); // Kafka drops what it fetched of topics no longer subscribed
-        delegate.subscribe(pattern, listener);
+        delegate.subscribe(pattern, resubscribing(callback));
     }
 
     @Override
     public void subscribe(Pattern pattern) {
-        ConsumerRebalanceListener listener = guarded(NO_LISTENER);
-        forgetDeferredOffsetFailure();
-        withdrawAhead(); // Kafka drops what it fetched of topics no longer subscribed
-        delegate.subscribe(pattern, listener);
+        delegate.subscribe(pattern, resubscribing(NO_LISTENER));
     }
 
     @Override
     public void subscribe(SubscriptionPattern pattern, ConsumerRebalanceListener callback) {
-        ConsumerRebalanceListener listener = guarded(callback);
-        forgetDeferredOffsetFailure();
-        withdrawAhead(); // Kafka drops what it fetched of topics no longer subscribed
-        delegate.subscribe(pattern, listener);
+        delegate.subscribe(pattern, resubscribing(callback));
     }
 
     @Override
     public void subscribe(SubscriptionPattern pattern) {
-        ConsumerRebalanceListener listener = guarded(NO_LISTENER);
-        forgetDeferredOffsetFailure();
-        withdrawAhead(); // Kafka drops what it fetched of topics no longer subscribed
-        delegate.subscribe(pattern, listener);
+        delegate.subscribe(pattern, resubscribing(NO_LISTENER));
     }
 
     @Override
@@ -804,10 +804,7 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
         try {
             delegate.close(CloseOptions.timeout(left(timeout, start)).withGroupMembershipOperation(option.groupMembershipOperation()));
         } finally {
-            if (ahead != null) {
-                ahead.decryption().cancel();
-                ahead = null;
-            }
+            dropAhead();
             security.close();
         }
         if (seekBack != null) {

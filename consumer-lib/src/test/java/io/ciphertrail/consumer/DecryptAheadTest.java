@@ -306,30 +306,16 @@ class DecryptAheadTest {
             List<ConsumerRecord<String, String>> records = new ArrayList<>(pollUntilRecords(consumer));
             assertThat(records).hasSizeLessThan(300);
             assertThat(consumer.recordsHeldAhead()).as("records held ahead, the failing one among them").isPositive();
-            RecordDecryptionException failure = null;
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (failure == null && System.nanoTime() < deadline) {
-                try {
-                    consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-                } catch (RecordDecryptionException e) {
-                    failure = e;
-                }
-            }
+            RecordDecryptionException failure = SecureClients.pollUntilFailure(consumer, records);
             assertThat(records).extracting(DecryptAheadTest::index).containsExactlyElementsOf(range(0, 300));
             assertThat(failure).isNotNull();
             assertThat(failure.offset()).isEqualTo(badOffset);
             assertThat(failure.reason()).isEqualTo("NOT_ENCRYPTED");
             assertThat(consumer.position(partition(0))).isEqualTo(badOffset);
             // the consumer stays on it: the next polls return nothing until one throws for it again
-            RecordDecryptionException again = null;
-            deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (again == null && System.nanoTime() < deadline) {
-                try {
-                    assertThat(consumer.poll(Duration.ofMillis(200))).as("records returned past the failed record").isEmpty();
-                } catch (RecordDecryptionException e) {
-                    again = e;
-                }
-            }
+            List<ConsumerRecord<String, String>> past = new ArrayList<>();
+            RecordDecryptionException again = SecureClients.pollUntilFailure(consumer, past);
+            assertThat(past).as("records returned past the failed record").isEmpty();
             assertThat(again).isNotNull();
             assertThat(again.offset()).isEqualTo(badOffset);
         }

@@ -97,6 +97,19 @@ final class SecureClients {
         return records;
     }
 
+    /** Polls, adding what comes to {@code records}, until a poll throws a record's failure (within 60 s): that failure, or null. */
+    static <K, V> RecordDecryptionException pollUntilFailure(Consumer<K, V> consumer, List<ConsumerRecord<K, V>> records) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            } catch (RecordDecryptionException e) {
+                return e;
+            }
+        }
+        return null;
+    }
+
     /** A raw record's key as text. */
     static String keyText(ConsumerRecord<byte[], byte[]> record) {
         return record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);

@@ -151,9 +151,9 @@ class SecureClientsTest {
         try (SecureConsumer<String, String> consumer = new SecureConsumer<>(clients.consumerConfigs("billing-service", "fail-" + topic),
                 new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(topic));
-            List<String> values = new ArrayList<>();
-            RecordDecryptionException failure = pollUntilFailure(consumer, values);
-            assertThat(values).containsExactly("good-1");
+            List<ConsumerRecord<String, String>> records = new ArrayList<>();
+            RecordDecryptionException failure = SecureClients.pollUntilFailure(consumer, records);
+            assertThat(records).extracting(ConsumerRecord::value).containsExactly("good-1");
             assertThat(failure).isNotNull();
             assertThat(failure.reason()).isEqualTo("NOT_ENCRYPTED");
             assertThat(failure.topicPartition()).isEqualTo(new TopicPartition(topic, 0));
@@ -196,15 +196,7 @@ class SecureClientsTest {
                 SecureConsumerConfig.DECRYPT_THREADS_CONFIG, 3), new StringDeserializer(), recording)) {
             consumer.subscribe(List.of(topic));
             List<ConsumerRecord<String, String>> records = new ArrayList<>();
-            RecordDecryptionException failure = null;
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (failure == null && System.nanoTime() < deadline) {
-                try {
-                    consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-                } catch (RecordDecryptionException e) {
-                    failure = e;
-                }
-            }
+            RecordDecryptionException failure = SecureClients.pollUntilFailure(consumer, records);
             assertThat(records).extracting(ConsumerRecord::value)
                     .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 300).mapToObj(i -> "before-" + i).toList());
             // each record has its producer's traceparent back, byte for byte, once, equal to Kafka's header of that value
@@ -271,18 +263,6 @@ class SecureClientsTest {
     }
 
     /** Polls, collecting values, until a poll throws (the failure) or 60 s pass (null). */
-    private static RecordDecryptionException pollUntilFailure(SecureConsumer<String, String> consumer, List<String> values) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
-            } catch (RecordDecryptionException e) {
-                return e;
-            }
-        }
-        return null;
-    }
-
     private static String text(ConsumerRecord<?, ?> record, String header) {
         return new String(record.headers().lastHeader(header).value(), StandardCharsets.UTF_8);
     }
