@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentSkipListSet;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -69,7 +68,7 @@ final class ProduceCommand implements Callable<Integer> {
     private final AtomicLong failed = new AtomicLong();
     private final ConcurrentSkipListSet<Long> unacknowledged = new ConcurrentSkipListSet<>();
     private final AtomicReference<Exception> failure = new AtomicReference<>();
-    private final AtomicBoolean summarized = new AtomicBoolean();
+    private boolean summarized;
     private final Object sending = new Object();
     private volatile String stoppedBy;
     private volatile long read;
@@ -98,9 +97,13 @@ final class ProduceCommand implements Callable<Integer> {
         Progress progress = new Progress(err, "acknowledged");
         InputLines lines = new InputLines(System.in);
         RuntimeException badInput = null;
-        try (SecureProducer<byte[], byte[]> producer = new SecureProducer<>(producerSettings, new ByteArraySerializer(), new ByteArraySerializer())) {
-            Map<Signal, SignalHandler> previous = onSignals(producer, bound, err);
-            try {
+        SecureProducer<byte[], byte[]> producer = new SecureProducer<>(producerSettings, new ByteArraySerializer(), new ByteArraySerializer());
+        // The handlers stay until the summary is out: a signal while the last records wait for the brokers (or one
+        // that comes with the end of input, as when a pipeline is torn down) still says what was acknowledged.
+        Map<Signal, SignalHandler> previous = onSignals(producer, bound, err);
+        int status;
+        try {
+            try (producer) {
                 for (byte[] line = lines.next(); line != null && failure.get() == null; line = lines.next()) {
                     long number = lines.number();
                     ProducerRecord<byte[], byte[]> record = record(line, number, lineFormat, recordHeaders);
@@ -131,10 +134,11 @@ final class ProduceCommand implements Callable<Integer> {
             } finally {
                 producer.flush();
                 out.flush();
-                previous.forEach(Signal::handle);
             }
+            status = summary(bound, err, badInput);
+        } finally {
+            previous.forEach(Signal::handle);
         }
-        int status = summary(bound, err, badInput);
         if (status == Errors.FAILED && failure.get() != null) {
             throw new IllegalStateException("Sending to '" + topic + "' failed: " + Errors.describe(failure.get()), failure.get());
         }
@@ -173,11 +177,16 @@ final class ProduceCommand implements Callable<Integer> {
         return previous;
     }
 
-    /** Prints once what was acknowledged and where to resume; the exit status (0, or 1 when a line was not acknowledged). */
-    private int summary(String bound, PrintWriter err, RuntimeException badInput) {
-        if (!summarized.compareAndSet(false, true)) {
+    /**
+     * Prints once what was acknowledged and where to resume; the exit status (0, or 1 when a line was not acknowledged).
+     * Synchronized so that whichever of the command and a signal handler comes second returns (and may exit) only once
+     * the summary is out.
+     */
+    private synchronized int summary(String bound, PrintWriter err, RuntimeException badInput) {
+        if (summarized) {
             return unacknowledged.isEmpty() && badInput == null ? 0 : Errors.FAILED;
         }
+        summarized = true;
         long acked = acknowledged.get();
         StringBuilder line = new StringBuilder(String.format("Acknowledged %,d of %,d records sent to %s (encrypted for %s)", acked, read, topic, bound));
         if (failed.get() > 0) {

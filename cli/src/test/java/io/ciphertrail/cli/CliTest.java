@@ -17,6 +17,7 @@ import io.ciphertrail.policy.quarantine.QuarantineTopic;
 import io.ciphertrail.policy.quarantine.QuarantinedRecord;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -680,16 +681,12 @@ class CliTest {
         assertThat(run("keys", "create", "--topic", "signals", "--home", h).exit()).isZero();
         Path stdout = dir.resolve("sigterm.out");
         Path stderr = dir.resolve("sigterm.err");
-        Process produce = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), Ciphertrail.class.getName(),
-                "produce", "--topic", "signals.ingress", "--print-trace", "--home", h)
-                .redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+        Process produce = startCommand(stdout, stderr, "produce", "--topic", "signals.ingress", "--print-trace", "--home", h);
         try (var stdin = produce.getOutputStream()) {
             stdin.write("a\nb\nc\n".getBytes(StandardCharsets.UTF_8));
             stdin.flush();
-            // Trace IDs on stdout: the lines were sent (the test's logging may write other lines there).
-            await().atMost(Duration.ofSeconds(90)).until(() -> Files.readAllLines(stdout).stream().filter(l -> l.matches("[0-9a-f]{32}")).count() >= 3);
-            produce.destroy();
+            awaitTraceIds(stdout, stderr, 3);
+            terminate(produce);
             assertThat(produce.waitFor(60, TimeUnit.SECONDS)).isTrue();
         } finally {
             produce.destroyForcibly();
@@ -698,6 +695,62 @@ class CliTest {
         assertThat(produce.exitValue()).as(err).isEqualTo(143);
         assertThat(err).contains("Acknowledged 3 of 3 records sent to signals.ingress")
                 .contains("stopped by SIGTERM after line 3 (continue from line 4)");
+    }
+
+    @Test
+    void produceStoppedAsItsInputEndsStillSaysWhatWasAcknowledged() throws Exception {
+        String h = home.toString();
+        assertThat(run("keys", "create", "--topic", "teardown", "--home", h).exit()).isZero();
+        // Process.destroy() sends SIGTERM and closes the command's standard input at once, as a supervisor tearing down
+        // a pipeline does: the command sees the end of input and the signal in either order. Each try is one such race.
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            Path stdout = dir.resolve("torn-down-" + attempt + ".out");
+            Path stderr = dir.resolve("torn-down-" + attempt + ".err");
+            Process produce = startCommand(stdout, stderr, "produce", "--topic", "teardown.ingress", "--print-trace", "--home", h);
+            try {
+                OutputStream stdin = produce.getOutputStream();
+                stdin.write("a\nb\nc\n".getBytes(StandardCharsets.UTF_8));
+                stdin.flush();
+                awaitTraceIds(stdout, stderr, 3);
+                produce.destroy();
+                assertThat(produce.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            } finally {
+                produce.destroyForcibly();
+            }
+            String err = Files.readString(stderr);
+            assertThat(produce.exitValue()).as("try %d: %s", attempt, err).isIn(0, 143);
+            assertThat(err).as("try %d", attempt).contains("Acknowledged 3 of 3 records sent to teardown.ingress");
+        }
+    }
+
+    /** A command in a JVM of its own, so that it can be signalled; its output goes to the two files. */
+    private static Process startCommand(Path stdout, Path stderr, String... args) throws java.io.IOException {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m",
+                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Ciphertrail.class.getName()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+    }
+
+    /** Waits for trace IDs on standard output, one per line sent (the test's logging may write other lines there). */
+    private static void awaitTraceIds(Path stdout, Path stderr, int lines) throws java.io.IOException {
+        awaitOutput(stdout, stderr, lines + " trace IDs", () -> Files.readAllLines(stdout).stream().filter(l -> l.matches("[0-9a-f]{32}")).count() >= lines);
+    }
+
+    /** Waits for a command's output to show something; a timeout shows all it wrote. */
+    private static void awaitOutput(Path stdout, Path stderr, String what, java.util.concurrent.Callable<Boolean> shown) throws java.io.IOException {
+        try {
+            await().atMost(Duration.ofSeconds(90)).until(shown);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("No " + what + "; standard error: " + Files.readString(stderr) + "; standard output: " + Files.readString(stdout), e);
+        }
+    }
+
+    /**
+     * SIGTERM alone, as {@code kill} sends it. {@link Process#destroy()} would also close the command's standard input,
+     * racing the signal with an end of input the command would see first or second.
+     */
+    private static void terminate(Process process) {
+        process.toHandle().destroy();
     }
 
     @Test
