@@ -68,11 +68,14 @@ final class ProduceCommand implements Callable<Integer> {
     private final AtomicLong failed = new AtomicLong();
     private final ConcurrentSkipListSet<Long> unacknowledged = new ConcurrentSkipListSet<>();
     private final AtomicReference<Exception> failure = new AtomicReference<>();
-    private boolean summarized;
     private final Object sending = new Object();
-    private volatile String stoppedBy;
+    /** The first signal that stopped the command, set under {@link #sending}. */
+    private volatile Signal stoppedBy;
+    private volatile InputLines.BadLine badLine;
     private volatile long read;
     private volatile boolean endOfInput;
+    /** The exit status, decided once with the summary (under this object's lock); null until then. */
+    private Integer status;
 
     @Override
     public Integer call() throws Exception {
@@ -96,56 +99,64 @@ final class ProduceCommand implements Callable<Integer> {
         }
         Progress progress = new Progress(err, "acknowledged");
         InputLines lines = new InputLines(System.in);
-        RuntimeException badInput = null;
         SecureProducer<byte[], byte[]> producer = new SecureProducer<>(producerSettings, new ByteArraySerializer(), new ByteArraySerializer());
         // The handlers stay until the summary is out: a signal while the last records wait for the brokers (or one
         // that comes with the end of input, as when a pipeline is torn down) still says what was acknowledged.
         Map<Signal, SignalHandler> previous = onSignals(producer, bound, err);
-        int status;
+        int exit;
         try {
             try (producer) {
-                for (byte[] line = lines.next(); line != null && failure.get() == null; line = lines.next()) {
-                    long number = lines.number();
-                    ProducerRecord<byte[], byte[]> record = record(line, number, lineFormat, recordHeaders);
-                    synchronized (sending) {
-                        if (stoppedBy != null) {
-                            break;
-                        }
-                        read = number;
-                        unacknowledged.add(number);
-                        producer.send(record, (metadata, exception) -> {
-                            if (exception != null) {
-                                failed.incrementAndGet();
-                                failure.compareAndSet(null, exception);
-                            } else {
-                                unacknowledged.remove(number);
-                                acknowledged.incrementAndGet();
-                                progress.tick();
-                            }
-                        });
-                    }
-                    if (printTrace) {
-                        out.println(SecureProducer.traceId(record).orElse(""));
-                    }
-                }
-                endOfInput = failure.get() == null && stoppedBy == null;
-            } catch (InputLines.BadLine e) {
-                badInput = e;
+                send(producer, lines, lineFormat, recordHeaders, progress);
             } finally {
-                producer.flush();
                 out.flush();
             }
-            status = summary(bound, err, badInput);
+            exit = summary(bound, err);
         } finally {
             previous.forEach(Signal::handle);
         }
-        if (status == Errors.FAILED && failure.get() != null) {
+        if (exit == Errors.FAILED && failure.get() != null) {
             throw new IllegalStateException("Sending to '" + topic + "' failed: " + Errors.describe(failure.get()), failure.get());
         }
-        if (badInput != null) {
-            throw badInput;
+        if (badLine != null) {
+            throw badLine;
         }
-        return status;
+        return exit;
+    }
+
+    /** Sends line after line until the input ends, a send fails, a line is bad or a signal stops it. */
+    private void send(SecureProducer<byte[], byte[]> producer, InputLines lines, InputLines.Format lineFormat,
+                      RecordHeaders recordHeaders, Progress progress) {
+        try {
+            for (byte[] line = lines.next(); line != null && failure.get() == null; line = lines.next()) {
+                long number = lines.number();
+                ProducerRecord<byte[], byte[]> record = record(line, number, lineFormat, recordHeaders);
+                synchronized (sending) {
+                    if (stoppedBy != null) {
+                        return;
+                    }
+                    read = number;
+                    unacknowledged.add(number);
+                    producer.send(record, (metadata, exception) -> {
+                        if (exception != null) {
+                            failed.incrementAndGet();
+                            failure.compareAndSet(null, exception);
+                        } else {
+                            unacknowledged.remove(number);
+                            acknowledged.incrementAndGet();
+                            progress.tick();
+                        }
+                    });
+                }
+                if (printTrace) {
+                    out.println(SecureProducer.traceId(record).orElse(""));
+                }
+            }
+            synchronized (sending) {
+                endOfInput = failure.get() == null && stoppedBy == null;
+            }
+        } catch (InputLines.BadLine e) {
+            badLine = e;
+        }
     }
 
     /**
@@ -160,15 +171,16 @@ final class ProduceCommand implements Callable<Integer> {
                 Signal signal = new Signal(name);
                 previous.put(signal, Signal.handle(signal, caught -> {
                     synchronized (sending) {
-                        stoppedBy = "SIG" + caught.getName();
+                        if (stoppedBy == null && !endOfInput) {
+                            stoppedBy = caught;
+                        }
                     }
                     try {
                         producer.flush();
                     } catch (RuntimeException e) {
-                        failure.compareAndSet(null, e);
+                        // Interrupted: the callbacks' counts are what the summary reports either way.
                     }
-                    int status = summary(bound, err, null);
-                    System.exit(status == 0 ? 128 + caught.getNumber() : status);
+                    System.exit(summary(bound, err));
                 }));
             } catch (IllegalArgumentException e) {
                 // The JVM keeps this signal for itself (e.g. with -Xrs): the default behaviour stays.
@@ -178,35 +190,36 @@ final class ProduceCommand implements Callable<Integer> {
     }
 
     /**
-     * Prints once what was acknowledged and where to resume; the exit status (0, or 1 when a line was not acknowledged).
-     * Synchronized so that whichever of the command and a signal handler comes second returns (and may exit) only once
-     * the summary is out.
+     * Prints once what was acknowledged and where to resume, and decides the exit status with it: 1 when a line was
+     * not acknowledged, 128 + the signal's number when a signal stopped the input early, else 0. Whichever of the
+     * command and a signal handler comes second gets the same status, and only once the summary is out.
      */
-    private synchronized int summary(String bound, PrintWriter err, RuntimeException badInput) {
-        if (summarized) {
-            return unacknowledged.isEmpty() && badInput == null ? 0 : Errors.FAILED;
+    private synchronized int summary(String bound, PrintWriter err) {
+        if (status != null) {
+            return status;
         }
-        summarized = true;
         long acked = acknowledged.get();
         StringBuilder line = new StringBuilder(String.format("Acknowledged %,d of %,d records sent to %s (encrypted for %s)", acked, read, topic, bound));
         if (failed.get() > 0) {
             line.append(String.format("; %,d failed", failed.get()));
         }
         Long first = unacknowledged.isEmpty() ? null : unacknowledged.first();
-        if (first == null && badInput instanceof InputLines.BadLine bad) {
-            first = bad.line;
+        if (first == null && badLine != null) {
+            first = badLine.line;
         }
+        Signal stopped = stoppedBy;
         if (first != null) {
             line.append("; first line not acknowledged: ").append(first).append(" (resend from there: tail -n +").append(first).append(" FILE)");
-        } else if (stoppedBy != null) {
-            line.append("; stopped by ").append(stoppedBy).append(" after line ").append(read)
+        } else if (stopped != null) {
+            line.append("; stopped by SIG").append(stopped.getName()).append(" after line ").append(read)
                     .append(" (continue from line ").append(read + 1).append(')');
         } else if (!endOfInput) {
             line.append("; stopped after line ").append(read);
         }
         err.println(line);
         err.flush();
-        return first == null ? 0 : Errors.FAILED;
+        status = first != null ? Errors.FAILED : stopped != null ? 128 + stopped.getNumber() : 0;
+        return status;
     }
 
     private ProducerRecord<byte[], byte[]> record(byte[] line, long number, InputLines.Format lineFormat, RecordHeaders recordHeaders) {
