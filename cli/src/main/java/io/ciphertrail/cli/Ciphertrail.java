@@ -18,8 +18,12 @@ import picocli.CommandLine.Model.OptionSpec;
             "CIPHERTRAIL_DEBUG=1 adds stack traces to errors."})
 public final class Ciphertrail {
 
+    /** Whether this JVM runs one command and exits with its status (set by {@link #main}), rather than commands in-process. */
+    static volatile boolean exitsAfterCommand;
+
     public static void main(String[] args) {
         Errors.configureLogging();
+        exitsAfterCommand = true;
         System.exit(commandLine().execute(args));
     }
 

@@ -71,7 +71,8 @@ final class ProduceCommand implements Callable<Integer> {
     private final Object sending = new Object();
     /** The first signal that stopped the command, set under {@link #sending}. */
     private volatile Signal stoppedBy;
-    private volatile InputLines.BadLine badLine;
+    /** What stopped the sending early, a bad line or an error (unless a signal came first); rethrown after the summary. */
+    private volatile RuntimeException stoppedWith;
     private volatile long read;
     private volatile boolean endOfInput;
     /** The exit status, decided once with the summary (under this object's lock); null until then. */
@@ -106,26 +107,33 @@ final class ProduceCommand implements Callable<Integer> {
         int exit;
         try {
             try (producer) {
-                send(producer, lines, lineFormat, recordHeaders, progress);
+                send(producer, lines, lineFormat, recordHeaders, progress, out);
             } finally {
                 out.flush();
             }
             exit = summary(bound, err);
         } finally {
-            previous.forEach(Signal::handle);
+            // A process that exits with this status keeps the handlers to the end: a signal after the summary exits
+            // with the summary's status, not the JVM's 128 + n. Run in-process, the caller gets its own back.
+            if (!Ciphertrail.exitsAfterCommand) {
+                previous.forEach(Signal::handle);
+            }
         }
         if (exit == Errors.FAILED && failure.get() != null) {
             throw new IllegalStateException("Sending to '" + topic + "' failed: " + Errors.describe(failure.get()), failure.get());
         }
-        if (badLine != null) {
-            throw badLine;
+        if (exit == Errors.FAILED && stoppedWith != null) {
+            throw stoppedWith;
         }
         return exit;
     }
 
-    /** Sends line after line until the input ends, a send fails, a line is bad or a signal stops it. */
+    /**
+     * Sends line after line until the input ends, a send fails, a line is bad, an error stops it (both kept for the
+     * summary, which names the line) or a signal stops it.
+     */
     private void send(SecureProducer<byte[], byte[]> producer, InputLines lines, InputLines.Format lineFormat,
-                      RecordHeaders recordHeaders, Progress progress) {
+                      RecordHeaders recordHeaders, Progress progress, PrintWriter out) {
         try {
             for (byte[] line = lines.next(); line != null && failure.get() == null; line = lines.next()) {
                 long number = lines.number();
@@ -154,8 +162,12 @@ final class ProduceCommand implements Callable<Integer> {
             synchronized (sending) {
                 endOfInput = failure.get() == null && stoppedBy == null;
             }
-        } catch (InputLines.BadLine e) {
-            badLine = e;
+        } catch (RuntimeException e) {
+            synchronized (sending) {
+                if (stoppedBy == null) {
+                    stoppedWith = e;
+                }
+            }
         }
     }
 
@@ -171,7 +183,7 @@ final class ProduceCommand implements Callable<Integer> {
                 Signal signal = new Signal(name);
                 previous.put(signal, Signal.handle(signal, caught -> {
                     synchronized (sending) {
-                        if (stoppedBy == null && !endOfInput) {
+                        if (stoppedBy == null && !endOfInput && stoppedWith == null) {
                             stoppedBy = caught;
                         }
                     }
@@ -191,8 +203,9 @@ final class ProduceCommand implements Callable<Integer> {
 
     /**
      * Prints once what was acknowledged and where to resume, and decides the exit status with it: 1 when a line was
-     * not acknowledged, 128 + the signal's number when a signal stopped the input early, else 0. Whichever of the
-     * command and a signal handler comes second gets the same status, and only once the summary is out.
+     * not acknowledged or an error stopped the sending, 128 + the signal's number when a signal stopped the input
+     * early, else 0. Whichever of the command and a signal handler comes second gets the same status, and only once
+     * the summary is out.
      */
     private synchronized int summary(String bound, PrintWriter err) {
         if (status != null) {
@@ -204,8 +217,9 @@ final class ProduceCommand implements Callable<Integer> {
             line.append(String.format("; %,d failed", failed.get()));
         }
         Long first = unacknowledged.isEmpty() ? null : unacknowledged.first();
-        if (first == null && badLine != null) {
-            first = badLine.line;
+        RuntimeException error = stoppedWith;
+        if (first == null && error instanceof InputLines.BadLine bad) {
+            first = bad.line;
         }
         Signal stopped = stoppedBy;
         if (first != null) {
@@ -218,7 +232,7 @@ final class ProduceCommand implements Callable<Integer> {
         }
         err.println(line);
         err.flush();
-        status = first != null ? Errors.FAILED : stopped != null ? 128 + stopped.getNumber() : 0;
+        status = first != null || error != null ? Errors.FAILED : stopped != null ? 128 + stopped.getNumber() : 0;
         return status;
     }
 
