@@ -34,6 +34,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.metrics.KafkaMetric;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -113,13 +114,15 @@ public class SecureConsumer<K, V> implements Consumer<K, V> {
         this.deadLetters = security.deadLetters();
         // Kafka's consumer has checked both settings by now
         this.autoCommitIntervalNanos = !autoCommit ? -1
-                : Duration.ofMillis(millis(configs.get(ConsumerConfig.AUTO_COMMIT_INTERVAL_MS_CONFIG), 5_000)).toNanos();
+                : Duration.ofMillis(kafkaMillis(configs, ConsumerConfig.AUTO_COMMIT_INTERVAL_MS_CONFIG)).toNanos();
         this.nextAutoCommit = System.nanoTime() + Math.max(0, autoCommitIntervalNanos);
-        this.autoCommitTimeout = Duration.ofMillis(millis(configs.get(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG), 30_000));
+        this.autoCommitTimeout = Duration.ofMillis(kafkaMillis(configs, ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG));
     }
 
-    private static long millis(Object setting, long otherwise) {
-        return setting == null ? otherwise : Long.parseLong(setting.toString().trim());
+    /** A Kafka consumer setting in milliseconds, read as Kafka reads it, with Kafka's own default when not set. */
+    private static long kafkaMillis(Map<String, Object> configs, String name) {
+        Object value = configs.containsKey(name) ? configs.get(name) : ConsumerConfig.configDef().defaultValues().get(name);
+        return ((Number) ConfigDef.parseType(name, value, ConfigDef.Type.INT)).longValue();
     }
 
     /** Whether Kafka commits positions by itself: a {@code group.id} without {@code enable.auto.commit=false}. */
